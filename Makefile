@@ -1,0 +1,70 @@
+# saas-airlock: `make synth` and `make test` are all a new checkout needs.
+# Every target installs what is missing first (a .venv with pinned Python packages and
+# Node.js 24 from PyPI, the pinned CDK CLI from npm) and is safe to run again.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+export CDK_DISABLE_VERSION_CHECK := true
+export NPM_CONFIG_UPDATE_NOTIFIER := false
+export NPM_CONFIG_FUND := false
+export NPM_CONFIG_AUDIT := false
+SPEC ?= examples/landing-zone.yaml
+PIP_QUIET := 2>&1 | { grep -v -e "^WARNING: Location" -e "^$$" || true; }
+
+.PHONY: help setup synth test lint format schema clean distclean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.runtime: requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "saas-airlock needs Python 3.11 or newer")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing Python packages into $(VENV) ..."
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt $(PIP_QUIET)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . $(PIP_QUIET)
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	@echo "installing test tools into $(VENV) ..."
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt $(PIP_QUIET)
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json $(VENV)/.runtime
+	@echo "installing the pinned CDK CLI (npm ci) ..."
+	@$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(VENV)/.dev node_modules/.installed ## install everything (idempotent)
+
+synth: $(VENV)/.runtime node_modules/.installed ## synthesize SPEC (default: the example) with the real CDK CLI
+	@rm -rf cdk.out
+	@cdk synth --quiet --no-notices -c airlock:spec=$(SPEC)
+	@$(BIN)/airlock summary cdk.out
+
+test: $(VENV)/.dev node_modules/.installed lint ## lint, then run the whole test suite
+	@$(BIN)/python -m pytest -n 2
+
+lint: $(VENV)/.dev ## ruff lint and format check
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev ## apply ruff's formatting and fixes
+	@$(BIN)/ruff format .
+	@$(BIN)/ruff check --fix .
+
+schema: $(VENV)/.runtime ## regenerate schema/airlock-spec.schema.json from the spec model
+	@$(BIN)/airlock schema --out schema/airlock-spec.schema.json
+
+clean: ## remove build and test output
+	rm -rf cdk.out .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
+	find . -name __pycache__ -not -path './$(VENV)/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
+
+distclean: clean ## also remove the virtualenv and node_modules
+	rm -rf $(VENV) node_modules

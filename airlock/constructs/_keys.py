@@ -1,0 +1,48 @@
+"""Customer-managed KMS keys with the policies airlock's resources need."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+
+def customer_managed_key(scope: Construct, id: str, *, description: str) -> kms.Key:
+    """A symmetric customer-managed key with yearly rotation, retained on stack deletion."""
+    return kms.Key(
+        scope,
+        id,
+        description=description,
+        enable_key_rotation=True,
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+    )
+
+
+def log_encryption_key(scope: Construct, id: str, *, description: str) -> kms.Key:
+    """A customer-managed key that CloudWatch Logs of this account and region may use.
+
+    The grant is limited by the ``kms:EncryptionContext:aws:logs:arn`` condition to log
+    groups of this account and region.
+    """
+    key = customer_managed_key(scope, id, description=description)
+    stack = cdk.Stack.of(scope)
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowCloudWatchLogsOfThisAccount",
+            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            resources=["*"],
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name="*",
+                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                }
+            },
+        )
+    )
+    return key

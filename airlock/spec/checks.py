@@ -1,0 +1,167 @@
+"""Checks across fields and integrations.
+
+They run on whatever parts of the spec validated, so a spec with a bad CIDR in one
+integration still reports duplicate names in the others: every error at once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+
+from airlock.spec.errors import SpecIssue
+from airlock.spec.models import MIN_SUBNET_PREFIX, Integration, Organization
+from airlock.spec.regions import region_of_az_id
+
+Indexed = Sequence[tuple[int, Integration]]
+
+
+def cross_checks(org: Organization | None, integrations: Indexed) -> list[SpecIssue]:
+    issues: list[SpecIssue] = []
+    for check in (_unique_names, _unique_accounts, _cidrs_disjoint):
+        issues.extend(check(integrations))
+    for index, integration in integrations:
+        issues.extend(_integration_checks(index, integration))
+        if org is not None:
+            issues.extend(_against_organization(org, index, integration))
+    return sorted(issues, key=lambda issue: tuple(str(part) for part in issue.loc))
+
+
+def _duplicates(values: Iterator[tuple[int, str]]) -> dict[str, list[int]]:
+    seen: dict[str, list[int]] = defaultdict(list)
+    for index, value in values:
+        seen[value].append(index)
+    return {value: indexes for value, indexes in seen.items() if len(indexes) > 1}
+
+
+def _unique_names(integrations: Indexed) -> list[SpecIssue]:
+    issues = []
+    for name, indexes in _duplicates((i, it.name) for i, it in integrations).items():
+        for index in indexes[1:]:
+            issues.append(
+                SpecIssue(
+                    ("integrations", index, "name"),
+                    f"'{name}' is already the name of integrations[{indexes[0]}]; give each integration its own name",
+                )
+            )
+    return issues
+
+
+def _unique_accounts(integrations: Indexed) -> list[SpecIssue]:
+    issues = []
+    adopted = ((i, it.account.adopt) for i, it in integrations if it.account.adopt)
+    for account, indexes in _duplicates(adopted).items():
+        for index in indexes[1:]:
+            issues.append(
+                SpecIssue(
+                    ("integrations", index, "account", "adopt"),
+                    f"'{account}' is already the account of integrations[{indexes[0]}]; "
+                    "each integration needs its own intermediate account",
+                )
+            )
+    for field in ("name", "email"):
+        created = ((i, getattr(it.account.create, field)) for i, it in integrations if it.account.create)
+        for value, indexes in _duplicates(created).items():
+            for index in indexes[1:]:
+                issues.append(
+                    SpecIssue(
+                        ("integrations", index, "account", "create", field),
+                        f"'{value}' is already used by integrations[{indexes[0]}]; account {field}s must be unique",
+                    )
+                )
+    return issues
+
+
+def _cidrs_disjoint(integrations: Indexed) -> list[SpecIssue]:
+    issues = []
+    networks = [(i, it.name, ipaddress.IPv4Network(it.network.cidr)) for i, it in integrations]
+    for position, (index, _, network) in enumerate(networks):
+        for other_index, other_name, other in networks[:position]:
+            if network.overlaps(other):
+                issues.append(
+                    SpecIssue(
+                        ("integrations", index, "network", "cidr"),
+                        f"'{network}' overlaps '{other}' of integrations[{other_index}] ({other_name}); "
+                        "give each integration a CIDR of its own so their networks can never be confused",
+                    )
+                )
+    return issues
+
+
+def _integration_checks(index: int, integration: Integration) -> list[SpecIssue]:
+    issues = []
+    base: tuple[str | int, ...] = ("integrations", index)
+    for position, az_id in enumerate(integration.network.az_ids):
+        region = region_of_az_id(az_id)
+        if region not in integration.regions:
+            issues.append(
+                SpecIssue(
+                    (*base, "network", "az_ids", position),
+                    f"'{az_id}' is an AZ ID of {region}, which is not in this integration's regions "
+                    f"{list(integration.regions)}; use AZ IDs of those regions",
+                )
+            )
+    per_region = {
+        region: [az for az in integration.network.az_ids if region_of_az_id(az) == region]
+        for region in integration.regions
+    }
+    for region, az_ids in per_region.items():
+        if len(az_ids) < 2:
+            issues.append(
+                SpecIssue(
+                    (*base, "network", "az_ids"),
+                    f"region {region} has {len(az_ids)} AZ ID(s) {az_ids}; list at least two AZ IDs per region "
+                    "so the integration survives the loss of one AZ",
+                )
+            )
+    most = max((len(az_ids) for az_ids in per_region.values()), default=0)
+    prefix = integration.network.subnet_prefix(most)
+    if most and prefix > MIN_SUBNET_PREFIX:
+        issues.append(
+            SpecIssue(
+                (*base, "network", "cidr"),
+                f"'{integration.network.cidr}' is too small for {most} subnets (each would be /{prefix}, "
+                f"smaller than /{MIN_SUBNET_PREFIX}); use a larger block",
+            )
+        )
+    for name, indexes in _duplicates((i, b.name) for i, b in enumerate(integration.buffers)).items():
+        for position in indexes[1:]:
+            issues.append(
+                SpecIssue(
+                    (*base, "buffers", position, "name"),
+                    f"'{name}' is already the name of buffers[{indexes[0]}]; give each buffer its own name",
+                )
+            )
+    return issues
+
+
+def _against_organization(org: Organization, index: int, integration: Integration) -> list[SpecIssue]:
+    issues = []
+    base: tuple[str | int, ...] = ("integrations", index)
+    for position, region in enumerate(integration.regions):
+        if region not in org.allowed_regions:
+            issues.append(
+                SpecIssue(
+                    (*base, "regions", position),
+                    f"'{region}' is not in organization.allowed_regions {list(org.allowed_regions)}; "
+                    "add it there or choose an allowed region",
+                )
+            )
+    if integration.account.adopt == org.management_account_id:
+        issues.append(
+            SpecIssue(
+                (*base, "account", "adopt"),
+                f"'{integration.account.adopt}' is the management account; an intermediate account must be "
+                "a member account of its own",
+            )
+        )
+    for position, account in enumerate(integration.vendor.account_ids):
+        if account == org.management_account_id or account == integration.account.adopt:
+            issues.append(
+                SpecIssue(
+                    (*base, "vendor", "account_ids", position),
+                    f"'{account}' is one of the organization's own accounts; name the vendor's AWS accounts here",
+                )
+            )
+    return issues

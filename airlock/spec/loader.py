@@ -1,0 +1,203 @@
+"""Load a spec file: YAML with line numbers -> model validation -> cross-field checks.
+
+Nothing is written anywhere; on any problem one :class:`SpecError` lists them all.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from airlock.spec.checks import cross_checks
+from airlock.spec.errors import Loc, SpecError, SpecIssue
+from airlock.spec.models import Integration, Organization, Spec
+
+LineMap = dict[Loc, int]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML keeps the last one silently)."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"key '{key}' appears twice (first on line {seen[key] + 1}); keep one",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _line_map(node: yaml.Node | None, loc: Loc = (), out: LineMap | None = None) -> LineMap:
+    """Map every field path to the (1-based) line where its value starts."""
+    out = {} if out is None else out
+    if node is None:
+        return out
+    out.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = (*loc, str(key_node.value))
+            out[child] = key_node.start_mark.line + 1
+            _line_map(value_node, child, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _line_map(item, (*loc, index), out)
+    return out
+
+
+def _line_for(loc: Loc, lines: LineMap) -> int | None:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def parse_yaml(text: str, source: str) -> tuple[Any, LineMap]:
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or str(exc)
+        context = f" ({exc.context})" if exc.context else ""
+        raise SpecError([SpecIssue((), f"malformed YAML: {problem}{context}; fix the syntax", line)], source) from None
+    except yaml.YAMLError as exc:
+        raise SpecError([SpecIssue((), f"malformed YAML: {exc}; fix the syntax")], source) from None
+    return data, _line_map(node)
+
+
+def _model_for(loc: Loc) -> type[BaseModel] | None:
+    """The model whose fields a location's last key belongs to (for 'did you mean')."""
+    model: type[BaseModel] | None = Spec
+    for part in loc[:-1]:
+        if model is None or isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        model = _inner_model(field.annotation)
+    return model
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    loc: Loc = tuple(error["loc"])
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        model = _model_for(loc)
+        known = sorted(model.model_fields) if model else []
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(known)}"
+        return f"unknown key '{key}'; {hint}"
+    if kind == "missing":
+        return f"required field '{loc[-1]}' is missing; add it"
+    if kind in ("value_error", "assertion_error"):
+        return str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"{_shown(value)} is not allowed; use one of {expected}"
+    if kind in ("too_short", "too_long"):
+        return f"{error['msg'][0].lower()}{error['msg'][1:]} (got {_shown(value)}); adjust the list"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return f"{_shown(value)} has the wrong type: {error['msg'][0].lower()}{error['msg'][1:]}"
+    return f"{_shown(value)}: {error['msg'][0].lower()}{error['msg'][1:]}; fix the value"
+
+
+def _issues(exc: ValidationError, prefix: Loc, lines: LineMap) -> list[SpecIssue]:
+    issues = []
+    for error in exc.errors(include_url=False):
+        loc: Loc = (*prefix, *error["loc"])
+        issues.append(SpecIssue(loc, _message({**error, "loc": loc}), _line_for(loc, lines)))
+    return issues
+
+
+def validate(data: Any, *, source: str | None = None, lines: LineMap | None = None) -> Spec:
+    """Validate already-parsed spec data; raise :class:`SpecError` with every problem."""
+    lines = lines or {}
+    if not isinstance(data, dict):
+        raise SpecError(
+            [
+                SpecIssue(
+                    (), f"the spec must be a mapping with 'organization' and 'integrations', got {_shown(data)}", 1
+                )
+            ],
+            source,
+        )
+    issues: list[SpecIssue] = []
+    spec: Spec | None = None
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as exc:
+        issues.extend(_issues(exc, (), lines))
+
+    if spec is not None:
+        org: Organization | None = spec.organization
+        integrations = list(enumerate(spec.integrations))
+    else:  # validate the parts one by one so cross-field checks still see the valid ones
+        org = _try(Organization, data.get("organization"))
+        raw = data.get("integrations")
+        integrations = []
+        for index, item in enumerate(raw if isinstance(raw, list) else []):
+            parsed = _try(Integration, item)
+            if parsed is not None:
+                integrations.append((index, parsed))
+
+    for issue in cross_checks(org, integrations):
+        issues.append(SpecIssue(issue.loc, issue.message, _line_for(issue.loc, lines)))
+    if issues or spec is None:
+        raise SpecError(issues, source)
+    return spec
+
+
+def _try(model: type[Organization] | type[Integration], value: Any) -> Any:
+    try:
+        return model.model_validate(value)
+    except ValidationError:
+        return None
+
+
+def load(path: str | Path) -> Spec:
+    """Read and validate a spec file."""
+    path = Path(path)
+    source = str(path)
+    if not path.exists():
+        raise SpecError([SpecIssue((), f"file '{path}' does not exist; pass the path of a spec file (see examples/)")])
+    if path.is_dir():
+        raise SpecError([SpecIssue((), f"'{path}' is a folder; pass the path of a spec file (see examples/)")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError([SpecIssue((), f"cannot read '{path}': {exc}; pass a readable UTF-8 YAML file")]) from None
+    data, lines = parse_yaml(text, source)
+    return validate(data, source=source, lines=lines)

@@ -1,0 +1,215 @@
+"""The spec model: what a platform team declares, frozen after validation.
+
+Every model forbids unknown keys, so a misspelled key is an error rather than a silently
+ignored setting. Field-level checks live here; checks across fields and integrations live
+in :mod:`airlock.spec.checks` so that all of them are reported at once.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from airlock.spec.types import (
+    LOG_RETENTION_DAYS,
+    AccountId,
+    AzId,
+    Cidr,
+    Email,
+    Name,
+    ParentId,
+    Region,
+)
+
+DataClassification = Literal["public", "internal", "confidential", "restricted"]
+IntegrationState = Literal["active", "suspended"]
+
+#: Smallest subnet the network builder places (/28 is the smallest AWS allows).
+MIN_SUBNET_PREFIX = 28
+
+
+class SpecModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Organization(SpecModel):
+    """The management-account side: where the dedicated OU lives and who may deploy."""
+
+    management_account_id: AccountId = Field(description="Account id of the organization's management account.")
+    home_region: Region = Field(description="Region of the organization stack and of region-independent resources.")
+    allowed_regions: list[Region] = Field(min_length=1, description="Regions integrations may use.")
+    parent_id: ParentId = Field(description="Root id (r-...) or OU id (ou-...) under which the dedicated OU is made.")
+    ou_name: str = Field(
+        default="saas-integrations",
+        min_length=1,
+        max_length=128,
+        description="Name of the dedicated OU that holds every intermediate account.",
+    )
+    deployment_role_pattern: str = Field(
+        default="arn:aws:iam::*:role/cdk-hnb659fds-*",
+        description="IAM role ARN pattern of the roles that deploy airlock stacks; guardrails exempt it.",
+    )
+    break_glass_role: str = Field(
+        default="arn:aws:iam::*:role/airlock-break-glass",
+        description="IAM role ARN pattern of the break-glass role; guardrails exempt it.",
+    )
+    tags: dict[str, str] = Field(default_factory=dict, description="Tags applied to every airlock resource.")
+
+    @model_validator(mode="after")
+    def _home_region_allowed(self) -> Organization:
+        if self.home_region not in self.allowed_regions:
+            raise ValueError(
+                f"home_region '{self.home_region}' is not in allowed_regions {self.allowed_regions}; "
+                f"add it to allowed_regions"
+            )
+        return self
+
+
+class Vendor(SpecModel):
+    """The SaaS provider."""
+
+    name: str = Field(min_length=1, max_length=128, description="The vendor's display name.")
+    account_ids: list[AccountId] = Field(
+        min_length=1, description="AWS accounts the vendor operates from (for roles and PrivateLink)."
+    )
+
+
+class AccountCreate(SpecModel):
+    name: str = Field(min_length=1, max_length=50, description="Name of the account to create.")
+    email: Email = Field(description="Root email of the account to create; must be unique in AWS.")
+
+
+class Account(SpecModel):
+    """The intermediate account: created by the organization stack, or adopted by id."""
+
+    create: AccountCreate | None = Field(default=None, description="Create a new account with this name and email.")
+    adopt: AccountId | None = Field(default=None, description="Use an existing account with this id.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Account:
+        if (self.create is None) == (self.adopt is None):
+            raise ValueError(
+                "give exactly one of 'create' (name and email of a new account) or 'adopt' (an existing account id)"
+            )
+        return self
+
+
+class Network(SpecModel):
+    """The intermediate account's VPC, placed by AZ ID."""
+
+    cidr: Cidr = Field(description="IPv4 CIDR of the integration's VPC, e.g. 10.20.0.0/22.")
+    az_ids: list[AzId] = Field(
+        min_length=2,
+        description="AZ IDs (not names) to place subnets in; at least two per region of the integration.",
+    )
+    flow_log_retention_days: int = Field(default=365, description="Retention of the VPC flow-log group, in days.")
+
+    @field_validator("az_ids")
+    @classmethod
+    def _unique_az_ids(cls, value: list[str]) -> list[str]:
+        duplicates = sorted({az for az in value if value.count(az) > 1})
+        if duplicates:
+            raise ValueError(f"AZ IDs {duplicates} are listed twice; list each AZ ID once")
+        return value
+
+    @field_validator("flow_log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            nearest = min(LOG_RETENTION_DAYS, key=lambda d: abs(d - value))
+            raise ValueError(
+                f"{value} days is not a retention CloudWatch Logs accepts; use one of "
+                f"{', '.join(map(str, LOG_RETENTION_DAYS))} (nearest: {nearest})"
+            )
+        return value
+
+    def subnet_prefix(self, az_count: int) -> int:
+        """Prefix length of each subnet when the CIDR is split evenly across ``az_count`` AZs."""
+        prefix = int(self.cidr.split("/")[1])
+        return prefix + max(1, math.ceil(math.log2(max(az_count, 1))))
+
+
+class Buffer(SpecModel):
+    """An SQS buffer between the SaaS side and the core consumers."""
+
+    name: Name = Field(description="Buffer name, unique within the integration (e.g. 'inbound').")
+    fifo: bool = Field(default=False, description="FIFO queues (ordered, exactly-once) instead of standard queues.")
+    max_receive_count: int = Field(
+        default=5, ge=1, le=1000, description="Receives before a message moves to the dead-letter queue."
+    )
+    consumer_timeout_seconds: int = Field(
+        default=30, ge=1, le=7200, description="Longest time a consumer takes per message; visibility is 6x this."
+    )
+    retention_seconds: int = Field(
+        default=4 * 24 * 3600, ge=60, le=14 * 24 * 3600, description="Retention of the source queue."
+    )
+    dlq_retention_seconds: int = Field(
+        default=14 * 24 * 3600, ge=60, le=14 * 24 * 3600, description="Retention of the dead-letter queue."
+    )
+
+    @model_validator(mode="after")
+    def _dlq_outlives_source(self) -> Buffer:
+        if self.dlq_retention_seconds <= self.retention_seconds:
+            raise ValueError(
+                f"dlq_retention_seconds {self.dlq_retention_seconds} is not longer than retention_seconds "
+                f"{self.retention_seconds}; a message moved to the DLQ would expire early, so make the DLQ's longer"
+            )
+        if 6 * self.consumer_timeout_seconds > 12 * 3600:
+            raise ValueError(
+                f"consumer_timeout_seconds {self.consumer_timeout_seconds} needs a visibility timeout of "
+                f"{6 * self.consumer_timeout_seconds} s (6x), above the SQS maximum of 43200 s; use at most 7200"
+            )
+        return self
+
+
+class Integration(SpecModel):
+    """One SaaS integration: one intermediate account, its network, access and buffers."""
+
+    name: Name = Field(description="Short name of the integration, used in stack and resource names.")
+    description: str = Field(default="", max_length=1024, description="What the integration is for.")
+    owner: str = Field(min_length=1, max_length=128, description="Team that owns the integration.")
+    contact: Email = Field(description="Email of the owning team.")
+    state: IntegrationState = Field(default="active", description="'suspended' cuts the vendor off (kill switch).")
+    data_classification: DataClassification = Field(description="Highest classification of data that passes.")
+    cost_centre: str | None = Field(default=None, max_length=128, description="Cost centre for cost allocation.")
+    vendor: Vendor
+    account: Account
+    regions: list[Region] = Field(min_length=1, description="Regions to deploy the integration to.")
+    network: Network
+    buffers: list[Buffer] = Field(default_factory=list, description="SQS buffers of the integration.")
+
+    @field_validator("owner")
+    @classmethod
+    def _owner_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("owner is blank; name the team that owns the integration")
+        return value
+
+    @field_validator("regions")
+    @classmethod
+    def _unique_regions(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"regions {value} list a region twice; list each region once")
+        return value
+
+
+class Spec(SpecModel):
+    """A whole saas-airlock landing zone."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="saas-airlock spec",
+    )
+
+    version: Literal[1] = Field(default=1, description="Spec format version.")
+    organization: Organization
+    integrations: list[Integration] = Field(default_factory=list)
+
+    def integration(self, name: str) -> Integration:
+        for integration in self.integrations:
+            if integration.name == name:
+                return integration
+        raise KeyError(name)

@@ -1,0 +1,96 @@
+"""Translate a spec into stacks: one organization stack, one stack per integration and region."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aws_cdk as cdk
+
+from airlock.compliance import DEFAULT_PACKS, attach_packs
+from airlock.spec import AccountLock, Integration, Spec
+from airlock.stacks.integration import IntegrationStack
+from airlock.stacks.organization import OrganizationStack
+
+ORGANIZATION_STACK = "airlock-organization"
+
+#: Context every airlock app sets: a machine-readable validation report in the assembly.
+APP_CONTEXT: dict[str, object] = {"@aws-cdk/core:validationReportJson": True}
+
+
+def integration_stack_name(integration: Integration, region: str) -> str:
+    return f"airlock-{integration.name}-{region}"
+
+
+def new_app(outdir: str | Path | None = None) -> cdk.App:
+    """An App with airlock's context; ``outdir`` defaults to what the CDK CLI passes."""
+    return cdk.App(
+        outdir=str(outdir) if outdir is not None else None,
+        analytics_reporting=False,
+        context=dict(APP_CONTEXT),
+    )
+
+
+@dataclass
+class LandingZone:
+    """What :func:`build` added to the app."""
+
+    organization: OrganizationStack
+    integrations: list[IntegrationStack] = field(default_factory=list)
+    #: Integrations left out, with the reason and the next step.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def stacks(self) -> list[cdk.Stack]:
+        return [self.organization, *self.integrations]
+
+
+def build(
+    app: cdk.App,
+    spec: Spec,
+    *,
+    lock: AccountLock | None = None,
+    packs: Sequence[str] = DEFAULT_PACKS,
+) -> LandingZone:
+    """Add the landing zone's stacks to ``app`` and attach the compliance packs."""
+    lock = lock or AccountLock()
+    org = spec.organization
+    organization = OrganizationStack(
+        app,
+        ORGANIZATION_STACK,
+        stack_name=ORGANIZATION_STACK,
+        description="saas-airlock: dedicated OU and intermediate accounts (management account)",
+        env=cdk.Environment(account=org.management_account_id, region=org.home_region),
+        organization=org,
+        integrations=spec.integrations,
+        termination_protection=True,
+    )
+    zone = LandingZone(organization=organization)
+    for integration in spec.integrations:
+        account_id = lock.account_id(integration)
+        if account_id is None:
+            zone.skipped.append(
+                (
+                    integration.name,
+                    f"account id of '{integration.name}' is not known yet: deploy {ORGANIZATION_STACK}, "
+                    "then record the new account's id in the account lock file beside the spec",
+                )
+            )
+            continue
+        for region in integration.regions:
+            name = integration_stack_name(integration, region)
+            stack = IntegrationStack(
+                app,
+                name,
+                stack_name=name,
+                description=f"saas-airlock: intermediate account of integration '{integration.name}' "
+                f"({integration.vendor.name}) in {region}",
+                env=cdk.Environment(account=account_id, region=region),
+                organization=org,
+                integration=integration,
+            )
+            stack.add_stack_dependency(organization, "the intermediate account and its OU come first")
+            zone.integrations.append(stack)
+    attach_packs(app, packs)
+    return zone

@@ -1,0 +1,26 @@
+"""Mandatory tags: every taggable resource says which integration it belongs to."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from constructs import IConstruct
+
+from airlock.spec import Integration, Organization
+
+
+def integration_tags(organization: Organization, integration: Integration) -> dict[str, str]:
+    tags = {
+        **organization.tags,
+        "airlock:integration": integration.name,
+        "airlock:owner": integration.owner,
+        "airlock:vendor": integration.vendor.name,
+        "airlock:data-classification": integration.data_classification,
+    }
+    if integration.cost_centre:
+        tags["airlock:cost-centre"] = integration.cost_centre
+    return tags
+
+
+def apply_tags(scope: IConstruct, tags: dict[str, str]) -> None:
+    for key, value in sorted(tags.items()):
+        cdk.Tags.of(scope).add(key, value)
