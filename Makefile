@@ -15,6 +15,13 @@ export CDK_DISABLE_VERSION_CHECK := true
 export NPM_CONFIG_UPDATE_NOTIFIER := false
 export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
+# Node.js from PyPI trusts only its bundled CAs; add the system's, as Debian's own Node does.
+ifeq ($(NODE_EXTRA_CA_CERTS),)
+SYSTEM_CA := $(wildcard /etc/ssl/certs/ca-certificates.crt)
+ifneq ($(SYSTEM_CA),)
+export NODE_EXTRA_CA_CERTS := $(SYSTEM_CA)
+endif
+endif
 SPEC ?= examples/landing-zone.yaml
 PIP_QUIET := 2>&1 | { grep -v -e "^WARNING: Location" -e "^$$" || true; }
 

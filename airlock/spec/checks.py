@@ -133,6 +133,16 @@ def _integration_checks(index: int, integration: Integration) -> list[SpecIssue]
                     f"'{name}' is already the name of buffers[{indexes[0]}]; give each buffer its own name",
                 )
             )
+    drop_zone = integration.drop_zone
+    buffer_names = [b.name for b in integration.buffers]
+    if drop_zone is not None and drop_zone.notify_buffer is not None and drop_zone.notify_buffer not in buffer_names:
+        issues.append(
+            SpecIssue(
+                (*base, "drop_zone", "notify_buffer"),
+                f"'{drop_zone.notify_buffer}' is not a buffer of this integration; use one of {buffer_names} "
+                "or add a buffer with that name",
+            )
+        )
     return issues
 
 

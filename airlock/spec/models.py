@@ -164,6 +164,36 @@ class Buffer(SpecModel):
         return self
 
 
+class DropZone(SpecModel):
+    """An S3 drop zone for file integrations: each vendor writes under its own prefix."""
+
+    prefixes: list[str] = Field(
+        min_length=1,
+        description="Key prefixes writers may use, each ending in '/', e.g. 'drop/payroll/'.",
+    )
+    notify_buffer: str | None = Field(
+        default=None,
+        description="Buffer that receives an event for each new object (asynchronous processing).",
+    )
+    expire_after_days: int = Field(default=30, ge=1, le=3650, description="Days after which objects expire.")
+    noncurrent_expire_after_days: int = Field(
+        default=7, ge=1, le=3650, description="Days after which overwritten versions expire."
+    )
+
+    @field_validator("prefixes")
+    @classmethod
+    def _prefix_shape(cls, value: list[str]) -> list[str]:
+        for prefix in value:
+            if not prefix.endswith("/") or prefix.startswith("/") or "//" in prefix or "*" in prefix:
+                raise ValueError(
+                    f"prefix '{prefix}' is not a key prefix; write it without wildcards or a leading '/', "
+                    "ending in '/', e.g. 'drop/payroll/'"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError(f"prefixes {value} list a prefix twice; list each once")
+        return value
+
+
 class Integration(SpecModel):
     """One SaaS integration: one intermediate account, its network, access and buffers."""
 
@@ -179,6 +209,7 @@ class Integration(SpecModel):
     regions: list[Region] = Field(min_length=1, description="Regions to deploy the integration to.")
     network: Network
     buffers: list[Buffer] = Field(default_factory=list, description="SQS buffers of the integration.")
+    drop_zone: DropZone | None = Field(default=None, description="S3 drop zone for file integrations.")
 
     @field_validator("owner")
     @classmethod

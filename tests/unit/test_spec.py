@@ -176,6 +176,18 @@ def test_spec_is_frozen():
             id="duplicate-buffers",
         ),
         pytest.param(
+            {"integrations.0.drop_zone": {"prefixes": ["drop/crm/"], "notify_buffer": "outbound"}},
+            "integrations[0].drop_zone.notify_buffer",
+            ["'outbound' is not a buffer of this integration", "['inbound']"],
+            id="drop-zone-unknown-buffer",
+        ),
+        pytest.param(
+            {"integrations.0.drop_zone": {"prefixes": ["drop/*"]}},
+            "integrations[0].drop_zone.prefixes",
+            ["prefix 'drop/*' is not a key prefix", "e.g. 'drop/payroll/'"],
+            id="drop-zone-wildcard-prefix",
+        ),
+        pytest.param(
             {"integrations.0.owner": "   "},
             "integrations[0].owner",
             ["owner is blank"],
