@@ -25,7 +25,7 @@ endif
 SPEC ?= examples/landing-zone.yaml
 PIP_QUIET := 2>&1 | { grep -v -e "^WARNING: Location" -e "^$$" || true; }
 
-.PHONY: help setup synth test lint format schema clean distclean
+.PHONY: help setup synth test lint typecheck format schema docs clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,9 +58,17 @@ synth: $(VENV)/.runtime node_modules/.installed ## synthesize SPEC (default: the
 test: $(VENV)/.dev node_modules/.installed lint ## lint, then run the whole test suite
 	@$(BIN)/python -m pytest -n 2
 
-lint: $(VENV)/.dev ## ruff lint and format check
+lint: $(VENV)/.dev typecheck ## ruff lint and format check, strict type check of the constructs
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.dev ## mypy --strict on the public construct library
+	@$(BIN)/mypy
+
+docs: $(VENV)/.dev ## build the API reference of airlock.constructs into docs/api (warnings fail)
+	@rm -rf docs/api
+	@PDOC_ALLOW_EXEC=1 $(BIN)/python -W error -m pdoc airlock.constructs --docformat restructuredtext -o docs/api
+	@echo "API reference written to docs/api/index.html"
 
 format: $(VENV)/.dev ## apply ruff's formatting and fixes
 	@$(BIN)/ruff format .
@@ -70,7 +78,7 @@ schema: $(VENV)/.runtime ## regenerate schema/airlock-spec.schema.json from the 
 	@$(BIN)/airlock schema --out schema/airlock-spec.schema.json
 
 clean: ## remove build and test output
-	rm -rf cdk.out .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
+	rm -rf cdk.out docs/api .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
 	find . -name __pycache__ -not -path './$(VENV)/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
 
 distclean: clean ## also remove the virtualenv and node_modules

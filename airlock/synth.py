@@ -36,10 +36,12 @@ class SynthResult:
     compliance: ComplianceResult
     packs: tuple[str, ...]
     skipped: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    #: False when synthesis stopped on a validation failure, whatever the report says.
+    validated: bool = True
 
     @property
     def passed(self) -> bool:
-        return self.compliance.passed
+        return self.validated and self.compliance.passed
 
 
 def is_validation_failure(exc: BaseException) -> bool:
@@ -63,7 +65,11 @@ def synth_app(
 
 
 def summarize(
-    outdir: Path, *, packs: Sequence[str] = DEFAULT_PACKS, skipped: Sequence[tuple[str, str]] = ()
+    outdir: Path,
+    *,
+    packs: Sequence[str] = DEFAULT_PACKS,
+    skipped: Sequence[tuple[str, str]] = (),
+    validated: bool = True,
 ) -> SynthResult:
     """Read a cloud assembly: stacks, resource counts and the compliance report."""
     manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
@@ -90,6 +96,7 @@ def summarize(
         compliance=read_report(outdir),
         packs=tuple(dict.fromkeys(("AwsSolutions", *packs))),
         skipped=tuple(skipped),
+        validated=validated,
     )
 
 
@@ -107,14 +114,14 @@ def synth(spec_path: str | Path, outdir: str | Path, *, packs: Sequence[str] = D
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
     try:
-        zone, _ = synth_app(spec, staging, spec_path=spec_path, packs=packs)
+        zone, validated = synth_app(spec, staging, spec_path=spec_path, packs=packs)
         if outdir.exists():
             shutil.rmtree(outdir)
         os.replace(staging, outdir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return summarize(outdir, packs=packs, skipped=zone.skipped)
+    return summarize(outdir, packs=packs, skipped=zone.skipped, validated=validated)
 
 
 def render_summary(result: SynthResult) -> str:
@@ -129,13 +136,15 @@ def render_summary(result: SynthResult) -> str:
         lines.append(f"  skipped {name}: {reason}")
     compliance = result.compliance
     packs = ", ".join(result.packs)
-    if compliance.passed:
+    if result.passed:
         lines.append(
             f"compliance: passed ({packs}); {len(compliance.acknowledged)} acknowledged findings, "
             "listed with reasons in validation-report.json"
         )
     else:
         lines.append(f"compliance: FAILED ({packs}); {len(compliance.findings)} unacknowledged findings:")
+        if not compliance.findings:
+            lines.append("  validation stopped synthesis; see the validation output above")
         for finding in compliance.findings:
             lines.append(f"  {finding.rule}  {finding.path}  {finding.description}")
     lines.append(f"report: {result.outdir / 'validation-report.json'}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sqs as sqs
@@ -71,3 +73,35 @@ def test_acknowledgement_needs_a_pack_prefix():
 def test_unknown_pack_is_refused():
     with pytest.raises(ValueError, match="unknown compliance packs"):
         attach_packs(cdk.App(), ["NIST.800.53.R9"])
+
+
+def test_a_plugin_that_could_not_run_is_a_finding(tmp_path):
+    # The shape an aws-cdk-lib release without appConstruct on the validation context writes.
+    report = {
+        "title": "Validation Report",
+        "pluginReports": [
+            {
+                "summary": {
+                    "pluginName": "AwsSolutions",
+                    "status": "failure",
+                    "metadata": {"error": "NagPack requires a construct tree on the validation context."},
+                },
+                "violations": [],
+            }
+        ],
+    }
+    (tmp_path / "policy-validation-report.json").write_text(json.dumps(report))
+    result = read_report(tmp_path)
+    assert not result.passed
+    (finding,) = result.findings
+    assert finding.rule == "AwsSolutions-PluginFailed"
+    assert "construct tree" in finding.description
+
+
+def test_a_validation_stop_is_a_failure_even_without_a_report(tmp_path):
+    from airlock.synth import render_summary, summarize
+
+    (tmp_path / "manifest.json").write_text(json.dumps({"artifacts": {}}))
+    result = summarize(tmp_path, validated=False)
+    assert not result.passed
+    assert "compliance: FAILED" in render_summary(result)

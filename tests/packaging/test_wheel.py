@@ -1,0 +1,86 @@
+"""The library works as installed: wheel -> fresh virtualenv -> application-team apps synthesize."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.packaging
+
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+
+
+def run(args: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(args, capture_output=True, text=True, timeout=600, check=False, **kwargs)
+    assert done.returncode == 0, f"{args}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    dist = tmp_path_factory.mktemp("dist")
+    run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)])
+    (built,) = dist.glob("saas_airlock-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory, wheel) -> Path:
+    """A fresh virtualenv with only the wheel (and its declared dependencies) installed."""
+    venv = tmp_path_factory.mktemp("venv") / "env"
+    run([sys.executable, "-m", "venv", str(venv)])
+    run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)])
+    return venv
+
+
+def test_wheel_metadata(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        metadata_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        metadata = Parser().parsestr(archive.read(metadata_name).decode())
+        entry_points = archive.read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
+    import airlock
+
+    assert metadata["Name"] == "saas-airlock"
+    assert metadata["Version"] == airlock.__version__
+    requires = metadata.get_all("Requires-Dist")
+    assert any(r.startswith("aws-cdk-lib") and "<3" in r for r in requires)
+    assert "airlock/py.typed" in names
+    assert not any(n.startswith(("tests/", "examples/")) for n in names)
+    assert "airlock = airlock.cli:main_entry" in entry_points
+
+
+def test_installed_command_runs_without_the_source_tree(installed, tmp_path):
+    done = run(
+        [str(installed / "bin" / "airlock"), "validate", str(ROOT / "examples" / "landing-zone.yaml")], cwd=tmp_path
+    )
+    assert "valid; 3 integrations" in done.stdout
+
+
+def test_app_team_example_synthesizes_with_the_installed_library(installed, tmp_path):
+    assert CDK.exists(), "the pinned CDK CLI is missing: run `make setup` (npm ci)"
+    app = tmp_path / "embedded_buffer"
+    shutil.copytree(ROOT / "examples" / "app-team" / "embedded_buffer", app)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV") and not k.startswith("AWS_")}
+    env["PATH"] = str(installed / "bin") + os.pathsep + env.get("PATH", "")
+    env["HOME"] = str(tmp_path)
+    run([str(CDK), "synth", "--quiet", "--no-notices", "--output", str(tmp_path / "out")], cwd=app, env=env)
+    template = json.loads((tmp_path / "out" / "order-import.template.json").read_text())
+    queues = sorted(
+        r["Properties"]["QueueName"] for r in template["Resources"].values() if r["Type"] == "AWS::SQS::Queue"
+    )
+    assert queues == ["order-import", "order-import-dlq"]
+    keys = [r for r in template["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
+    assert [k["Properties"]["EnableKeyRotation"] for k in keys] == [True]
+    alarms = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert alarms[0]["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
