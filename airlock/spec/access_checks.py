@@ -60,10 +60,11 @@ def _external_id_length(org: Organization, index: int, integration: Integration)
 
 
 def _own_accounts(org: Organization, integration: Integration) -> dict[str, str]:
-    own = {org.management_account_id: "the organization's management account"}
-    own.update(dict.fromkeys(org.access.core_account_ids, "a core account (organization.access.core_account_ids)"))
+    own = {org.management_account_id: f"the organization's management account {org.management_account_id}"}
+    for account in org.access.core_account_ids:
+        own[account] = f"core account {account} (organization.access.core_account_ids)"
     if integration.account.adopt:
-        own[integration.account.adopt] = "this integration's own intermediate account"
+        own[integration.account.adopt] = f"this integration's own intermediate account {integration.account.adopt}"
     return own
 
 
@@ -85,7 +86,7 @@ def _principals_are_the_vendors(org: Organization, index: int, integration: Inte
             issues.append(
                 SpecIssue(
                     where,
-                    f"'{shown}' is in {own[account]} ({account}); the vendor role trusts only the vendor's "
+                    f"'{shown}' is in {own[account]}; the vendor role trusts only the vendor's "
                     "principals, never the organisation's own accounts",
                 )
             )

@@ -105,19 +105,19 @@ AT = "integrations[0].access"
         pytest.param(
             {f"{ACCESS}.principals": ["arn:aws:iam::100000000001:role/admin"]},
             f"{AT}.principals[0]",
-            ["in the organization's management account (100000000001)", "never the organisation's own"],
+            ["in the organization's management account 100000000001", "never the organisation's own"],
             id="principal-in-management-account",
         ),
         pytest.param(
             {f"{ACCESS}.principals": ["arn:aws:iam::300000000001:role/app"]},
             f"{AT}.principals[0]",
-            ["in a core account", "never the organisation's own"],
+            ["in core account 300000000001", "never the organisation's own"],
             id="principal-in-core-account",
         ),
         pytest.param(
             {f"{ACCESS}.trust_accounts": ["300000000001"]},
             f"{AT}.trust_accounts[0]",
-            ["in a core account"],
+            ["in core account 300000000001"],
             id="trusted-account-is-core",
         ),
         pytest.param(
