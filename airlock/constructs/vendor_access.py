@@ -85,7 +85,10 @@ class VendorAccessRole(Construct):
     * sessions of one hour unless ``max_session_duration`` says otherwise.
 
     Grants go to a customer-managed policy (``self.permissions``) and each adds the matching
-    statement to the queue, bucket, key or API policy.
+    statement to the queue, bucket, key or API policy. The inline deny is reported by
+    ``NIST.800.53.R5-IAMNoInlinePolicy``: acknowledge it on ``self.role`` (inline, it cannot be
+    detached from the role); a ``put_objects`` grant's object wildcard by
+    ``AwsSolutions-IAM5`` on ``self.permissions`` and ``self.boundary``.
 
     :param external_id: the external ID the vendor issued (2-1224 characters of ``[\\w+=,.@:/-]``).
     :param principals: ARNs of the vendor's IAM roles (or users) that may assume the role.

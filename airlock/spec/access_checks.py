@@ -21,7 +21,20 @@ def access_checks(org: Organization | None, integrations: Indexed) -> list[SpecI
             issues.extend(_external_id_length(org, index, integration))
             issues.extend(_principals_are_the_vendors(org, index, integration))
             issues.extend(_core_consumers_are_core(org, index, integration))
+            issues.extend(_vendor_is_not_core(org, index, integration))
     return issues
+
+
+def _vendor_is_not_core(org: Organization, index: int, integration: Integration) -> list[SpecIssue]:
+    return [
+        SpecIssue(
+            ("integrations", index, "vendor", "account_ids", position),
+            f"'{account}' is a core account (organization.access.core_account_ids); "
+            "name the vendor's AWS accounts here",
+        )
+        for position, account in enumerate(integration.vendor.account_ids)
+        if account in org.access.core_account_ids
+    ]
 
 
 def _external_ids_unique(integrations: Indexed) -> list[SpecIssue]:

@@ -121,6 +121,12 @@ AT = "integrations[0].access"
             id="trusted-account-is-core",
         ),
         pytest.param(
+            {"integrations.0.vendor.account_ids": ["900000000011", "300000000001"]},
+            "integrations[0].vendor.account_ids[1]",
+            ["'300000000001' is a core account"],
+            id="vendor-account-is-core",
+        ),
+        pytest.param(
             {f"{ACCESS}.principals": ["arn:aws:iam::900000000099:role/other"]},
             f"{AT}.principals[0]",
             ["not one of vendor.account_ids ['900000000011']", "add the account there"],
