@@ -28,12 +28,15 @@ CORE_CONSUME_ACTIONS: tuple[str, ...] = (
 )
 CORE_KEY_ACTIONS: tuple[str, ...] = ("kms:Decrypt",)
 
-_ROLE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::(?P<account>\d{12}):role/[\w+=,.@/-]{1,512}$")
-_ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+_ROLE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::(?P<account>\d{12}):role/[\w+=,.@/-]{1,512}$", re.ASCII)
+_ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$", re.ASCII)
 _QUEUE_ARN = re.compile(
-    r"^arn:aws(?:-[a-z]+)*:sqs:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):(?P<name>[\w-]{1,80}(?:\.fifo)?)$"
+    r"^arn:aws(?:-[a-z]+)*:sqs:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):(?P<name>[\w-]{1,80}(?:\.fifo)?)$",
+    re.ASCII,
 )
-_KEY_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):key/[0-9a-f-]{36}$")
+_KEY_ARN = re.compile(
+    r"^arn:aws(?:-[a-z]+)*:kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):key/[0-9a-f-]{36}$", re.ASCII
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def allow_core_consumers(
     :param key: the queue's KMS key; its policy gets a ``kms:Decrypt`` statement limited to
         SQS. Default: the queue's own ``encryption_master_key``, if any.
     """
-    if not _ORG_ID.match(organization_id):
+    if not _ORG_ID.fullmatch(organization_id):
         raise ValueError(
             f"organization_id '{organization_id}' is not an organization id; pass 'o-' and 10-32 characters"
         )
@@ -70,7 +73,7 @@ def allow_core_consumers(
         raise ValueError("role_arns is empty; name the core roles that consume from the queue")
     accounts = []
     for arn in role_arns:
-        match = _ROLE_ARN.match(arn)
+        match = _ROLE_ARN.fullmatch(arn)
         if match is None:
             raise ValueError(
                 f"role_arns entry '{arn}' is not a literal role ARN; pass 'arn:aws:iam::<account>:role/<name>'"
@@ -127,14 +130,14 @@ class BufferConsumer(Construct):
         key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id)
-        queue_match = _QUEUE_ARN.match(queue_arn) if not cdk.Token.is_unresolved(queue_arn) else None
+        queue_match = _QUEUE_ARN.fullmatch(queue_arn) if not cdk.Token.is_unresolved(queue_arn) else None
         if queue_match is None:
             raise ValueError(
                 f"queue_arn '{queue_arn}' is not a literal SQS queue ARN; pass "
                 "'arn:aws:sqs:<region>:<account>:<queue name>' as handed over by the platform team"
             )
         if key_arn is not None:
-            key_match = _KEY_ARN.match(key_arn) if not cdk.Token.is_unresolved(key_arn) else None
+            key_match = _KEY_ARN.fullmatch(key_arn) if not cdk.Token.is_unresolved(key_arn) else None
             if key_match is None:
                 raise ValueError(
                     f"key_arn '{key_arn}' is not a literal KMS key ARN; pass 'arn:aws:kms:<region>:<account>:key/<id>'"

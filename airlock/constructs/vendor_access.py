@@ -48,10 +48,11 @@ PUT_OBJECT_ACTIONS: tuple[str, ...] = ("s3:PutObject",)
 PUT_OBJECT_KEY_ACTIONS: tuple[str, ...] = ("kms:GenerateDataKey", "kms:Decrypt")
 INVOKE_API_ACTIONS: tuple[str, ...] = ("execute-api:Invoke",)
 
-EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
-_ROLE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-_PREFIX = re.compile(r"^[^*?/][^*?]*/$")
+EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$", re.ASCII)
+EXTERNAL_ID_CHARACTER = re.compile(r"^[\w+=,.@:/-]$", re.ASCII)
+_ROLE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}$", re.ASCII)
+_ACCOUNT = re.compile(r"^\d{12}$", re.ASCII)
+_PREFIX = re.compile(r"^[^*?/][^*?]*/$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -207,21 +208,24 @@ class VendorAccessRole(Construct):
         source_ips: Sequence[str],
         max_session_duration: cdk.Duration,
     ) -> None:
-        if cdk.Token.is_unresolved(external_id) or not EXTERNAL_ID.match(external_id):
+        if cdk.Token.is_unresolved(external_id) or not EXTERNAL_ID.fullmatch(external_id):
+            # The ID is not repeated in the message: it is the vendor's secret for this customer.
+            bad = sorted({c for c in external_id if not EXTERNAL_ID_CHARACTER.fullmatch(c)})
+            detail = f"contains {bad} and " if bad and not cdk.Token.is_unresolved(external_id) else ""
             raise ValueError(
-                f"external_id of {len(external_id)} characters is not one AWS accepts; pass the vendor's ID as a "
-                "literal of 2-1224 characters of letters, digits and +=,.@:/-_"
+                f"external_id of {len(external_id)} characters {detail}is not one AWS accepts; pass the vendor's ID "
+                "as a literal of 2-1224 characters of letters, digits and +=,.@:/-_"
             )
         if not principals and not trusted_accounts:
             raise ValueError("principals and trusted_accounts are both empty; name the vendor's role ARNs")
         for arn in principals:
-            if cdk.Token.is_unresolved(arn) or not _ROLE_ARN.match(arn):
+            if cdk.Token.is_unresolved(arn) or not _ROLE_ARN.fullmatch(arn):
                 raise ValueError(
                     f"principal '{arn}' is not a literal IAM role or user ARN; name the vendor's role, e.g. "
                     "'arn:aws:iam::123456789012:role/vendor' ('*' and wildcards are refused)"
                 )
         for account in trusted_accounts:
-            if not _ACCOUNT.match(account):
+            if not _ACCOUNT.fullmatch(account):
                 raise ValueError(f"trusted_accounts entry '{account}' is not a 12-digit account id; pass a literal id")
         for cidr in source_ips:
             try:
@@ -255,7 +259,7 @@ class VendorAccessRole(Construct):
     def _allow(
         self, sid: str, actions: Sequence[str], resources: Sequence[str], **conditions: object
     ) -> list[iam.PolicyStatement]:
-        """Add the same allow to the permissions and to the boundary; return both statements."""
+        """Add the same allow to the permissions and to the boundary; return the permissions' statement."""
         added = []
         for policy in (self._permissions(), self.boundary):
             statement = iam.PolicyStatement(
@@ -263,7 +267,7 @@ class VendorAccessRole(Construct):
             )
             policy.add_statements(statement)
             added.append(statement)
-        return added
+        return added[:1]
 
     def _sid(self, kind: str) -> str:
         return f"{kind}{len(self.grants)}"
@@ -330,7 +334,7 @@ class VendorAccessRole(Construct):
 
         :param prefix: a key prefix ending in ``/``, without wildcards, e.g. ``drop/payroll/``.
         """
-        if not _PREFIX.match(prefix) or "//" in prefix:
+        if not _PREFIX.fullmatch(prefix) or "//" in prefix:
             raise ValueError(
                 f"prefix '{prefix}' is not a key prefix; pass one without wildcards or a leading '/', ending "
                 "in '/', e.g. 'drop/payroll/'"

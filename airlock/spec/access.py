@@ -20,13 +20,13 @@ from airlock.spec.types import AccountId, Name
 
 #: What AWS accepts as an external ID (``sts:AssumeRole`` ``ExternalId``).
 EXTERNAL_ID_MIN, EXTERNAL_ID_MAX = 2, 1224
-EXTERNAL_ID_PATTERN = re.compile(r"^[\w+=,.@:/-]+$")
+EXTERNAL_ID_PATTERN = re.compile(r"^[\w+=,.@:/-]+$", re.ASCII)
 #: The project's default minimum length of an external ID (a setting: ``organization.access``).
 DEFAULT_EXTERNAL_ID_MIN_LENGTH = 16
 #: Bounds of an IAM role's ``MaxSessionDuration``, in seconds.
 SESSION_MIN, SESSION_MAX = 3600, 43200
 
-_ROLE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::(?P<account>\d{12}):role/(?P<name>[\w+=,.@/-]{1,512})$")
+_ROLE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::(?P<account>\d{12}):role/(?P<name>[\w+=,.@/-]{1,512})$", re.ASCII)
 #: Ranges a vendor's public egress can never come from.
 _NOT_PUBLIC = tuple(
     ipaddress.ip_network(block)
@@ -43,14 +43,14 @@ _NOT_PUBLIC = tuple(
         "::1/128",
     )
 )
-_ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
-_TAG_KEY = re.compile(r"^[\w+=,.@:/-]{1,128}$")
-_TAG_VALUE = re.compile(r"^[\w+=,.@:/ -]{0,256}$")
+_ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$", re.ASCII)
+_TAG_KEY = re.compile(r"^[\w+=,.@:/-]{1,128}$", re.ASCII)
+_TAG_VALUE = re.compile(r"^[\w+=,.@:/ -]{0,256}$", re.ASCII)
 
 
 def role_account(arn: str) -> str:
     """The account id of a role ARN the spec accepted."""
-    match = _ROLE_ARN.match(arn)
+    match = _ROLE_ARN.fullmatch(arn)
     if match is None:  # pragma: no cover - only called on validated ARNs
         raise ValueError(f"'{arn}' is not a role ARN")
     return match.group("account")
@@ -59,8 +59,8 @@ def role_account(arn: str) -> str:
 def _external_id(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not an external ID; write the ID the vendor issued to you as a quoted string")
-    if not EXTERNAL_ID_MIN <= len(value) <= EXTERNAL_ID_MAX or not EXTERNAL_ID_PATTERN.match(value):
-        bad = sorted({c for c in value if not EXTERNAL_ID_PATTERN.match(c)})
+    if not EXTERNAL_ID_MIN <= len(value) <= EXTERNAL_ID_MAX or not EXTERNAL_ID_PATTERN.fullmatch(value):
+        bad = sorted({c for c in value if not EXTERNAL_ID_PATTERN.fullmatch(c)})
         detail = f"characters {bad} are not allowed" if bad else f"{len(value)} characters"
         raise ValueError(
             f"external ID ({detail}) is not one AWS accepts; it needs {EXTERNAL_ID_MIN}-{EXTERNAL_ID_MAX} "
@@ -75,12 +75,12 @@ def _role_arn(value: Any) -> str:
             f"'{value}' trusts every AWS principal; name the vendor's IAM role ARNs, "
             "e.g. 'arn:aws:iam::123456789012:role/vendor-uploader'"
         )
-    if isinstance(value, str) and re.match(r"^arn:aws[a-z-]*:iam::\d{12}:root$", value):
+    if isinstance(value, str) and re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:root", value):
         raise ValueError(
             f"'{value}' is a whole account; name the vendor's role ARNs, or list the account under "
             "'trust_accounts' if the vendor really cannot name its roles"
         )
-    if not isinstance(value, str) or not _ROLE_ARN.match(value):
+    if not isinstance(value, str) or not _ROLE_ARN.fullmatch(value):
         raise ValueError(
             f"{value!r} is not an IAM role ARN; write it as 'arn:aws:iam::123456789012:role/name' "
             "(users, groups and wildcards are not accepted)"
@@ -109,7 +109,7 @@ def _source_cidr(value: Any) -> str:
 
 
 def _organization_id(value: Any) -> str:
-    if not isinstance(value, str) or not _ORG_ID.match(value):
+    if not isinstance(value, str) or not _ORG_ID.fullmatch(value):
         raise ValueError(
             f"{value!r} is not an AWS Organizations id; write it as 'o-' and 10-32 lowercase letters or digits "
             "(`aws organizations describe-organization` shows it)"
@@ -244,12 +244,12 @@ class VendorAccess(SpecModel):
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:
         for key, tag in value.items():
-            if not _TAG_KEY.match(key) or key.lower().startswith("aws:"):
+            if not _TAG_KEY.fullmatch(key) or key.lower().startswith("aws:"):
                 raise ValueError(
                     f"session tag key '{key}' is not one STS accepts; use 1-128 letters, digits and +=,.@:/-_ "
                     "not starting with 'aws:'"
                 )
-            if not isinstance(tag, str) or not _TAG_VALUE.match(tag):
+            if not isinstance(tag, str) or not _TAG_VALUE.fullmatch(tag):
                 raise ValueError(f"session tag '{key}' has value {tag!r}; use up to 256 letters, digits and +=,.@:/-_")
         return value
 

@@ -289,3 +289,11 @@ def test_cli_exits_2_without_a_traceback(tmp_path, capsys, changes):
     assert "problem" in err
     assert f"{AT}." in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "external_id", ["nimbus-7c1f0e92-4b7d\n", "nimbus-7c1f0e92-4b7dé"], ids=["newline", "non-ascii"]
+)
+def test_external_id_allows_only_the_aws_characters(external_id):
+    issues = issues_of(with_access(**{f"{ACCESS}.external_id": external_id}))
+    assert any(path == f"{AT}.external_id" and "are not allowed" in message for path, message in issues)

@@ -313,7 +313,7 @@ def test_the_catalogue_check_catches_a_misspelled_action():
     [
         ({"external_id": "x"}, "external_id of 1 characters"),
         ({"external_id": "a" * 1225}, "external_id of 1225 characters"),
-        ({"external_id": "has spaces in it!"}, "is not one AWS accepts"),
+        ({"external_id": "has spaces in it!"}, r"contains \[. ., .!.\] and is not one AWS accepts"),
         ({"principals": ["*"]}, "principal '\\*' is not a literal IAM role"),
         ({"principals": ["arn:aws:iam::*:role/x"]}, "is not a literal IAM role"),
         ({"principals": []}, "principals and trusted_accounts are both empty"),
