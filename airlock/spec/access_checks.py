@@ -121,8 +121,15 @@ def _grants_name_what_exists(index: int, integration: Integration) -> list[SpecI
     buffers = [buffer.name for buffer in integration.buffers]
     prefixes = list(integration.drop_zone.prefixes) if integration.drop_zone else []
     issues = []
+    seen: dict[tuple[str, str], int] = {}
     for position, grant in enumerate(access.grants):
         loc: Loc = ("integrations", index, "access", "grants", position, grant.kind)
+        if (grant.kind, grant.target) in seen:
+            issues.append(
+                SpecIssue(loc, f"the same grant as grants[{seen[grant.kind, grant.target]}]; list each grant once")
+            )
+            continue
+        seen[grant.kind, grant.target] = position
         if grant.kind in ("send", "consume") and grant.target not in buffers:
             issues.append(
                 SpecIssue(

@@ -163,6 +163,12 @@ AT = "integrations[0].access"
             id="grant-prefix-without-drop-zone",
         ),
         pytest.param(
+            {f"{ACCESS}.grants": [{"send": "inbound"}, {"send": "inbound"}]},
+            f"{AT}.grants[1].send",
+            ["the same grant as grants[0]"],
+            id="grant-twice",
+        ),
+        pytest.param(
             {f"{ACCESS}.grants": [{"put_objects": "drop/*"}]},
             f"{AT}.grants[0].put_objects",
             ["'drop/*' is not a key prefix"],
