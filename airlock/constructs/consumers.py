@@ -80,10 +80,9 @@ def allow_core_consumers(
             )
         accounts.append(match.group("account"))
     principals = [iam.ArnPrincipal(f"arn:aws:iam::{account}:root") for account in sorted(set(accounts))]
-    who = {
-        "ArnEquals": {"aws:PrincipalArn": sorted(role_arns)},
-        "StringEquals": {"aws:PrincipalOrgID": organization_id},
-    }
+    arns = {"aws:PrincipalArn": sorted(role_arns)}
+    org = {"aws:PrincipalOrgID": organization_id}
+    who: dict[str, object] = {"ArnEquals": arns, "StringEquals": org}
     queue_statement = iam.PolicyStatement(
         sid=sid, principals=principals, actions=list(CORE_CONSUME_ACTIONS), resources=[queue.queue_arn], conditions=who
     )
@@ -98,8 +97,8 @@ def allow_core_consumers(
             actions=list(CORE_KEY_ACTIONS),
             resources=["*"],
             conditions={
-                "ArnEquals": who["ArnEquals"],
-                "StringEquals": {**who["StringEquals"], "kms:ViaService": f"sqs.{region}.amazonaws.com"},
+                "ArnEquals": arns,
+                "StringEquals": {**org, "kms:ViaService": f"sqs.{region}.amazonaws.com"},
             },
         )
         key.add_to_resource_policy(key_statement)
