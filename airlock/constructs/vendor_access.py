@@ -51,6 +51,7 @@ INVOKE_API_ACTIONS: tuple[str, ...] = ("execute-api:Invoke",)
 EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$", re.ASCII)
 EXTERNAL_ID_CHARACTER = re.compile(r"^[\w+=,.@:/-]$", re.ASCII)
 _ROLE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::\d{12}:(?:role|user)/[\w+=,.@/-]{1,512}$", re.ASCII)
+_TAG_KEY = re.compile(r"[\w+=.@:/-]{1,128}", re.ASCII)
 _ACCOUNT = re.compile(r"^\d{12}$", re.ASCII)
 _PREFIX = re.compile(r"^[^*?/][^*?]*/$", re.ASCII)
 
@@ -123,6 +124,12 @@ class VendorAccessRole(Construct):
         session_tags = dict(session_tags or {})
         max_session_duration = max_session_duration or cdk.Duration.hours(1)
         self._check_props(external_id, principals, trusted_accounts, source_ips, max_session_duration)
+        for key in session_tags:
+            if not _TAG_KEY.fullmatch(key) or key.lower().startswith("aws:"):
+                raise ValueError(
+                    f"session_tags key '{key}' is not a tag key STS accepts; use 1-128 letters, digits and "
+                    "+=.@:/-_, not starting with 'aws:'"
+                )
 
         stack = cdk.Stack.of(self)
         self.role_name = role_name or cdk.Names.unique_resource_name(self, max_length=64, separator="-")

@@ -44,8 +44,8 @@ _NOT_PUBLIC = tuple(
     )
 )
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$", re.ASCII)
-_TAG_KEY = re.compile(r"^[\w+=,.@:/-]{1,128}$", re.ASCII)
-_TAG_VALUE = re.compile(r"^[\w+=,.@:/ -]{0,256}$", re.ASCII)
+_TAG_KEY = re.compile(r"^[\w+=.@:/-]{1,128}$", re.ASCII)
+_TAG_VALUE = re.compile(r"^[\w+=.@:/ -]{0,256}$", re.ASCII)
 
 
 def role_account(arn: str) -> str:
@@ -246,11 +246,13 @@ class VendorAccess(SpecModel):
         for key, tag in value.items():
             if not _TAG_KEY.fullmatch(key) or key.lower().startswith("aws:"):
                 raise ValueError(
-                    f"session tag key '{key}' is not one STS accepts; use 1-128 letters, digits and +=,.@:/-_ "
+                    f"session tag key '{key}' is not one STS accepts; use 1-128 letters, digits and +=.@:/-_ "
                     "not starting with 'aws:'"
                 )
             if not isinstance(tag, str) or not _TAG_VALUE.fullmatch(tag):
-                raise ValueError(f"session tag '{key}' has value {tag!r}; use up to 256 letters, digits and +=,.@:/-_")
+                raise ValueError(
+                    f"session tag '{key}' has value {tag!r}; use up to 256 letters, digits, spaces and +=.@:/-_"
+                )
         return value
 
     @model_validator(mode="after")

@@ -318,6 +318,7 @@ def test_the_catalogue_check_catches_a_misspelled_action():
         ({"principals": ["arn:aws:iam::*:role/x"]}, "is not a literal IAM role"),
         ({"principals": []}, "principals and trusted_accounts are both empty"),
         ({"trusted_accounts": ["12345"]}, "is not a 12-digit account id"),
+        ({"session_tags": {"aws:team": "x"}}, "session_tags key 'aws:team' is not a tag key"),
         ({"source_ips": ["0.0.0.0/0"]}, "is every address"),
         ({"source_ips": ["300.1.1.0/24"]}, "is not a CIDR"),
         ({"max_session_duration": cdk.Duration.minutes(30)}, "1800 s is outside 3600-43200"),
