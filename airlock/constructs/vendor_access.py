@@ -86,6 +86,8 @@ class VendorAccessRole(Construct):
       policy and grant changes, ``iam:PassRole``) inside the role itself;
     * sessions of one hour unless ``max_session_duration`` says otherwise.
 
+    Trusting whole accounts or allowing longer sessions adds a warning annotation.
+
     Grants go to a customer-managed policy (``self.permissions``) and each adds the matching
     statement to the queue, bucket, key or API policy. The inline deny is reported by
     ``NIST.800.53.R5-IAMNoInlinePolicy``: acknowledge it on ``self.role`` (inline, it cannot be
@@ -203,6 +205,17 @@ class VendorAccessRole(Construct):
             )
             cdk.Annotations.of(self).add_warning_v2(
                 "airlock:vendor-suspended", f"{self.node.path}: the vendor is suspended; every request is denied"
+            )
+        if trusted_accounts:
+            cdk.Annotations.of(self).add_warning_v2(
+                "airlock:vendor-whole-account",
+                f"trusts every principal of {sorted(trusted_accounts)} that those accounts allow; "
+                "name the vendor's role ARNs in principals instead",
+            )
+        if max_session_duration.to_seconds() > 3600:
+            cdk.Annotations.of(self).add_warning_v2(
+                "airlock:vendor-long-sessions",
+                f"sessions last up to {max_session_duration.to_seconds()} s instead of the default 3600 s",
             )
         self.permissions: iam.ManagedPolicy | None = None
         self.grants: list[VendorGrant] = []

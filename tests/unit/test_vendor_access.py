@@ -93,6 +93,19 @@ def test_a_whole_account_is_trusted_only_when_declared():
     assert statements[0]["Condition"]["StringEquals"]["sts:ExternalId"] == EXTERNAL_ID
 
 
+def warnings_of(role):
+    return [str(e.data) for e in role.node.metadata if e.type == "aws:cdk:warning"]
+
+
+def test_weaker_settings_are_flagged_with_a_warning(plain):
+    role, _ = plain
+    assert warnings_of(role) == []
+    _, wide = build(trusted_accounts=["900000000033"], max_session_duration=cdk.Duration.hours(2))
+    found = warnings_of(wide)
+    assert any("trusts every principal of ['900000000033']" in w for w in found)
+    assert any("sessions last up to 7200 s" in w for w in found)
+
+
 def test_source_ips_and_session_tags_are_required_on_assume():
     stack, _ = build(principals=[VENDOR_ROLE], source_ips=["198.51.100.0/24"], session_tags={"customer": "contoso"})
     statements = trust(Template.from_stack(stack))
