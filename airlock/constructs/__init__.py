@@ -5,6 +5,18 @@ defaults without being asked, and exposes the resources it makes as attributes.
 """
 
 from airlock.constructs.buffer import IntegrationBuffer
+from airlock.constructs.consumers import BufferConsumer, allow_core_consumers
 from airlock.constructs.network import FLOW_LOG_FIELDS, FLOW_LOG_FORMAT, IsolatedVpc, split_cidr
+from airlock.constructs.vendor_access import VendorAccessRole, VendorGrant
 
-__all__ = ["FLOW_LOG_FIELDS", "FLOW_LOG_FORMAT", "IntegrationBuffer", "IsolatedVpc", "split_cidr"]
+__all__ = [
+    "FLOW_LOG_FIELDS",
+    "FLOW_LOG_FORMAT",
+    "BufferConsumer",
+    "IntegrationBuffer",
+    "IsolatedVpc",
+    "VendorAccessRole",
+    "VendorGrant",
+    "allow_core_consumers",
+    "split_cidr",
+]

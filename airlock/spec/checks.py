@@ -10,6 +10,7 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
+from airlock.spec.access_checks import access_checks
 from airlock.spec.errors import SpecIssue
 from airlock.spec.models import MIN_SUBNET_PREFIX, Integration, Organization
 from airlock.spec.regions import region_of_az_id
@@ -25,6 +26,7 @@ def cross_checks(org: Organization | None, integrations: Indexed) -> list[SpecIs
         issues.extend(_integration_checks(index, integration))
         if org is not None:
             issues.extend(_against_organization(org, index, integration))
+    issues.extend(access_checks(org, integrations))
     return sorted(issues, key=lambda issue: tuple(str(part) for part in issue.loc))
 
 

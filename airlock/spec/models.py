@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from airlock.spec.access import AccessSettings, CoreConsumer, VendorAccess
+from airlock.spec.base import SpecModel
 from airlock.spec.types import (
     LOG_RETENTION_DAYS,
     AccountId,
@@ -28,10 +30,6 @@ IntegrationState = Literal["active", "suspended"]
 
 #: Smallest subnet the network builder places (/28 is the smallest AWS allows).
 MIN_SUBNET_PREFIX = 28
-
-
-class SpecModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Organization(SpecModel):
@@ -56,6 +54,7 @@ class Organization(SpecModel):
         description="IAM role ARN pattern of the break-glass role; guardrails exempt it.",
     )
     tags: dict[str, str] = Field(default_factory=dict, description="Tags applied to every airlock resource.")
+    access: AccessSettings = Field(default_factory=AccessSettings, description="Settings of vendor and core access.")
 
     @model_validator(mode="after")
     def _home_region_allowed(self) -> Organization:
@@ -210,6 +209,10 @@ class Integration(SpecModel):
     network: Network
     buffers: list[Buffer] = Field(default_factory=list, description="SQS buffers of the integration.")
     drop_zone: DropZone | None = Field(default=None, description="S3 drop zone for file integrations.")
+    access: VendorAccess | None = Field(default=None, description="The vendor's cross-account role and grants.")
+    core_consumers: list[CoreConsumer] = Field(
+        default_factory=list, description="Roles in core accounts that consume from the buffers."
+    )
 
     @field_validator("owner")
     @classmethod

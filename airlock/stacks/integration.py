@@ -13,6 +13,7 @@ from airlock.constructs import IntegrationBuffer, IsolatedVpc
 from airlock.spec import Integration, Organization
 from airlock.spec.regions import region_of_az_id
 from airlock.spec.types import LOG_RETENTION_DAYS
+from airlock.stacks.access import wire_access
 from airlock.stacks.tags import apply_tags, integration_tags
 
 _RETENTION = dict(
@@ -89,3 +90,6 @@ class IntegrationStack(cdk.Stack):
         cdk.CfnOutput(self, "VpcId", value=self.network.vpc_id)
         for name, built in self.buffers.items():
             cdk.CfnOutput(self, f"{name}QueueUrl", value=built.queue.queue_url)
+
+        # Last, so that every resource a grant names exists.
+        self.vendor_access = wire_access(self, organization, integration)
