@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from airlock.spec.errors import SpecIssue
 from airlock.spec.models import MIN_SUBNET_PREFIX, Integration, Organization
 from airlock.spec.regions import region_of_az_id
+from airlock.spec.register_checks import register_checks
 
 Indexed = Sequence[tuple[int, Integration]]
 
@@ -23,6 +24,7 @@ def cross_checks(org: Organization | None, integrations: Indexed) -> list[SpecIs
         issues.extend(check(integrations))
     for index, integration in integrations:
         issues.extend(_integration_checks(index, integration))
+        issues.extend(register_checks(index, integration))
         if org is not None:
             issues.extend(_against_organization(org, index, integration))
     return sorted(issues, key=lambda issue: tuple(str(part) for part in issue.loc))

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from airlock.spec.register import Budget, DataFlow, Review
 from airlock.spec.types import (
     LOG_RETENTION_DAYS,
     AccountId,
@@ -203,13 +204,17 @@ class Integration(SpecModel):
     contact: Email = Field(description="Email of the owning team.")
     state: IntegrationState = Field(default="active", description="'suspended' cuts the vendor off (kill switch).")
     data_classification: DataClassification = Field(description="Highest classification of data that passes.")
-    cost_centre: str | None = Field(default=None, max_length=128, description="Cost centre for cost allocation.")
+    cost_centre: str = Field(min_length=1, max_length=128, description="Cost centre for cost allocation (tagged).")
     vendor: Vendor
     account: Account
     regions: list[Region] = Field(min_length=1, description="Regions to deploy the integration to.")
     network: Network
     buffers: list[Buffer] = Field(default_factory=list, description="SQS buffers of the integration.")
     drop_zone: DropZone | None = Field(default=None, description="S3 drop zone for file integrations.")
+    contract: str | None = Field(default=None, max_length=256, description="Reference of the vendor contract.")
+    data_flows: list[DataFlow] = Field(default_factory=list, max_length=20, description="Data crossing the boundary.")
+    review: Review | None = Field(default=None, description="Assessment dates; without it the review is overdue.")
+    budget: Budget | None = Field(default=None, description="Monthly budget of the intermediate account.")
 
     @field_validator("owner")
     @classmethod
