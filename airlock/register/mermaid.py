@@ -31,14 +31,30 @@ def label(text: str) -> str:
     )
 
 
-def node_id(prefix: str, name: str) -> str:
-    return prefix + "_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
+class _Ids:
+    """Node ids from names: readable, and distinct even where two names differ only in punctuation."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, str], str] = {}
+
+    def __call__(self, prefix: str, name: str) -> str:
+        key = (prefix, name)
+        if key not in self._ids:
+            base = prefix + "_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
+            taken = set(self._ids.values())
+            candidate, n = base, 1
+            while candidate in taken:
+                n += 1
+                candidate = f"{base}_{n}"
+            self._ids[key] = candidate
+        return self._ids[key]
 
 
 def flowchart(record: IntegrationRecord) -> str:
     """The Mermaid source (without the ``` fence) of ``record``'s data flows."""
     account = record.account.id or "not yet created"
     lines = ["flowchart LR"]
+    node_id = _Ids()
     vendor_accounts = ", ".join(record.vendor.account_ids)
     lines.append(f'  vendor["{label(record.vendor.name)}<br/>vendor accounts {label(vendor_accounts)}"]')
     inside: list[str] = []

@@ -187,7 +187,7 @@ AWKWARD = {
             "description": 'Orders with "quotes" | pipes',
             "via": "privatelink",
             "buffer": "end",
-            "consumers": ["order-api (v2)", 'quote "engine"', "end"],
+            "consumers": ["order-api (v2)", 'quote "engine"', "end", "order-api_(v2)"],
         },
         {
             "name": "sync",
@@ -306,3 +306,13 @@ def test_bad_today_exits_2(capsys):
         main(["register", str(EXAMPLE_SPEC), "--out", "x", "--today", "29.11.2026"])
     assert caught.value.code == 2
     assert "'29.11.2026' is not a date; write it as YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_consumers_whose_names_differ_in_punctuation_get_their_own_nodes():
+    from airlock.register.mermaid import flowchart
+    from tests.specs import spec_data
+
+    spec = validate(spec_data(**AWKWARD), today=date(2026, 11, 29))
+    chart = flowchart(build_register(spec, today=date(2026, 11, 29)).integrations[0])
+    definitions = re.findall(r"^    (core_\w+)\[", chart, flags=re.MULTILINE)
+    assert len(definitions) == len(set(definitions)) == 5  # four named consumers and the generic one
