@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from airlock.register.reviews import ReviewStatus
 
-REGISTER_VERSION = 1
+REGISTER_VERSION: Literal[1] = 1
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
