@@ -316,3 +316,11 @@ def test_consumers_whose_names_differ_in_punctuation_get_their_own_nodes():
     chart = flowchart(build_register(spec, today=date(2026, 11, 29)).integrations[0])
     definitions = re.findall(r"^    (core_\w+)\[", chart, flags=re.MULTILINE)
     assert len(definitions) == len(set(definitions)) == 5  # four named consumers and the generic one
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_registration_doc_examples_run(index, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    blocks = re.findall(r"^```python\n(.*?)^```", (ROOT / "docs" / "registration.md").read_text(), re.S | re.M)
+    assert len(blocks) == 2
+    exec(compile(blocks[index], f"docs/registration.md:example{index}", "exec"), {"__name__": "example"})  # noqa: S102
