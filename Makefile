@@ -74,8 +74,9 @@ format: $(VENV)/.dev ## apply ruff's formatting and fixes
 	@$(BIN)/ruff format .
 	@$(BIN)/ruff check --fix .
 
-schema: $(VENV)/.runtime ## regenerate schema/airlock-spec.schema.json from the spec model
+schema: $(VENV)/.runtime ## regenerate schema/*.schema.json (spec and register) from the models
 	@$(BIN)/airlock schema --out schema/airlock-spec.schema.json
+	@$(BIN)/airlock schema --register --out schema/airlock-register.schema.json
 
 clean: ## remove build and test output
 	rm -rf cdk.out docs/api .pytest_cache .ruff_cache .hypothesis build dist *.egg-info

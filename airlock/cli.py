@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from airlock import __version__
@@ -43,9 +44,34 @@ def _parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("summary", help="summarize a cloud assembly that `cdk synth` wrote")
     summary.add_argument("assembly", type=Path, nargs="?", default=Path("cdk.out"), help="default: cdk.out")
 
+    register = commands.add_parser(
+        "register",
+        help="write the integration register: integrations.json, Markdown pages with diagrams, Backstage catalog",
+    )
+    register.add_argument("spec", type=Path, help="path of the spec file (YAML)")
+    register.add_argument("--out", type=Path, required=True, help="output folder (replaced as a whole)")
+    register.add_argument(
+        "--assembly", type=Path, help="cloud assembly of this spec to read (default: synthesize the spec)"
+    )
+    register.add_argument(
+        "--today",
+        type=_date,
+        help="date (YYYY-MM-DD) to judge reviews on, recorded in the register (default: the system date, not recorded)",
+    )
+
     schema = commands.add_parser("schema", help="print the JSON Schema of the spec")
     schema.add_argument("--out", type=Path, help="write to this file instead of standard output")
+    schema.add_argument(
+        "--register", action="store_true", help="the schema of the register's integrations.json instead"
+    )
     return parser
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31") from None
 
 
 def _bad_input(message: str) -> int:
@@ -65,8 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _synth(args.spec, args.out)
         if args.command == "summary":
             return _summary(args.assembly)
+        if args.command == "register":
+            return _register(args.spec, args.out, args.assembly, args.today)
         if args.command == "schema":
-            return _schema(args.out)
+            return _schema(args.out, register=args.register)
     except SpecError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -108,8 +136,28 @@ def _summary(assembly: Path) -> int:
     return EXIT_OK if result.passed else EXIT_FINDINGS
 
 
-def _schema(out: Path | None) -> int:
-    from airlock.spec.schema import json_schema_text
+def _register(spec_path: Path, out: Path, assembly: Path | None, today: date | None) -> int:
+    from airlock.register.run import RegisterOutputError, register
+
+    try:
+        result = register(spec_path, out, today=today, assembly_dir=assembly)
+    except RegisterOutputError as exc:
+        return _bad_input(str(exc))
+    count = len(result.register.integrations)
+    print(f"register of {count} integrations written to {out}/ ({len(result.files)} files)")
+    for state in result.overdue:
+        print(f"  review {state.status}: {state.message}")
+    failed = result.compliance_failed
+    if failed:
+        print(f"  compliance FAILED for {', '.join(failed)}; see the pages for the findings")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _schema(out: Path | None, *, register: bool = False) -> int:
+    if register:
+        from airlock.register.records import register_schema_text as json_schema_text
+    else:
+        from airlock.spec.schema import json_schema_text
 
     text = json_schema_text()
     if out is None:

@@ -14,6 +14,7 @@ from airlock.spec.access_checks import access_checks
 from airlock.spec.errors import SpecIssue
 from airlock.spec.models import MIN_SUBNET_PREFIX, Integration, Organization
 from airlock.spec.regions import region_of_az_id
+from airlock.spec.register_checks import register_checks
 
 Indexed = Sequence[tuple[int, Integration]]
 
@@ -24,6 +25,7 @@ def cross_checks(org: Organization | None, integrations: Indexed) -> list[SpecIs
         issues.extend(check(integrations))
     for index, integration in integrations:
         issues.extend(_integration_checks(index, integration))
+        issues.extend(register_checks(index, integration))
         if org is not None:
             issues.extend(_against_organization(org, index, integration))
     issues.extend(access_checks(org, integrations))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -142,9 +143,14 @@ def _issues(exc: ValidationError, prefix: Loc, lines: LineMap) -> list[SpecIssue
     return issues
 
 
-def validate(data: Any, *, source: str | None = None, lines: LineMap | None = None) -> Spec:
-    """Validate already-parsed spec data; raise :class:`SpecError` with every problem."""
+def validate(data: Any, *, source: str | None = None, lines: LineMap | None = None, today: date | None = None) -> Spec:
+    """Validate already-parsed spec data; raise :class:`SpecError` with every problem.
+
+    ``today`` is the date that date checks (e.g. no assessment in the future) use; default:
+    the system date.
+    """
     lines = lines or {}
+    context = {"today": today}
     if not isinstance(data, dict):
         raise SpecError(
             [
@@ -157,7 +163,7 @@ def validate(data: Any, *, source: str | None = None, lines: LineMap | None = No
     issues: list[SpecIssue] = []
     spec: Spec | None = None
     try:
-        spec = Spec.model_validate(data)
+        spec = Spec.model_validate(data, context=context)
     except ValidationError as exc:
         issues.extend(_issues(exc, (), lines))
 
@@ -165,11 +171,11 @@ def validate(data: Any, *, source: str | None = None, lines: LineMap | None = No
         org: Organization | None = spec.organization
         integrations = list(enumerate(spec.integrations))
     else:  # validate the parts one by one so cross-field checks still see the valid ones
-        org = _try(Organization, data.get("organization"))
+        org = _try(Organization, data.get("organization"), context)
         raw = data.get("integrations")
         integrations = []
         for index, item in enumerate(raw if isinstance(raw, list) else []):
-            parsed = _try(Integration, item)
+            parsed = _try(Integration, item, context)
             if parsed is not None:
                 integrations.append((index, parsed))
 
@@ -180,15 +186,15 @@ def validate(data: Any, *, source: str | None = None, lines: LineMap | None = No
     return spec
 
 
-def _try(model: type[Organization] | type[Integration], value: Any) -> Any:
+def _try(model: type[Organization] | type[Integration], value: Any, context: dict[str, Any]) -> Any:
     try:
-        return model.model_validate(value)
+        return model.model_validate(value, context=context)
     except ValidationError:
         return None
 
 
-def load(path: str | Path) -> Spec:
-    """Read and validate a spec file."""
+def load(path: str | Path, *, today: date | None = None) -> Spec:
+    """Read and validate a spec file (``today``: see :func:`validate`)."""
     path = Path(path)
     source = str(path)
     if not path.exists():
@@ -200,4 +206,4 @@ def load(path: str | Path) -> Spec:
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError([SpecIssue((), f"cannot read '{path}': {exc}; pass a readable UTF-8 YAML file")]) from None
     data, lines = parse_yaml(text, source)
-    return validate(data, source=source, lines=lines)
+    return validate(data, source=source, lines=lines, today=today)

@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from airlock.spec.access import AccessSettings, CoreConsumer, VendorAccess
 from airlock.spec.base import SpecModel
+from airlock.spec.register import Budget, DataFlow, Review
 from airlock.spec.types import (
     LOG_RETENTION_DAYS,
     AccountId,
@@ -202,7 +203,7 @@ class Integration(SpecModel):
     contact: Email = Field(description="Email of the owning team.")
     state: IntegrationState = Field(default="active", description="'suspended' cuts the vendor off (kill switch).")
     data_classification: DataClassification = Field(description="Highest classification of data that passes.")
-    cost_centre: str | None = Field(default=None, max_length=128, description="Cost centre for cost allocation.")
+    cost_centre: str = Field(min_length=1, max_length=128, description="Cost centre for cost allocation (tagged).")
     vendor: Vendor
     account: Account
     regions: list[Region] = Field(min_length=1, description="Regions to deploy the integration to.")
@@ -213,6 +214,10 @@ class Integration(SpecModel):
     core_consumers: list[CoreConsumer] = Field(
         default_factory=list, description="Roles in core accounts that consume from the buffers."
     )
+    contract: str | None = Field(default=None, max_length=256, description="Reference of the vendor contract.")
+    data_flows: list[DataFlow] = Field(default_factory=list, max_length=20, description="Data crossing the boundary.")
+    review: Review | None = Field(default=None, description="Assessment dates; without it the review is overdue.")
+    budget: Budget | None = Field(default=None, description="Monthly budget of the intermediate account.")
 
     @field_validator("owner")
     @classmethod

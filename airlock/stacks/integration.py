@@ -14,6 +14,7 @@ from airlock.spec import Integration, Organization
 from airlock.spec.regions import region_of_az_id
 from airlock.spec.types import LOG_RETENTION_DAYS
 from airlock.stacks.access import wire_access
+from airlock.stacks.registration import add_registration
 from airlock.stacks.tags import apply_tags, integration_tags
 
 _RETENTION = dict(
@@ -86,6 +87,8 @@ class IntegrationStack(cdk.Stack):
                 retention_period=cdk.Duration.seconds(buffer.retention_seconds),
                 dead_letter_retention_period=cdk.Duration.seconds(buffer.dlq_retention_seconds),
             )
+
+        self.registration = add_registration(self, organization=organization, integration=integration, region=region)
 
         cdk.CfnOutput(self, "VpcId", value=self.network.vpc_id)
         for name, built in self.buffers.items():

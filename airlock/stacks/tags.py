@@ -15,9 +15,8 @@ def integration_tags(organization: Organization, integration: Integration) -> di
         "airlock:owner": integration.owner,
         "airlock:vendor": integration.vendor.name,
         "airlock:data-classification": integration.data_classification,
+        "airlock:cost-centre": integration.cost_centre,
     }
-    if integration.cost_centre:
-        tags["airlock:cost-centre"] = integration.cost_centre
     return tags
 
 

@@ -10,7 +10,13 @@ from airlock.spec import validate
 from tests.specs import spec_data
 
 INTEGRATION_STACKS = ["airlock-crm-eu-central-1", "airlock-payroll-eu-central-1", "airlock-events-eu-west-1"]
-MANDATORY_TAGS = {"airlock:integration", "airlock:owner", "airlock:vendor", "airlock:data-classification"}
+MANDATORY_TAGS = {
+    "airlock:integration",
+    "airlock:owner",
+    "airlock:vendor",
+    "airlock:data-classification",
+    "airlock:cost-centre",
+}
 
 
 def test_stacks_target_the_declared_accounts_and_regions(example_synth):

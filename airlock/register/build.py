@@ -1,0 +1,243 @@
+"""Build the register from the spec, the account lock and (optionally) a synthesized assembly."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from airlock.register.assembly import (
+    INTEGRATION_TAG,
+    Assembly,
+    StackTemplate,
+    construct_path,
+    physical_name,
+    render_value,
+    resource_tags,
+    section_of,
+)
+from airlock.register.impact import az_ids_by_region, az_loss, region_loss
+from airlock.register.records import (
+    AccountRecord,
+    AppRegistryRecord,
+    BudgetRecord,
+    BufferRecord,
+    ComplianceRecord,
+    DataFlowRecord,
+    DropZoneRecord,
+    EndpointRecord,
+    GuardrailRecord,
+    ImpactRecord,
+    IntegrationRecord,
+    Register,
+    ResourceRecord,
+    ReviewRecord,
+    RoleRecord,
+    StackRecord,
+    VendorRecord,
+)
+from airlock.register.reviews import review_state
+from airlock.spec import AccountLock, Integration, Spec
+from airlock.spec.register_checks import flow_buffer
+from airlock.stacks.integration import queue_base_name
+from airlock.stacks.registration import application_name, budget_name, home_region
+
+
+def build_register(
+    spec: Spec,
+    *,
+    today: date,
+    lock: AccountLock | None = None,
+    assembly: Assembly | None = None,
+    record_date: bool = False,
+) -> Register:
+    """The register of ``spec``; review status judged on ``today`` (recorded only with ``record_date``).
+
+    Without an assembly the template-derived sections are empty and compliance is
+    'not-synthesized'.
+    """
+    lock = lock or AccountLock()
+    records = [_record(integration, today, lock, assembly) for integration in spec.integrations]
+    return Register(as_of=today if record_date else None, integrations=records)
+
+
+def _record(integration: Integration, today: date, lock: AccountLock, assembly: Assembly | None) -> IntegrationRecord:
+    stacks = assembly.stacks_of(integration.name) if assembly else []
+    shared = assembly.shared_stacks() if assembly else []
+    sections = _sections(integration.name, stacks, shared)
+    create = integration.account.create
+    state = review_state(integration, today)
+    return IntegrationRecord(
+        name=integration.name,
+        description=integration.description,
+        state=integration.state,
+        owner=integration.owner,
+        contact=integration.contact,
+        cost_centre=integration.cost_centre,
+        contract=integration.contract,
+        data_classification=integration.data_classification,
+        vendor=VendorRecord(name=integration.vendor.name, account_ids=list(integration.vendor.account_ids)),
+        account=AccountRecord(
+            id=lock.account_id(integration),
+            provisioning="created" if create else "adopted",
+            name=create.name if create else None,
+        ),
+        regions=list(integration.regions),
+        home_region=home_region(integration),
+        az_ids=az_ids_by_region(integration),
+        network_cidr=integration.network.cidr,
+        stacks=[
+            StackRecord(name=s.name, account=s.account, region=s.region, resources=len(s.resources)) for s in stacks
+        ],
+        endpoints=[EndpointRecord(**r) for r in sections["endpoints"]],
+        roles=[RoleRecord(**r) for r in sections["roles"]],
+        buffers=[_buffer(integration, b) for b in integration.buffers],
+        drop_zone=(
+            DropZoneRecord(
+                prefixes=list(integration.drop_zone.prefixes),
+                notify_buffer=integration.drop_zone.notify_buffer,
+                expire_after_days=integration.drop_zone.expire_after_days,
+            )
+            if integration.drop_zone
+            else None
+        ),
+        data_flows=[
+            DataFlowRecord(
+                name=f.name,
+                direction=f.direction,
+                classification=f.classification,
+                description=f.description,
+                via=f.via,
+                buffer=flow_buffer(integration, f.name),
+                consumers=list(f.consumers),
+            )
+            for f in integration.data_flows
+        ],
+        guardrails=[GuardrailRecord(**r) for r in sections["guardrails"]],
+        filtering=[ResourceRecord(**r) for r in sections["filtering"]],
+        logging=[ResourceRecord(**r) for r in sections["logging"]],
+        resilience=[ResourceRecord(**r) for r in sections["resilience"]],
+        budget=(
+            BudgetRecord(
+                name=budget_name(integration),
+                amount=integration.budget.amount,
+                currency=integration.budget.currency,
+                thresholds_percent=list(integration.budget.thresholds_percent),
+                notify=list(integration.budget.notify or [integration.contact]),
+                region=home_region(integration),
+            )
+            if integration.budget
+            else None
+        ),
+        appregistry=AppRegistryRecord(
+            application=application_name(integration),
+            attribute_group=f"{application_name(integration)}-register",
+            regions=list(integration.regions),
+        ),
+        review=ReviewRecord(
+            status=state.status,
+            last_assessed=state.last_assessed,
+            interval=state.interval,
+            next_review=state.next_review,
+            days_left=state.days_left,
+        ),
+        deployment_impact=ImpactRecord(
+            regions=list(integration.regions),
+            home_region=home_region(integration),
+            az_ids=az_ids_by_region(integration),
+            az_loss=az_loss(integration),
+            region_loss=region_loss(integration),
+        ),
+        compliance=_compliance(stacks, assembly),
+    )
+
+
+def _buffer(integration: Integration, buffer: Any) -> BufferRecord:
+    suffix = ".fifo" if buffer.fifo else ""
+    base = queue_base_name(integration, buffer.name)
+    return BufferRecord(
+        name=buffer.name,
+        fifo=buffer.fifo,
+        queue_name=base + suffix,
+        dead_letter_queue_name=base + "-dlq" + suffix,
+        max_receive_count=buffer.max_receive_count,
+        consumer_timeout_seconds=buffer.consumer_timeout_seconds,
+        retention_seconds=buffer.retention_seconds,
+        dlq_retention_seconds=buffer.dlq_retention_seconds,
+    )
+
+
+def _sections(name: str, stacks: list[StackTemplate], shared: list[StackTemplate]) -> dict[str, list[dict[str, Any]]]:
+    """Resources of the integration's stacks (and those of shared stacks tagged for it, or for
+    no integration in particular, such as organization-wide guardrails), by register section."""
+    out: dict[str, list[dict[str, Any]]] = {
+        key: [] for key in ("roles", "endpoints", "guardrails", "filtering", "logging", "resilience")
+    }
+    candidates: list[tuple[StackTemplate, str, dict[str, Any]]] = []
+    for stack in stacks:
+        candidates.extend((stack, lid, res) for lid, res in sorted(stack.resources.items()))
+    for stack in shared:
+        for lid, res in sorted(stack.resources.items()):
+            owner = resource_tags(res).get(INTEGRATION_TAG)
+            if owner == name or (owner is None and section_of(res["Type"]) == "guardrails"):
+                candidates.append((stack, lid, res))
+    for stack, logical_id, resource in candidates:
+        section = section_of(resource["Type"])
+        if section is None:
+            continue
+        base = {
+            "type": resource["Type"],
+            "name": physical_name(resource),
+            "path": construct_path(stack, logical_id, resource),
+            "stack": stack.name,
+        }
+        properties = resource.get("Properties", {})
+        if section == "roles":
+            base.update(_role(properties))
+        elif section == "endpoints":
+            base["service"] = render_value(properties.get("ServiceName"))
+            base["endpoint_type"] = render_value(properties.get("VpcEndpointType"))
+        elif section == "guardrails":
+            base["policy_type"] = render_value(properties.get("Type"))
+            base["description"] = render_value(properties.get("Description"))
+        out[section].append(base)
+    for entries in out.values():
+        entries.sort(key=lambda r: (r["stack"], r["path"], r["type"]))
+    return out
+
+
+def _role(properties: dict[str, Any]) -> dict[str, Any]:
+    principals: set[str] = set()
+    conditions: set[str] = set()
+    document = properties.get("AssumeRolePolicyDocument", {})
+    statements = document.get("Statement", []) if isinstance(document, dict) else []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal", {})
+        if isinstance(principal, str):
+            principals.add(principal)
+        elif isinstance(principal, dict):
+            for kind, values in principal.items():
+                for value in values if isinstance(values, list) else [values]:
+                    principals.add(f"{kind}:{render_value(value)}")
+        for operator in (statement.get("Condition") or {}).values():
+            if isinstance(operator, dict):
+                conditions.update(operator)
+    session = properties.get("MaxSessionDuration")
+    return {
+        "trusted_principals": sorted(principals),
+        "trust_condition_keys": sorted(conditions),
+        "max_session_seconds": session if isinstance(session, int) else None,
+        "permissions_boundary": "PermissionsBoundary" in properties,
+    }
+
+
+def _compliance(stacks: list[StackTemplate], assembly: Assembly | None) -> ComplianceRecord:
+    if assembly is None or not stacks:
+        return ComplianceRecord(status="not-synthesized", packs=[], findings=[], acknowledged=0)
+    findings = sorted(f"{rule} at {path}" for s in stacks for rule, path in assembly.findings.get(s.name, []))
+    acknowledged = sum(len(assembly.acknowledged.get(s.name, [])) for s in stacks)
+    return ComplianceRecord(
+        status="failed" if findings else "passed",
+        packs=list(assembly.packs),
+        findings=findings,
+        acknowledged=acknowledged,
+    )

@@ -1,0 +1,215 @@
+"""Markdown pages of the register: one per integration, and an index with review status."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from airlock.register.mermaid import flowchart
+from airlock.register.records import IntegrationRecord, Register, ResourceRecord
+
+NONE = "_none in the synthesized stacks_"
+_STATUS = {
+    "current": "current",
+    "due-soon": "due soon",
+    "overdue": "**OVERDUE**",
+    "not-assessed": "**NOT ASSESSED**",
+}
+
+
+def cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ") or "-"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], empty: str = NONE) -> list[str]:
+    if not rows:
+        return [empty, ""]
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out.extend("| " + " | ".join(cell(v) for v in row) + " |" for row in rows)
+    return [*out, ""]
+
+
+def review_text(record: IntegrationRecord) -> str:
+    review = record.review
+    status = _STATUS[review.status]
+    if review.status == "not-assessed":
+        return f"{status}: no assessment recorded"
+    due = f"next due {review.next_review}"
+    if review.days_left is not None and review.days_left < 0:
+        due += f", {-review.days_left} days ago"
+    return f"{status}: last assessed {review.last_assessed}, every {review.interval}, {due}"
+
+
+def _resources(rows: list[ResourceRecord]) -> list[list[object]]:
+    return [[r.type, r.name, r.path, r.stack] for r in rows]
+
+
+def integration_page(record: IntegrationRecord) -> str:
+    budget = record.budget
+    compliance = record.compliance
+    lines = [f"# {record.name}: {record.vendor.name}", ""]
+    if record.description:
+        lines += [record.description, ""]
+    lines += table(
+        ["", ""],
+        [
+            ["owner", f"{record.owner} ({record.contact})"],
+            ["vendor", f"{record.vendor.name} (AWS accounts {', '.join(record.vendor.account_ids)})"],
+            [
+                "intermediate account",
+                f"{record.account.id or 'not yet created'} ({record.account.provisioning})",
+            ],
+            ["state", record.state],
+            ["data classification", record.data_classification],
+            ["cost centre", record.cost_centre],
+            ["contract", record.contract],
+            ["regions", ", ".join(record.regions) + f" (home: {record.home_region})"],
+            ["network", record.network_cidr],
+            ["review", review_text(record)],
+            [
+                "budget",
+                f"{budget.amount:g} {budget.currency} a month; notifies {', '.join(budget.notify)} at "
+                + ", ".join(f"{t:g} %" for t in budget.thresholds_percent)
+                if budget
+                else "**none**",
+            ],
+            [
+                "compliance",
+                f"{compliance.status}; {len(compliance.findings)} findings, {compliance.acknowledged} acknowledged",
+            ],
+            [
+                "AppRegistry",
+                f"application {record.appregistry.application}, attribute group "
+                f"{record.appregistry.attribute_group} ({', '.join(record.appregistry.regions)})",
+            ],
+        ],
+    )
+    lines += ["## Data flows", "", "```mermaid", flowchart(record).rstrip("\n"), "```", ""]
+    lines += table(
+        ["flow", "direction", "classification", "via", "buffer", "consumers", "description"],
+        [
+            [f.name, f.direction, f.classification, f.via, f.buffer, ", ".join(f.consumers), f.description]
+            for f in record.data_flows
+        ],
+        empty="_no data flows declared in the spec_",
+    )
+    lines += ["## Access", ""]
+    lines += table(["vendor account"], [[a] for a in record.vendor.account_ids])
+    lines += table(
+        ["role", "path", "trusted principals", "trust conditions", "max session (s)", "boundary", "stack"],
+        [
+            [
+                r.name,
+                r.path,
+                ", ".join(r.trusted_principals),
+                ", ".join(r.trust_condition_keys),
+                r.max_session_seconds,
+                "yes" if r.permissions_boundary else "no",
+                r.stack,
+            ]
+            for r in record.roles
+        ],
+        empty="Roles: " + NONE,
+    )
+    lines += table(
+        ["endpoint", "type", "service", "path", "stack"],
+        [[e.type, e.endpoint_type, e.service, e.path, e.stack] for e in record.endpoints],
+        empty="Endpoints: " + NONE,
+    )
+    lines += ["## Filtering", ""]
+    lines += table(["type", "name", "path", "stack"], _resources(record.filtering))
+    lines += ["## Guardrails", ""]
+    lines += table(
+        ["policy", "type", "description", "path", "stack"],
+        [[g.name, g.policy_type, g.description, g.path, g.stack] for g in record.guardrails],
+    )
+    lines += ["## Logging", ""]
+    lines += table(["type", "name", "path", "stack"], _resources(record.logging))
+    lines += ["## Resilience", ""]
+    lines += table(
+        ["buffer", "queue", "dead-letter queue", "max receives", "consumer timeout (s)", "retention (s)"],
+        [
+            [
+                b.name,
+                b.queue_name,
+                b.dead_letter_queue_name,
+                b.max_receive_count,
+                b.consumer_timeout_seconds,
+                b.retention_seconds,
+            ]
+            for b in record.buffers
+        ],
+        empty="_no buffers_",
+    )
+    if record.drop_zone:
+        zone = record.drop_zone
+        lines += table(
+            ["drop zone prefixes", "notifies buffer", "objects expire after (days)"],
+            [[", ".join(zone.prefixes), zone.notify_buffer, zone.expire_after_days]],
+        )
+    lines += table(["type", "name", "path", "stack"], _resources(record.resilience))
+    impact = record.deployment_impact
+    lines += ["## Deployment impact", ""]
+    lines += table(
+        ["region", "AZ IDs"],
+        [[r + (" (home)" if r == impact.home_region else ""), ", ".join(a)] for r, a in impact.az_ids.items()],
+    )
+    lines += ["Loss of an AZ:", ""] + [f"- {text}" for text in impact.az_loss] + [""]
+    lines += ["Loss of a region:", ""] + [f"- {text}" for text in impact.region_loss] + [""]
+    lines += ["## Stacks", ""]
+    lines += table(
+        ["stack", "account", "region", "resources"],
+        [[s.name, s.account, s.region, s.resources] for s in record.stacks],
+        empty="_not synthesized (the intermediate account's id is not known yet)_",
+    )
+    if compliance.findings:
+        lines += ["## Open compliance findings", ""] + [f"- {f}" for f in compliance.findings] + [""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def index_page(register: Register) -> str:
+    overdue = [r for r in register.integrations if r.review.status in ("overdue", "not-assessed")]
+    judged = f" on {register.as_of}" if register.as_of else ""
+    lines = [
+        "# Integration register",
+        "",
+        f"{len(register.integrations)} integrations; reviews judged{judged}: "
+        + (f"**{len(overdue)} overdue or never assessed**" if overdue else "none overdue")
+        + ".",
+        "",
+    ]
+    lines += table(
+        [
+            "integration",
+            "vendor",
+            "owner",
+            "classification",
+            "account",
+            "regions",
+            "next review",
+            "review",
+            "budget",
+            "compliance",
+        ],
+        [
+            [
+                f"[{r.name}](integrations/{r.name}.md)",
+                r.vendor.name,
+                r.owner,
+                r.data_classification,
+                r.account.id or "not yet created",
+                ", ".join(r.regions),
+                r.review.next_review,
+                _STATUS[r.review.status],
+                f"{r.budget.amount:g} {r.budget.currency}" if r.budget else "none",
+                r.compliance.status,
+            ]
+            for r in register.integrations
+        ],
+        empty="_no integrations in the spec_",
+    )
+    lines += [
+        "Files: `integrations.json` (schema: `airlock-register.schema.json` in the saas-airlock repository's "
+        "`schema/`), `catalog-info.yaml` (Backstage entities), `integrations/<name>.md` (one page each).",
+    ]
+    return "\n".join(lines) + "\n"

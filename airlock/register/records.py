@@ -1,0 +1,190 @@
+"""The integration register as data: one record per integration, and its JSON Schema.
+
+The models here define ``integrations.json``; ``schema/airlock-register.schema.json`` is
+generated from them (``airlock register --print-schema``) and a test keeps the two equal.
+Sections that come from the synthesized templates (roles, endpoints, guardrails, filtering,
+logging) are empty lists when the templates hold no such resources: never invented.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from airlock.register.reviews import ReviewStatus
+
+REGISTER_VERSION: Literal[1] = 1
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class VendorRecord(Record):
+    name: str
+    account_ids: list[str]
+
+
+class AccountRecord(Record):
+    id: str | None = Field(description="Account id; null while a created account's id is not yet known.")
+    provisioning: Literal["adopted", "created"]
+    name: str | None = Field(default=None, description="Name of a created account.")
+
+
+class StackRecord(Record):
+    name: str
+    account: str
+    region: str
+    resources: int
+
+
+class ResourceRecord(Record):
+    """A resource of the synthesized templates."""
+
+    type: str = Field(description="CloudFormation resource type.")
+    name: str | None = Field(description="Physical name where the template sets one literally.")
+    path: str = Field(description="Construct path within the stack.")
+    stack: str
+
+
+class RoleRecord(ResourceRecord):
+    trusted_principals: list[str] = Field(description="Principals of the trust policy (services, accounts, ARNs).")
+    trust_condition_keys: list[str] = Field(description="Condition keys of the trust policy, e.g. sts:ExternalId.")
+    max_session_seconds: int | None
+    permissions_boundary: bool
+
+
+class EndpointRecord(ResourceRecord):
+    service: str | None = Field(description="Service name of an endpoint; null for an endpoint service.")
+    endpoint_type: str | None
+
+
+class GuardrailRecord(ResourceRecord):
+    policy_type: str | None
+    description: str | None
+
+
+class BufferRecord(Record):
+    name: str
+    fifo: bool
+    queue_name: str
+    dead_letter_queue_name: str
+    max_receive_count: int
+    consumer_timeout_seconds: int
+    retention_seconds: int
+    dlq_retention_seconds: int
+
+
+class DropZoneRecord(Record):
+    prefixes: list[str]
+    notify_buffer: str | None
+    expire_after_days: int
+
+
+class DataFlowRecord(Record):
+    name: str
+    direction: Literal["inbound", "outbound", "bidirectional"]
+    classification: Literal["public", "internal", "confidential", "restricted"]
+    description: str
+    via: Literal["privatelink", "role", "drop-zone"]
+    buffer: str | None
+    consumers: list[str]
+
+
+class ReviewRecord(Record):
+    status: ReviewStatus
+    last_assessed: date | None
+    interval: str | None
+    next_review: date | None
+    days_left: int | None = Field(description="Days until the next review; negative when overdue.")
+
+
+class BudgetRecord(Record):
+    name: str
+    amount: float
+    currency: str
+    thresholds_percent: list[float]
+    notify: list[str]
+    region: str = Field(description="Region of the stack that holds the budget (the integration's home region).")
+
+
+class AppRegistryRecord(Record):
+    application: str
+    attribute_group: str
+    regions: list[str] = Field(description="Regions with the application (one per stack region).")
+
+
+class ImpactRecord(Record):
+    """What the loss of an AZ or a region breaks."""
+
+    regions: list[str]
+    home_region: str
+    az_ids: dict[str, list[str]] = Field(description="AZ IDs per region.")
+    az_loss: list[str]
+    region_loss: list[str]
+
+
+class ComplianceRecord(Record):
+    status: Literal["passed", "failed", "not-synthesized"]
+    packs: list[str] = Field(description="Compliance packs that reported findings or acknowledgements.")
+    findings: list[str] = Field(description="Unacknowledged findings: 'rule at construct path'.")
+    acknowledged: int
+
+
+class IntegrationRecord(Record):
+    name: str
+    description: str
+    state: Literal["active", "suspended"]
+    owner: str
+    contact: str
+    cost_centre: str
+    contract: str | None
+    data_classification: Literal["public", "internal", "confidential", "restricted"]
+    vendor: VendorRecord
+    account: AccountRecord
+    regions: list[str]
+    home_region: str
+    az_ids: dict[str, list[str]]
+    network_cidr: str
+    stacks: list[StackRecord]
+    endpoints: list[EndpointRecord]
+    roles: list[RoleRecord]
+    buffers: list[BufferRecord]
+    drop_zone: DropZoneRecord | None
+    data_flows: list[DataFlowRecord]
+    guardrails: list[GuardrailRecord]
+    filtering: list[ResourceRecord]
+    logging: list[ResourceRecord]
+    resilience: list[ResourceRecord]
+    budget: BudgetRecord | None
+    appregistry: AppRegistryRecord
+    review: ReviewRecord
+    deployment_impact: ImpactRecord
+    compliance: ComplianceRecord
+
+
+class Register(Record):
+    """``integrations.json``: the register of every integration of one spec."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="saas-airlock integration register")
+
+    register_version: Literal[1] = REGISTER_VERSION
+    as_of: date | None = Field(
+        default=None, description="Date the review status was judged against, when it was given explicitly."
+    )
+    integrations: list[IntegrationRecord]
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def register_schema() -> dict[str, Any]:
+    return {"$schema": SCHEMA_DIALECT, **Register.model_json_schema()}
+
+
+def register_schema_text() -> str:
+    return json.dumps(register_schema(), indent=2, sort_keys=True) + "\n"
