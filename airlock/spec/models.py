@@ -10,7 +10,10 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from airlock.spec.base import SpecModel
+from airlock.spec.compliance import Compliance
 
 from airlock.spec.types import (
     LOG_RETENTION_DAYS,
@@ -28,10 +31,6 @@ IntegrationState = Literal["active", "suspended"]
 
 #: Smallest subnet the network builder places (/28 is the smallest AWS allows).
 MIN_SUBNET_PREFIX = 28
-
-
-class SpecModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Organization(SpecModel):
@@ -56,6 +55,7 @@ class Organization(SpecModel):
         description="IAM role ARN pattern of the break-glass role; guardrails exempt it.",
     )
     tags: dict[str, str] = Field(default_factory=dict, description="Tags applied to every airlock resource.")
+    compliance: Compliance = Field(default_factory=Compliance, description="Compliance packs that check every synthesis.")
 
     @model_validator(mode="after")
     def _home_region_allowed(self) -> Organization:
