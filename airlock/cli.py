@@ -40,6 +40,18 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("spec", type=Path, help="path of the spec file (YAML)")
     synth.add_argument("--out", type=Path, default=Path("cdk.out"), help="output folder (default: cdk.out)")
 
+    check = commands.add_parser(
+        "check",
+        help="synth-only compliance check for CI: every pack and cfn-lint, reports as JSON, SARIF, JUnit, Markdown",
+    )
+    check.add_argument("spec", type=Path, help="path of the spec file (YAML)")
+    check.add_argument(
+        "--out",
+        type=Path,
+        default=Path("airlock-check"),
+        help="folder for the reports and the cloud assembly, replaced as a whole (default: airlock-check)",
+    )
+
     summary = commands.add_parser("summary", help="summarize a cloud assembly that `cdk synth` wrote")
     summary.add_argument("assembly", type=Path, nargs="?", default=Path("cdk.out"), help="default: cdk.out")
 
@@ -63,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args.spec)
         if args.command == "synth":
             return _synth(args.spec, args.out)
+        if args.command == "check":
+            return _check(args.spec, args.out)
         if args.command == "summary":
             return _summary(args.assembly)
         if args.command == "schema":
@@ -95,6 +109,19 @@ def _synth(spec_path: Path, out: Path) -> int:
         return _bad_input(f"--out '{out}' is a file; pass a folder for the cloud assembly")
     result = synth(spec_path, out)
     print(render_summary(result))
+    return EXIT_OK if result.passed else EXIT_FINDINGS
+
+
+def _check(spec_path: Path, out: Path) -> int:
+    from airlock.compliance.check import run_check
+    from airlock.compliance.writers.text import render_text
+
+    if out.exists() and not out.is_dir():
+        return _bad_input(f"--out '{out}' is a file; pass a folder for the reports")
+    if out.resolve() in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
+        return _bad_input(f"--out '{out}' would replace the working folder; pass a folder of its own")
+    result = run_check(spec_path, out)
+    print(render_text(result))
     return EXIT_OK if result.passed else EXIT_FINDINGS
 
 

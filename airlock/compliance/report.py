@@ -37,6 +37,12 @@ class Finding:
     owner: str | None = None
     ticket: str | None = None
     blocking: bool = True
+    #: Line of the resource in its template, when known.
+    line: int | None = None
+
+    @property
+    def stack(self) -> str:
+        return self.path.split("/", 1)[0] if self.path else ""
 
     @property
     def acknowledged(self) -> bool:

@@ -55,7 +55,9 @@ class Organization(SpecModel):
         description="IAM role ARN pattern of the break-glass role; guardrails exempt it.",
     )
     tags: dict[str, str] = Field(default_factory=dict, description="Tags applied to every airlock resource.")
-    compliance: Compliance = Field(default_factory=Compliance, description="Compliance packs that check every synthesis.")
+    compliance: Compliance = Field(
+        default_factory=Compliance, description="Compliance packs that check every synthesis."
+    )
 
     @model_validator(mode="after")
     def _home_region_allowed(self) -> Organization:

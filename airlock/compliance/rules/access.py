@@ -23,7 +23,9 @@ _ASSUME = {"sts:assumerole", "sts:*", "*"}
 
 
 def _assumes(statement: Mapping[str, Any]) -> bool:
-    return statement.get("Effect") == "Allow" and any(str(a).lower() in _ASSUME for a in as_list(statement.get("Action")))
+    return statement.get("Effect") == "Allow" and any(
+        str(a).lower() in _ASSUME for a in as_list(statement.get("Action"))
+    )
 
 
 def _string_equals(statement: Mapping[str, Any], key: str) -> bool:
