@@ -68,7 +68,7 @@ class CheckOptions:
 
 def _locate(assembly: Path, findings: list[Finding], templates: dict[str, Template]) -> list[Finding]:
     """Fill in template, logical id and line of findings that name only a construct path."""
-    logical_ids = {path: logical_id for path, logical_id in assembly_metadata(assembly, "aws:cdk:logicalId")}
+    logical_ids = dict(assembly_metadata(assembly, "aws:cdk:logicalId"))
     texts: dict[str, list[str]] = {}
     out = []
     for finding in findings:

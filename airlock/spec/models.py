@@ -14,7 +14,6 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from airlock.spec.base import SpecModel
 from airlock.spec.compliance import Compliance
-
 from airlock.spec.types import (
     LOG_RETENTION_DAYS,
     AccountId,
