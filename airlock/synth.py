@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from airlock.compliance import DEFAULT_PACKS, ComplianceResult, read_report
+from airlock.compliance import ComplianceResult, read_report
+from airlock.compliance.report import assembly_metadata
 from airlock.spec import Spec, load, load_account_lock
 from airlock.stacks import LandingZone, build, new_app
+from airlock.stacks.landing_zone import PACKS_METADATA
 
 VALIDATION_FAILED = "ValidationFailed"
 
@@ -49,7 +51,7 @@ def is_validation_failure(exc: BaseException) -> bool:
 
 
 def synth_app(
-    spec: Spec, outdir: Path, *, spec_path: Path | None = None, packs: Sequence[str] = DEFAULT_PACKS
+    spec: Spec, outdir: Path, *, spec_path: Path | None = None, packs: Sequence[str] | None = None
 ) -> tuple[LandingZone, bool]:
     """Synthesize into ``outdir``; return the landing zone and whether validation passed."""
     app = new_app(outdir)
@@ -64,14 +66,14 @@ def synth_app(
     return zone, True
 
 
-def summarize(
-    outdir: Path,
-    *,
-    packs: Sequence[str] = DEFAULT_PACKS,
-    skipped: Sequence[tuple[str, str]] = (),
-    validated: bool = True,
-) -> SynthResult:
-    """Read a cloud assembly: stacks, resource counts and the compliance report."""
+def _packs_of(outdir: Path) -> tuple[str, ...]:
+    for _, data in assembly_metadata(outdir, PACKS_METADATA):
+        return tuple(data or ())
+    return ()
+
+
+def summarize(outdir: Path, *, skipped: Sequence[tuple[str, str]] = (), validated: bool = True) -> SynthResult:
+    """Read a cloud assembly: stacks, resource counts, the packs that ran and the compliance report."""
     manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
     stacks = []
     for name, artifact in sorted(manifest.get("artifacts", {}).items()):
@@ -94,13 +96,13 @@ def summarize(
         outdir=outdir,
         stacks=tuple(stacks),
         compliance=read_report(outdir),
-        packs=tuple(dict.fromkeys(("AwsSolutions", *packs))),
+        packs=_packs_of(outdir),
         skipped=tuple(skipped),
         validated=validated,
     )
 
 
-def synth(spec_path: str | Path, outdir: str | Path, *, packs: Sequence[str] = DEFAULT_PACKS) -> SynthResult:
+def synth(spec_path: str | Path, outdir: str | Path, *, packs: Sequence[str] | None = None) -> SynthResult:
     """Load, build and synthesize ``spec_path`` into ``outdir``.
 
     The spec is validated before anything is written; the assembly is built in a sibling
@@ -121,7 +123,7 @@ def synth(spec_path: str | Path, outdir: str | Path, *, packs: Sequence[str] = D
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return summarize(outdir, packs=packs, skipped=zone.skipped, validated=validated)
+    return summarize(outdir, skipped=zone.skipped, validated=validated)
 
 
 def render_summary(result: SynthResult) -> str:

@@ -1,7 +1,22 @@
-"""Compliance: cdk-nag packs, acknowledgements and validation reports."""
+"""Compliance: packs (cdk-nag, AirlockChecks, Control Tower), acknowledgements, reports."""
 
-from airlock.compliance.acknowledge import acknowledge
-from airlock.compliance.packs import DEFAULT_PACKS, PACKS, attach_packs
-from airlock.compliance.report import ComplianceResult, read_report
+from airlock.compliance.acknowledge import PROJECT_OWNER, acknowledge, acknowledgement_id
+from airlock.compliance.declare import declare_filtered_egress, declare_mandatory_tags
+from airlock.compliance.packs import ALWAYS_ON, DEFAULT_PACKS, PACKS, attach_packs, selected_packs
+from airlock.compliance.report import ComplianceResult, Finding, read_report
 
-__all__ = ["DEFAULT_PACKS", "PACKS", "ComplianceResult", "acknowledge", "attach_packs", "read_report"]
+__all__ = [
+    "ALWAYS_ON",
+    "DEFAULT_PACKS",
+    "PACKS",
+    "PROJECT_OWNER",
+    "ComplianceResult",
+    "Finding",
+    "acknowledge",
+    "acknowledgement_id",
+    "attach_packs",
+    "declare_filtered_egress",
+    "declare_mandatory_tags",
+    "read_report",
+    "selected_packs",
+]

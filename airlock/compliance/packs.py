@@ -2,26 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import aws_cdk as cdk
 import cdk_nag
 from constructs import Construct
 
-#: Packs a spec may select, by name; AwsSolutions always runs.
-PACKS = {
+
+def _control_tower(_app: Construct) -> cdk.IPolicyValidationPlugin:
+    from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
+
+    return CfnGuardValidator(control_tower_rules_enabled=True)
+
+
+def _airlock(app: Construct) -> cdk.IPolicyValidationPlugin:
+    from airlock.compliance.airlock_checks import AirlockChecks
+
+    return AirlockChecks(app)
+
+
+#: Every pack by the name a spec uses; AwsSolutions and Airlock always run.
+PACKS: dict[str, Callable[[Construct], cdk.IPolicyValidationPlugin]] = {
     "AwsSolutions": cdk_nag.AwsSolutionsChecks,
+    "Airlock": _airlock,
     "NIST.800.53.R5": cdk_nag.NIST80053R5Checks,
     "HIPAA.Security": cdk_nag.HIPAASecurityChecks,
     "PCI.DSS.321": cdk_nag.PCIDSS321Checks,
+    "ControlTower": _control_tower,
 }
-DEFAULT_PACKS: tuple[str, ...] = ("AwsSolutions", "NIST.800.53.R5")
+ALWAYS_ON: tuple[str, ...] = ("AwsSolutions", "Airlock")
+#: What a spec selects when it says nothing (see airlock.spec.compliance).
+DEFAULT_PACKS: tuple[str, ...] = ("NIST.800.53.R5", "ControlTower")
+#: The name each pack's plugin reports under in the validation report.
+PLUGIN_NAMES = {name: name for name in PACKS} | {"ControlTower": "cdk-validator-cfnguard"}
 
 
-def attach_packs(app: Construct, packs: Sequence[str] = DEFAULT_PACKS) -> None:
-    """Attach the named cdk-nag packs to ``app``: any unacknowledged finding fails synthesis."""
+def selected_packs(packs: Sequence[str] = DEFAULT_PACKS) -> tuple[str, ...]:
+    """The packs that run for a selection: the always-on ones first, each once."""
     unknown = sorted(set(packs) - set(PACKS))
     if unknown:
         raise ValueError(f"unknown compliance packs {unknown}; choose from {sorted(PACKS)}")
-    plugins = [PACKS[name](app) for name in dict.fromkeys(("AwsSolutions", *packs))]
-    cdk.Validations.of(app).add_plugins(*plugins)
+    return tuple(dict.fromkeys((*ALWAYS_ON, *packs)))
+
+
+def attach_packs(app: Construct, packs: Sequence[str] = DEFAULT_PACKS) -> tuple[str, ...]:
+    """Attach AwsSolutions, AirlockChecks and the named packs to ``app``; return the names attached.
+
+    Any unacknowledged finding of any of them fails synthesis.
+    """
+    names = selected_packs(packs)
+    cdk.Validations.of(app).add_plugins(*(PACKS[name](app) for name in names))
+    return names

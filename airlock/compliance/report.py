@@ -1,13 +1,23 @@
-"""Read the validation report that CDK writes into the cloud assembly."""
+"""Read the validation report that CDK writes into the cloud assembly.
+
+Every violation becomes a :class:`Finding`: blocking when its plugin failed synthesis,
+a warning when the plugin let synthesis pass (CDK's own template checks report so), and
+acknowledged when an acknowledgement covered it, with the reason, owner and ticket.
+A plugin that crashed is a blocking finding too: a check that did not run never passes.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from airlock.compliance.acknowledge import ACKNOWLEDGEMENT_METADATA
+
 REPORT_FILE = "validation-report.json"
+PLUGIN_ERROR = "plugin-error"
 #: The older report format, still written beside the new one; read when the new one is absent.
 LEGACY_REPORT_FILE = "policy-validation-report.json"
 
@@ -20,6 +30,25 @@ class Finding:
     path: str
     severity: str
     reason: str | None = None  # set for acknowledged findings
+    template: str | None = None  # template file, relative to the assembly
+    logical_id: str | None = None
+    fix: str | None = None
+    #: The id to pass to ``acknowledge`` (or the id the acknowledgement used).
+    acknowledgement_id: str | None = None
+    acknowledged_at: str | None = None
+    owner: str | None = None
+    ticket: str | None = None
+    blocking: bool = True
+    #: Line of the resource in its template, when known.
+    line: int | None = None
+
+    @property
+    def stack(self) -> str:
+        return self.path.split("/", 1)[0] if self.path else ""
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.reason is not None
 
 
 @dataclass(frozen=True)
@@ -27,60 +56,126 @@ class ComplianceResult:
     findings: tuple[Finding, ...] = ()
     acknowledged: tuple[Finding, ...] = ()
     packs: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[Finding, ...] = ()
 
     @property
     def passed(self) -> bool:
         return not self.findings
 
 
-def _findings(report: dict[str, Any], key: str) -> list[Finding]:
-    out = []
-    for plugin in report.get("pluginReports", []):
-        for violation in plugin.get(key, []):
-            for construct in violation.get("violatingConstructs", []):
-                out.append(
-                    Finding(
-                        pack=plugin.get("pluginName", ""),
-                        rule=violation.get("ruleName", ""),
-                        description=violation.get("description", ""),
-                        path=construct.get("constructPath", ""),
-                        severity=violation.get("severity", ""),
-                        reason=violation.get("reason"),
-                    )
-                )
-    return sorted(out, key=lambda f: (f.pack, f.rule, f.path))
+def _namespace(plugin_name: str) -> str:
+    return "Annotation" if plugin_name == "Construct Annotations" else plugin_name.replace(" ", "-")
 
 
-def _plugin_failures(report: dict[str, Any]) -> list[Finding]:
-    """A plugin that failed without naming a violation (it could not run) is a finding too."""
+def assembly_metadata(outdir: str | Path, type_: str) -> Iterator[tuple[str, Any]]:
+    """(construct path, data) of every metadata entry of ``type_`` in a cloud assembly.
+
+    Stack metadata sits in the manifest or, with current CDK versions, in a
+    ``<stack>.metadata.json`` file the manifest names.
+    """
+    outdir = Path(outdir)
+    manifest_file = outdir / "manifest.json"
+    if not manifest_file.exists():
+        return
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    for artifact in manifest.get("artifacts", {}).values():
+        blocks = [artifact.get("metadata") or {}]
+        extra = artifact.get("additionalMetadataFile")
+        if extra and (outdir / extra).exists():
+            blocks.append(json.loads((outdir / extra).read_text(encoding="utf-8")))
+        for block in blocks:
+            for path, entries in block.items():
+                for entry in entries:
+                    if entry.get("type") == type_:
+                        yield path.lstrip("/"), entry.get("data")
+
+
+def _acknowledgement_owners(outdir: Path) -> dict[tuple[str, str], dict[str, str]]:
+    """(construct path, acknowledgement id) -> owner and ticket, from the assembly's metadata."""
+    return {
+        (path, data.get("id", "")): data
+        for path, data in assembly_metadata(outdir, ACKNOWLEDGEMENT_METADATA)
+        if isinstance(data, dict)
+    }
+
+
+def _findings(plugin: dict[str, Any], key: str, owners: dict[tuple[str, str], dict[str, str]]) -> list[Finding]:
+    name = plugin.get("pluginName", "")
+    blocking = plugin.get("conclusion") == "failure"
     out = []
-    for plugin in report.get("pluginReports", []):
-        summary = plugin.get("summary", {})
-        name = plugin.get("pluginName") or summary.get("pluginName", "")
-        status = plugin.get("conclusion") or summary.get("status")
-        if status == "failure" and not plugin.get("violations"):
-            error = (plugin.get("metadata") or summary.get("metadata") or {}).get("error", "the plugin failed")
+    for violation in plugin.get(key) or []:
+        rule = violation.get("ruleName", "")
+        ack_id = violation.get("acknowledgedId") or f"{_namespace(name)}::{rule}"
+        ack_at = violation.get("acknowledgedAt")
+        who = owners.get((ack_at or "", ack_id), {}) if ack_at is not None else {}
+        for construct in violation.get("violatingConstructs", []):
+            resource = construct.get("cloudFormationResource") or {}
+            if not construct.get("constructPath") and not resource:
+                continue  # an empty entry some plugins emit next to the real ones
             out.append(
-                Finding(pack=name, rule=f"{name}-PluginFailed", description=str(error), path="", severity="error")
+                Finding(
+                    pack=name,
+                    rule=rule,
+                    description=violation.get("description", ""),
+                    path=construct.get("constructPath", ""),
+                    severity=violation.get("severity", "error"),
+                    reason=violation.get("reason") if key == "suppressedViolations" else None,
+                    template=resource.get("templatePath"),
+                    logical_id=resource.get("logicalId"),
+                    fix=violation.get("suggestedFix"),
+                    acknowledgement_id=ack_id,
+                    acknowledged_at=ack_at,
+                    owner=who.get("owner"),
+                    ticket=who.get("ticket"),
+                    blocking=blocking,
+                )
             )
     return out
 
 
 def read_report(outdir: str | Path) -> ComplianceResult:
     """Findings and acknowledgements from ``outdir``'s validation report (empty if none was written)."""
-    path = Path(outdir) / REPORT_FILE
+    outdir = Path(outdir)
+    path = outdir / REPORT_FILE
     if not path.exists():
-        path = Path(outdir) / LEGACY_REPORT_FILE
+        path = outdir / LEGACY_REPORT_FILE
         if not path.exists():
             return ComplianceResult()
     report = json.loads(path.read_text(encoding="utf-8"))
+    owners = _acknowledgement_owners(outdir)
+    violations: list[Finding] = []
+    acknowledged: list[Finding] = []
+    for plugin in report.get("pluginReports", []):
+        summary = plugin.get("summary") or {}  # the legacy report nests name, status and metadata here
+        name = plugin.get("pluginName") or summary.get("pluginName", "")
+        status = plugin.get("conclusion") or summary.get("status")
+        plugin = {**plugin, "pluginName": name, "conclusion": status}
+        violations.extend(_findings(plugin, "violations", owners))
+        acknowledged.extend(_findings(plugin, "suppressedViolations", owners))
+        error = (plugin.get("metadata") or summary.get("metadata") or {}).get("error")
+        if status == "failure" and (error or not plugin.get("violations")):
+            violations.append(
+                Finding(
+                    pack=name,
+                    rule=PLUGIN_ERROR,
+                    description=str(error or "the plugin reported a failure without violations"),
+                    path="",
+                    severity="error",
+                    blocking=True,
+                )
+            )
+    key = lambda f: (f.pack, f.rule, f.path)  # noqa: E731
     packs = tuple(
         sorted(
-            {p.get("pluginName") or p.get("summary", {}).get("pluginName", "") for p in report.get("pluginReports", [])}
+            {
+                p.get("pluginName") or (p.get("summary") or {}).get("pluginName", "")
+                for p in report.get("pluginReports", [])
+            }
         )
     )
     return ComplianceResult(
-        findings=tuple(_plugin_failures(report) + _findings(report, "violations")),
-        acknowledged=tuple(_findings(report, "suppressedViolations")),
+        findings=tuple(sorted((f for f in violations if f.blocking), key=key)),
+        acknowledged=tuple(sorted(acknowledged, key=key)),
         packs=packs,
+        warnings=tuple(sorted((f for f in violations if not f.blocking), key=key)),
     )

@@ -9,14 +9,30 @@ from constructs import Construct
 
 
 def customer_managed_key(scope: Construct, id: str, *, description: str) -> kms.Key:
-    """A symmetric customer-managed key with yearly rotation, retained on stack deletion."""
-    return kms.Key(
+    """A symmetric customer-managed key with yearly rotation, retained on stack deletion.
+
+    Its policy denies ``kms:CreateGrant`` unless the grant is for an AWS service acting on an
+    AWS resource (AWS Control Tower control CT.KMS.PR.3): nobody can hand out lasting use of
+    the key through a grant, outside of the key policy.
+    """
+    key = kms.Key(
         scope,
         id,
         description=description,
         enable_key_rotation=True,
         removal_policy=cdk.RemovalPolicy.RETAIN,
     )
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="DenyGrantsExceptForAwsServices",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["kms:CreateGrant"],
+            resources=["*"],
+            conditions={"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
+        )
+    )
+    return key
 
 
 def log_encryption_key(scope: Construct, id: str, *, description: str) -> kms.Key:

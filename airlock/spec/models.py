@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from airlock.spec.access import AccessSettings, CoreConsumer, VendorAccess
 from airlock.spec.base import SpecModel
+from airlock.spec.compliance import Compliance
 from airlock.spec.register import Budget, DataFlow, Review
 from airlock.spec.types import (
     LOG_RETENTION_DAYS,
@@ -56,6 +57,9 @@ class Organization(SpecModel):
     )
     tags: dict[str, str] = Field(default_factory=dict, description="Tags applied to every airlock resource.")
     access: AccessSettings = Field(default_factory=AccessSettings, description="Settings of vendor and core access.")
+    compliance: Compliance = Field(
+        default_factory=Compliance, description="Compliance packs that check every synthesis."
+    )
 
     @model_validator(mode="after")
     def _home_region_allowed(self) -> Organization:

@@ -8,14 +8,14 @@ import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from airlock.compliance import acknowledge
+from airlock.compliance import acknowledge, declare_mandatory_tags
 from airlock.constructs import IntegrationBuffer, IsolatedVpc
 from airlock.spec import Integration, Organization
 from airlock.spec.regions import region_of_az_id
 from airlock.spec.types import LOG_RETENTION_DAYS
 from airlock.stacks.access import wire_access
 from airlock.stacks.registration import add_registration
-from airlock.stacks.tags import apply_tags, integration_tags
+from airlock.stacks.tags import MANDATORY_TAG_KEYS, apply_tags, integration_tags
 
 _RETENTION = dict(
     zip(
@@ -51,6 +51,7 @@ class IntegrationStack(cdk.Stack):
         self.integration = integration
         region = self.region
         apply_tags(self, integration_tags(organization, integration))
+        declare_mandatory_tags(self, MANDATORY_TAG_KEYS)
 
         az_ids = [az for az in integration.network.az_ids if region_of_az_id(az) == region]
         self.network = IsolatedVpc(

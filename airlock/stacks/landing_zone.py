@@ -8,12 +8,14 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from airlock.compliance import DEFAULT_PACKS, attach_packs
+from airlock.compliance import attach_packs
 from airlock.spec import AccountLock, Integration, Spec
 from airlock.stacks.integration import IntegrationStack
 from airlock.stacks.organization import OrganizationStack
 
 ORGANIZATION_STACK = "airlock-organization"
+#: Stack metadata that records which compliance packs checked the assembly.
+PACKS_METADATA = "airlock:compliance-packs"
 
 #: Context every airlock app sets: a machine-readable validation report in the assembly.
 APP_CONTEXT: dict[str, object] = {"@aws-cdk/core:validationReportJson": True}
@@ -40,6 +42,8 @@ class LandingZone:
     integrations: list[IntegrationStack] = field(default_factory=list)
     #: Integrations left out, with the reason and the next step.
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    #: The compliance packs attached to the app.
+    packs: tuple[str, ...] = ()
 
     @property
     def stacks(self) -> list[cdk.Stack]:
@@ -51,9 +55,13 @@ def build(
     spec: Spec,
     *,
     lock: AccountLock | None = None,
-    packs: Sequence[str] = DEFAULT_PACKS,
+    packs: Sequence[str] | None = None,
 ) -> LandingZone:
-    """Add the landing zone's stacks to ``app`` and attach the compliance packs."""
+    """Add the landing zone's stacks to ``app`` and attach the compliance packs.
+
+    ``packs`` overrides the spec's ``organization.compliance.packs`` selection (AwsSolutions
+    and AirlockChecks run either way).
+    """
     lock = lock or AccountLock()
     org = spec.organization
     organization = OrganizationStack(
@@ -92,5 +100,6 @@ def build(
             )
             stack.add_stack_dependency(organization, "the intermediate account and its OU come first")
             zone.integrations.append(stack)
-    attach_packs(app, packs)
+    zone.packs = attach_packs(app, packs if packs is not None else org.compliance.packs)
+    organization.node.add_metadata(PACKS_METADATA, list(zone.packs), stack_trace=False)
     return zone

@@ -7,6 +7,9 @@ from constructs import IConstruct
 
 from airlock.spec import Integration, Organization
 
+#: Tags every taggable resource of an intermediate account carries (checked by Airlock-MandatoryTags).
+MANDATORY_TAG_KEYS = ("airlock:integration", "airlock:owner", "airlock:vendor", "airlock:data-classification")
+
 
 def integration_tags(organization: Organization, integration: Integration) -> dict[str, str]:
     tags = {

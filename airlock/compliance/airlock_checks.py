@@ -1,0 +1,134 @@
+"""AirlockChecks: the project's own cdk-nag v3 pack, encoding the intermediate-account architecture.
+
+The pack walks the construct tree like every cdk-nag pack. For each L1 resource it reads the
+resource as synthesized (the template the CDK wrote before running validation plugins, so
+tags from aspects and resolved references are in it) and applies the pure rule functions of
+:mod:`airlock.compliance.rules`. Findings are ``Airlock-<RuleId>``; acknowledge them with
+:func:`airlock.compliance.acknowledge` like any other pack's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import cdk_nag
+import jsii
+from constructs import IConstruct
+
+from airlock import __version__
+from airlock.compliance.declare import declarations_of
+from airlock.compliance.rules import NON_COMPLIANT, RULES, Outcome, Resource, Rule
+
+PACK_NAME = "Airlock"
+
+_NAG = {
+    Outcome.COMPLIANT: cdk_nag.NagRuleCompliance.COMPLIANT,
+    Outcome.NON_COMPLIANT: cdk_nag.NagRuleCompliance.NON_COMPLIANT,
+    Outcome.NOT_APPLICABLE: cdk_nag.NagRuleCompliance.NOT_APPLICABLE,
+}
+
+
+@jsii.implements(cdk_nag.IApplyRule)
+class _Applied:
+    """One rule applied to one resource, in the shape cdk-nag's ``applyRule`` takes."""
+
+    def __init__(self, rule: Rule, node: cdk.CfnResource, outcome: Outcome) -> None:
+        self._rule = rule
+        self._node = node
+        self._outcome = outcome
+
+    @property
+    def rule_suffix_override(self) -> str:
+        return self._rule.id
+
+    @property
+    def info(self) -> str:
+        return self._rule.info
+
+    @property
+    def explanation(self) -> str:
+        return self._rule.explanation
+
+    @property
+    def level(self) -> cdk_nag.NagMessageLevel:
+        return cdk_nag.NagMessageLevel.ERROR
+
+    @property
+    def node(self) -> cdk.CfnResource:
+        return self._node
+
+    def rule(self, node: cdk.CfnResource) -> cdk_nag.NagRuleCompliance:
+        return _NAG[self._outcome]
+
+
+class AirlockChecks(cdk_nag.NagPack):
+    """The intermediate-account architecture as cdk-nag rules (see ``docs/compliance.md``).
+
+    Register it like any v3 pack: ``Validations.of(app).add_plugins(AirlockChecks(app))``.
+    """
+
+    def __init__(self, scope: IConstruct | None = None, *, verbose: bool | None = None) -> None:
+        super().__init__(scope, verbose=verbose)
+        self._pack_name = PACK_NAME
+        self._templates: dict[str, tuple[int, dict[str, Any]]] = {}
+
+    @property
+    def name(self) -> str:
+        return PACK_NAME
+
+    @property
+    def version(self) -> str:
+        return __version__
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [f"{PACK_NAME}-{rule_id}" for rule_id in RULES]
+
+    def _check_resource(self, node: cdk.CfnResource) -> None:
+        resource = self._resource(node)
+        if resource is None:
+            return
+        for rule in RULES.values():
+            try:
+                outcome = rule(resource)
+            except Exception:  # a rule that cannot decide reports the resource, never passes it silently
+                outcome = NON_COMPLIANT
+            if outcome is not Outcome.NOT_APPLICABLE:
+                self._apply_rule(_Applied(rule, node, outcome))
+
+    def _template(self, stack: cdk.Stack) -> Mapping[str, Any]:
+        path = os.path.join(cdk.Stage.of(stack).outdir, stack.template_file)
+        mtime = Path(path).stat().st_mtime_ns
+        cached = self._templates.get(path)
+        if cached is None or cached[0] != mtime:
+            cached = (mtime, json.loads(Path(path).read_text(encoding="utf-8")))
+            self._templates[path] = cached
+        return cached[1]
+
+    def _resource(self, node: cdk.CfnResource) -> Resource | None:
+        stack = cdk.Stack.of(node)
+        template = self._template(stack)
+        logical_id = stack.resolve(stack.get_logical_id(node))
+        if logical_id not in template.get("Resources", {}):
+            return None  # removed by a condition or an override: nothing deployed to check
+        account = stack.account if not cdk.Token.is_unresolved(stack.account) else None
+        tag_property = None
+        if cdk.TagManager.is_taggable(node):
+            tag_property = node.tags.tag_property_name
+        elif cdk.TagManager.is_taggable_v2(node):
+            tag_property = node.cdk_tag_manager.tag_property_name
+        if tag_property:  # the CDK's name of the property ("tags"); the template's is capitalized
+            tag_property = tag_property[0].upper() + tag_property[1:]
+        return Resource.from_template(
+            template,
+            logical_id,
+            account=account,
+            tag_property=tag_property,
+            declarations=declarations_of(node),
+            path=node.node.path,
+        )

@@ -1,0 +1,159 @@
+"""``airlock check``: synthesize, run every validation plugin and cfn-lint, write CI reports.
+
+Needs no AWS credentials and no network: synthesis makes no lookups, the packs and cfn-lint
+run locally, and Control Tower's rules run through the cfn-guard binary their package ships.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from airlock import __version__
+from airlock.compliance.cfnlint_check import Template, cfn_lint_version, lint_templates
+from airlock.compliance.progress import Progress
+from airlock.compliance.report import Finding, assembly_metadata
+from airlock.synth import StackSummary, synth
+
+ASSEMBLY = "cdk.out"
+JSON_REPORT = "airlock-check.json"
+SARIF_REPORT = "airlock-check.sarif"
+JUNIT_REPORT = "airlock-check.junit.xml"
+MARKDOWN_REPORT = "airlock-check.md"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Everything a report writer needs."""
+
+    spec: str
+    outdir: Path
+    packs: tuple[str, ...]
+    stacks: tuple[StackSummary, ...]
+    templates: tuple[Template, ...]
+    findings: tuple[Finding, ...]
+    acknowledged: tuple[Finding, ...]
+    warnings: tuple[Finding, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+    versions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+    @property
+    def assembly(self) -> Path:
+        return self.outdir / ASSEMBLY
+
+    def uri(self, template: str | None) -> str:
+        """A template's path as reports show it: relative to the working folder where possible."""
+        path = self.assembly / (template or "")
+        try:
+            return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Options of ``airlock check``; flags that gate on more than findings belong here."""
+
+    packs: tuple[str, ...] | None = None
+
+
+def _locate(assembly: Path, findings: list[Finding], templates: dict[str, Template]) -> list[Finding]:
+    """Fill in template, logical id and line of findings that name only a construct path."""
+    logical_ids = dict(assembly_metadata(assembly, "aws:cdk:logicalId"))
+    texts: dict[str, list[str]] = {}
+    out = []
+    for finding in findings:
+        stack = templates.get(finding.stack)
+        template = finding.template or (stack.file if stack else None)
+        logical_id = finding.logical_id or logical_ids.get(finding.path)
+        line = finding.line
+        if template and logical_id and line is None and (assembly / template).exists():
+            lines = texts.setdefault(template, (assembly / template).read_text(encoding="utf-8").splitlines())
+            needle = f'"{logical_id}": {{'
+            line = next((n for n, text in enumerate(lines, 1) if text.strip().startswith(needle)), None)
+        out.append(replace(finding, template=template, logical_id=logical_id, line=line))
+    return out
+
+
+def _templates(assembly: Path) -> dict[str, Template]:
+    manifest = json.loads((assembly / "manifest.json").read_text(encoding="utf-8"))
+    out = {}
+    for name, artifact in sorted(manifest.get("artifacts", {}).items()):
+        if artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        region = artifact.get("environment", "").rpartition("/")[2]
+        out[name] = Template(
+            stack=name,
+            file=artifact["properties"]["templateFile"],
+            region=None if region in ("", "unknown-region") else region,
+        )
+    return out
+
+
+def run_check(
+    spec_path: Path,
+    out: Path,
+    *,
+    options: CheckOptions | None = None,
+    progress: Progress | None = None,
+    writers: tuple[tuple[str, Callable[[CheckResult], str]], ...] | None = None,
+) -> CheckResult:
+    """Check ``spec_path`` and write the reports into ``out`` (replaced as a whole, only on success).
+
+    Raises :class:`airlock.spec.SpecError` on a bad spec before anything is written.
+    """
+    from airlock.compliance import writers as report_writers
+    from airlock.spec import load, load_account_lock
+
+    options = options or CheckOptions()
+    progress = progress or Progress(4)
+    writers = writers or report_writers.ALL
+    with progress.phase("loading the spec"):
+        load(spec_path)
+        load_account_lock(spec_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        with progress.phase("synthesizing and running the compliance packs"):
+            synthesized = synth(spec_path, staging / ASSEMBLY, packs=options.packs)
+        assembly = staging / ASSEMBLY
+        templates = _templates(assembly)
+        paths = {}
+        for path, logical_id in assembly_metadata(assembly, "aws:cdk:logicalId"):
+            paths[(path.split("/", 1)[0], logical_id)] = path
+        with progress.phase(f"cfn-lint on {len(templates)} templates"):
+            linted = lint_templates(assembly, templates.values(), paths)
+        compliance = synthesized.compliance
+        result = CheckResult(
+            spec=str(spec_path),
+            outdir=out,
+            packs=(*synthesized.packs, "cfn-lint"),
+            stacks=synthesized.stacks,
+            templates=tuple(templates.values()),
+            findings=tuple(_locate(assembly, [*compliance.findings, *(f for f in linted if f.blocking)], templates)),
+            acknowledged=tuple(_locate(assembly, list(compliance.acknowledged), templates)),
+            warnings=tuple(
+                _locate(assembly, [*compliance.warnings, *(f for f in linted if not f.blocking)], templates)
+            ),
+            skipped=synthesized.skipped,
+            versions={"saas-airlock": __version__, "cfn-lint": cfn_lint_version()},
+        )
+        with progress.phase("writing the reports"):
+            for name, write in writers:
+                (staging / name).write_text(write(result), encoding="utf-8")
+            if out.exists():
+                shutil.rmtree(out) if out.is_dir() else out.unlink()
+            os.replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return result
