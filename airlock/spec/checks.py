@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from airlock.spec.errors import SpecIssue
 from airlock.spec.models import MIN_SUBNET_PREFIX, Integration, Organization
+from airlock.spec.organization_checks import organization_checks
 from airlock.spec.regions import region_of_az_id
 
 Indexed = Sequence[tuple[int, Integration]]
@@ -25,6 +26,8 @@ def cross_checks(org: Organization | None, integrations: Indexed) -> list[SpecIs
         issues.extend(_integration_checks(index, integration))
         if org is not None:
             issues.extend(_against_organization(org, index, integration))
+    if org is not None:
+        issues.extend(organization_checks(org, integrations))
     return sorted(issues, key=lambda issue: tuple(str(part) for part in issue.loc))
 
 

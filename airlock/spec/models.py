@@ -10,8 +10,16 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from airlock.spec.base import SpecModel
+from airlock.spec.organization import (
+    AccountSync,
+    Bootstrap,
+    IntegrationGuardrails,
+    OrganizationGuardrails,
+    SubOu,
+)
 from airlock.spec.types import (
     LOG_RETENTION_DAYS,
     AccountId,
@@ -28,10 +36,6 @@ IntegrationState = Literal["active", "suspended"]
 
 #: Smallest subnet the network builder places (/28 is the smallest AWS allows).
 MIN_SUBNET_PREFIX = 28
-
-
-class SpecModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Organization(SpecModel):
@@ -56,6 +60,10 @@ class Organization(SpecModel):
         description="IAM role ARN pattern of the break-glass role; guardrails exempt it.",
     )
     tags: dict[str, str] = Field(default_factory=dict, description="Tags applied to every airlock resource.")
+    ous: list[SubOu] = Field(default_factory=list, description="OUs below the dedicated OU (depth at most 5).")
+    guardrails: OrganizationGuardrails = Field(default_factory=OrganizationGuardrails, description="SCP guardrails.")
+    bootstrap: Bootstrap = Field(default_factory=Bootstrap, description="CDK bootstrap of new accounts.")
+    account_sync: AccountSync = Field(default_factory=AccountSync, description="Settings of `airlock accounts sync`.")
 
     @model_validator(mode="after")
     def _home_region_allowed(self) -> Organization:
@@ -210,6 +218,10 @@ class Integration(SpecModel):
     network: Network
     buffers: list[Buffer] = Field(default_factory=list, description="SQS buffers of the integration.")
     drop_zone: DropZone | None = Field(default=None, description="S3 drop zone for file integrations.")
+    ou: str | None = Field(default=None, description="Sub-OU of the account (by name). Default: the dedicated OU.")
+    guardrails: IntegrationGuardrails = Field(
+        default_factory=IntegrationGuardrails, description="SCP guardrails on the intermediate account."
+    )
 
     @field_validator("owner")
     @classmethod
