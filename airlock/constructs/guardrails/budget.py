@@ -91,7 +91,7 @@ def pack(
     target: str,
     statements: Sequence[Statement],
     *,
-    quota: ScpQuota = ScpQuota(),  # noqa: B008 - frozen dataclass, safe as a default
+    quota: ScpQuota = ScpQuota(),
     reserved: Mapping[str, int] | None = None,
 ) -> list[PackedPolicy]:
     """Pack ``statements`` for ``target`` into policies within ``quota``.
