@@ -308,3 +308,13 @@ def test_tags_reach_the_stack_set_and_policies(example_org):
     Template.from_json(example_org).has_resource_properties(
         SCP, {"Tags": Match.array_with([{"Key": "managed-by", "Value": "saas-airlock"}])}
     )
+
+
+def test_example_organization_stack_passes_cdk_nag_without_acknowledgements(example_synth):
+    result, _ = example_synth
+    assert set(result.packs) >= {"AwsSolutions", "NIST.800.53.R5"}
+    assert result.passed
+    on_organization = [
+        f for f in (*result.compliance.findings, *result.compliance.acknowledged) if "airlock-organization" in f.path
+    ]
+    assert on_organization == []
