@@ -17,6 +17,7 @@ from airlock.constructs.guardrails import (
     ScpBudgetError,
     ScpQuota,
     guardrail_statements,
+    statement_owners,
 )
 from airlock.spec import Integration, Organization, SpecError, SpecIssue
 from airlock.spec.errors import Loc
@@ -143,6 +144,7 @@ class OrganizationStack(cdk.Stack):
                     statements=statements,
                     quota=quota,
                     reserved=reserved,
+                    labels=statement_owners(context()),
                 )
             except ScpBudgetError as exc:
                 issues.append(SpecIssue(loc, str(exc)))

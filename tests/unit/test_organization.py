@@ -176,6 +176,7 @@ def test_quota_overflow_is_a_spec_error_naming_the_target():
     (issue,) = caught.value.issues
     assert issue.loc == ("organization", "guardrails", "ou")
     assert issue.message.startswith("target ou-saas-integrations: the guardrails need ")
+    assert "drop at least protect-logs: AirlockProtectFlowLogs (223 characters)" in issue.message
 
 
 def test_external_scps_count_on_accounts_with_the_quarantine_slot():

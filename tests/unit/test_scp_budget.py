@@ -112,6 +112,16 @@ def test_impossible_case_names_target_sizes_count_and_what_to_drop():
     assert "drop at least Small (100 characters)" in message
 
 
+def test_labels_name_what_to_drop_and_one_policy_is_singular():
+    quota = ScpQuota(max_policy_characters=300, max_policies_per_target=2)
+    statements = [statement("Big", 250), statement("Small", 100)]
+    with pytest.raises(ScpBudgetError) as caught:
+        pack("t", statements, quota=quota, reserved={"FullAWSAccess": 1}, labels={"Small": "deny-small"})
+    assert "drop at least deny-small: Small (100 characters)" in str(caught.value)
+    with pytest.raises(ScpBudgetError, match="the guardrails need 1 policy of "):
+        pack("t", [statement("A", 80)], quota=quota, reserved={"FullAWSAccess": 2})
+
+
 def test_reserved_attachments_alone_exhaust_the_quota():
     quota = ScpQuota(max_policy_characters=300, max_policies_per_target=2)
     with pytest.raises(ScpBudgetError, match="already take all 2 attachments; detach an SCP attached outside airlock"):

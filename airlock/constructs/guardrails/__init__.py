@@ -10,6 +10,7 @@ from airlock.constructs.guardrails.catalogue import (
     Guardrail,
     GuardrailContext,
     guardrail_statements,
+    statement_owners,
 )
 from airlock.constructs.guardrails.policies import GuardrailPolicies, QuarantinePolicy
 
@@ -28,4 +29,5 @@ __all__ = [
     "ScpQuota",
     "guardrail_statements",
     "pack",
+    "statement_owners",
 ]

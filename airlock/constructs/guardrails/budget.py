@@ -93,11 +93,13 @@ def pack(
     *,
     quota: ScpQuota = ScpQuota(),
     reserved: Mapping[str, int] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> list[PackedPolicy]:
     """Pack ``statements`` for ``target`` into policies within ``quota``.
 
     ``reserved`` names the other attachments that take slots on the target, with their count
-    (e.g. ``{"FullAWSAccess": 1, "external SCPs": 2}``). Raises :class:`ScpBudgetError` naming
+    (e.g. ``{"FullAWSAccess": 1, "external SCPs": 2}``); ``labels`` maps statement ids to
+    what a user drops to remove them (e.g. the guardrail's name). Raises :class:`ScpBudgetError` naming
     the target, each policy's size, the count and what to drop when nothing fits.
     """
     reserved = dict(reserved or {})
@@ -133,7 +135,7 @@ def pack(
     policies = [PackedPolicy(tuple(s for _, _, s in sorted(group, key=lambda x: x[1]))) for group in bins]
     policies.sort(key=lambda p: p.sids)
     if slots < 1 or len(policies) > slots:
-        raise ScpBudgetError(_too_many(target, policies, quota, reserved, sized))
+        raise ScpBudgetError(_too_many(target, policies, quota, reserved, sized, labels or {}))
     return policies
 
 
@@ -143,6 +145,7 @@ def _too_many(
     quota: ScpQuota,
     reserved: Mapping[str, int],
     sized: Sequence[tuple[int, str, Statement]],
+    labels: Mapping[str, str],
 ) -> str:
     taken = sum(reserved.values())
     slots = quota.max_policies_per_target - taken
@@ -162,14 +165,16 @@ def _too_many(
         for size, sid, _ in sorted(sized, key=lambda x: (x[0], x[1])):
             if needed <= 0:
                 break
-            drop.append(f"{sid} ({size} characters)")
+            owner = f"{labels[sid]}: " if sid in labels else ""
+            drop.append(f"{owner}{sid} ({size} characters)")
             needed -= size + 1
         what = (
             f"drop at least {', '.join(drop)} from this target, detach an SCP attached outside airlock, "
-            "or move guardrails to a parent OU"
+            "or move guardrails to another target"
         )
     return (
-        f"target {target}: the guardrails need {len(policies)} policies of {sizes} characters "
+        f"target {target}: the guardrails need {len(policies)} {'policy' if len(policies) == 1 else 'policies'} "
+        f"of {sizes} characters "
         f"(quota {quota.max_policy_characters}), and with the other attachments [{others}] that makes "
         f"{total} SCPs, above the quota of {quota.max_policies_per_target} per target; {what}"
     )

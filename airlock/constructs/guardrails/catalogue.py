@@ -448,6 +448,15 @@ DEFAULT_OU_GUARDRAILS: tuple[str, ...] = tuple(name for name in GUARDRAILS if na
 DEFAULT_ACCOUNT_GUARDRAILS: tuple[str, ...] = ("deny-internet-gateway",)
 
 
+def statement_owners(context: GuardrailContext) -> dict[str, str]:
+    """Statement id -> name of the guardrail that makes it (for messages on what to drop)."""
+    owners = {}
+    for guardrail in (*GUARDRAILS.values(), QUARANTINE):
+        for statement in guardrail.statements(context):
+            owners[statement["Sid"]] = guardrail.name
+    return owners
+
+
 def guardrail_statements(names: Sequence[str], context: GuardrailContext) -> list[Statement]:
     """The statements of the named guardrails, in catalogue order."""
     unknown = sorted(set(names) - set(GUARDRAILS))

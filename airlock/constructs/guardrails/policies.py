@@ -24,6 +24,7 @@ class GuardrailPolicies(Construct):
     ``reserved``: ``FullAWSAccess`` only, which every target keeps while airlock only denies.
     Raises ``ScpBudgetError`` in ``__init__`` when no packing fits. ``policies`` holds the
     ``AWS::Organizations::Policy`` resources, named ``<name_prefix><target_name>-<n>``.
+    ``labels`` (statement id -> guardrail name) make the quota error name what to drop.
     """
 
     def __init__(
@@ -37,6 +38,7 @@ class GuardrailPolicies(Construct):
         quota: ScpQuota | None = None,
         reserved: Mapping[str, int] | None = None,
         name_prefix: str = "airlock-",
+        labels: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
         if not target_name or len(name_prefix + target_name) + 4 > MAX_POLICY_NAME:
@@ -50,6 +52,7 @@ class GuardrailPolicies(Construct):
             statements,
             quota=quota or ScpQuota(),
             reserved={"FullAWSAccess": 1} if reserved is None else reserved,
+            labels=labels,
         )
         self.policies: list[organizations.CfnPolicy] = []
         count = len(self.packed)
