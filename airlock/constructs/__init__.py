@@ -4,18 +4,7 @@ Usable on their own, without a spec: each takes aws-cdk-style keyword props, cre
 defaults without being asked, and exposes the resources it makes as attributes.
 """
 
-from airlock.constructs.bootstrap import AccountBootstrap
 from airlock.constructs.buffer import IntegrationBuffer
-from airlock.constructs.guardrails import GuardrailPolicies, QuarantinePolicy
 from airlock.constructs.network import FLOW_LOG_FIELDS, FLOW_LOG_FORMAT, IsolatedVpc, split_cidr
 
-__all__ = [
-    "FLOW_LOG_FIELDS",
-    "FLOW_LOG_FORMAT",
-    "AccountBootstrap",
-    "GuardrailPolicies",
-    "IntegrationBuffer",
-    "IsolatedVpc",
-    "QuarantinePolicy",
-    "split_cidr",
-]
+__all__ = ["FLOW_LOG_FIELDS", "FLOW_LOG_FORMAT", "IntegrationBuffer", "IsolatedVpc", "split_cidr"]

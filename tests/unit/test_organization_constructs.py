@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from airlock.constructs import AccountBootstrap, GuardrailPolicies, QuarantinePolicy
-from airlock.constructs.guardrails import ScpBudgetError, ScpQuota
+from airlock.constructs.bootstrap import AccountBootstrap
+from airlock.constructs.guardrails import GuardrailPolicies, QuarantinePolicy, ScpBudgetError, ScpQuota
 
 DEPLOY = "arn:aws:iam::*:role/cdk-hnb659fds-*"
 BREAK_GLASS = "arn:aws:iam::*:role/airlock-break-glass"
