@@ -218,7 +218,11 @@ class Integration(SpecModel):
     network: Network
     buffers: list[Buffer] = Field(default_factory=list, description="SQS buffers of the integration.")
     drop_zone: DropZone | None = Field(default=None, description="S3 drop zone for file integrations.")
-    ou: str | None = Field(default=None, description="Sub-OU of the account (by name). Default: the dedicated OU.")
+    ou: str | None = Field(
+        default=None,
+        description="Sub-OU (by name) a created account is placed in; adopted accounts stay where they are. "
+        "Default: the dedicated OU.",
+    )
     guardrails: IntegrationGuardrails = Field(
         default_factory=IntegrationGuardrails, description="SCP guardrails on the intermediate account."
     )
