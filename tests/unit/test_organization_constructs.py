@@ -98,3 +98,17 @@ def test_account_bootstrap_defaults(bare_stack):
 def test_account_bootstrap_refuses_impossible_props(bare_stack, prop, value, message):
     with pytest.raises(ValueError, match=message):
         AccountBootstrap(bare_stack(), "Bootstrap", **{**BOOTSTRAP, prop: value})
+
+
+def test_policy_descriptions_stay_within_the_organizations_limit(bare_stack):
+    stack = bare_stack()
+    built = GuardrailPolicies(
+        stack,
+        "Ou",
+        target_id="ou-a1b2-abcdefgh",
+        target_name="ou-prod",
+        statements=[statement(f"AirlockStatementNumber{i:03d}") for i in range(40)],
+    )
+    (policy,) = built.policies
+    assert policy.description is not None and len(policy.description) <= 512
+    assert policy.description.endswith("40 statements, see the policy content")

@@ -10,8 +10,17 @@ from constructs import Construct
 from airlock.constructs.guardrails.budget import PackedPolicy, ScpQuota, Statement, pack
 from airlock.constructs.guardrails.catalogue import QUARANTINE, GuardrailContext
 
-#: Organizations allows policy names of up to 128 characters.
+#: Organizations allows policy names of up to 128 characters and descriptions of up to 512.
 MAX_POLICY_NAME = 128
+MAX_POLICY_DESCRIPTION = 512
+
+
+def _description(target_name: str, number: int, count: int, sids: Sequence[str]) -> str:
+    head = f"saas-airlock guardrails for {target_name} ({number} of {count}): "
+    text = head + ", ".join(sids)
+    if len(text) > MAX_POLICY_DESCRIPTION:
+        text = head + f"{len(sids)} statements, see the policy content"
+    return text
 
 
 class GuardrailPolicies(Construct):
@@ -63,8 +72,7 @@ class GuardrailPolicies(Construct):
                     f"Policy{number}",
                     name=f"{name_prefix}{target_name}-{number}",
                     type="SERVICE_CONTROL_POLICY",
-                    description=f"saas-airlock guardrails for {target_name} ({number} of {count}): "
-                    + ", ".join(packed.sids),
+                    description=_description(target_name, number, count, packed.sids),
                     content=packed.document,
                     target_ids=[target_id],
                 )
