@@ -72,6 +72,17 @@ def _parser() -> argparse.ArgumentParser:
         help="date (YYYY-MM-DD) to judge reviews on, recorded in the register (default: the system date, not recorded)",
     )
 
+    accounts = commands.add_parser("accounts", help="intermediate accounts: record the ids of created accounts")
+    account_commands = accounts.add_subparsers(dest="accounts_command", required=True, parser_class=_Parser)
+    sync = account_commands.add_parser(
+        "sync",
+        help="read the organization (AWS credentials of the management account) and write <spec>.accounts.json",
+    )
+    sync.add_argument("spec", type=Path, help="path of the spec file (YAML)")
+    sync.add_argument("--profile", help="AWS profile to use (default: the usual credential chain)")
+    sync.add_argument("--endpoint-url", help="Organizations endpoint, e.g. of a local emulator")
+    sync.add_argument("--check", action="store_true", help="write nothing; exit 1 if the lock file is out of date")
+
     schema = commands.add_parser("schema", help="print the JSON Schema of the spec")
     schema.add_argument("--out", type=Path, help="write to this file instead of standard output")
     schema.add_argument(
@@ -120,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _register(args.spec, args.out, args.assembly, args.today)
         if args.command == "schema":
             return _schema(args.out, register=args.register)
+        if args.command == "accounts":
+            return _accounts_sync(args.spec, profile=args.profile, endpoint_url=args.endpoint_url, check=args.check)
     except SpecError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -189,6 +202,42 @@ def _register(spec_path: Path, out: Path, assembly: Path | None, today: date | N
     if failed:
         print(f"  compliance FAILED for {', '.join(failed)}; see the pages for the findings")
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _accounts_sync(spec_path: Path, *, profile: str | None, endpoint_url: str | None, check: bool) -> int:
+    import botocore.exceptions
+
+    from airlock.account_sync import SyncError, discover, organizations_client, reconcile
+    from airlock.spec import load, load_account_lock
+    from airlock.spec.accounts import save_account_lock
+
+    spec = load(spec_path)
+    lock = load_account_lock(spec_path)
+    try:
+        client = organizations_client(
+            profile=profile, role_arn=spec.organization.account_sync.role_arn, endpoint_url=endpoint_url
+        )
+        result = discover(spec, client)
+    except SyncError as exc:
+        print(f"airlock: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        return _bad_input(
+            f"cannot read the organization: {exc}; use credentials of the management account "
+            "(--profile, or organization.account_sync.role_arn in the spec)"
+        )
+    report = reconcile(spec, dict(lock.ids), result)
+    target = lock.path
+    if check:
+        state = "out of date" if report.changed else "up to date"
+        print(f"{target}: {state}")
+    elif report.changed:
+        save_account_lock(spec_path, report.ids)
+        print(f"{target}: written")
+    else:
+        print(f"{target}: unchanged")
+    print("\n".join(report.lines))
+    return EXIT_FINDINGS if report.drift or (check and report.changed) else EXIT_OK
 
 
 def _schema(out: Path | None, *, register: bool = False) -> int:

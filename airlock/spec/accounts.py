@@ -8,7 +8,9 @@ integration names to those ids; adopted accounts need no entry.
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,3 +65,25 @@ def load_account_lock(spec_path: str | Path) -> AccountLock:
     if issues:
         raise SpecError(issues, source)
     return AccountLock(ids=dict(sorted(accounts.items())), path=path)
+
+
+def render_account_lock(ids: dict[str, str]) -> str:
+    """The lock file's text: ``{"accounts": {...}}``, sorted, two-space indented."""
+    return json.dumps({"accounts": dict(sorted(ids.items()))}, indent=2) + "\n"
+
+
+def save_account_lock(spec_path: str | Path, ids: dict[str, str]) -> Path:
+    """Write the lock file beside ``spec_path`` atomically (a reader never sees half a file)."""
+    bad = sorted(name for name, value in ids.items() if not _ACCOUNT_ID.match(value))
+    if bad:
+        raise ValueError(f"account ids of {bad} are not 12-digit ids; nothing was written")
+    path = lock_path_for(spec_path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(render_account_lock(ids))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from airlock.spec.access_checks import access_checks
 from airlock.spec.errors import SpecIssue
 from airlock.spec.models import MIN_SUBNET_PREFIX, Integration, Organization
+from airlock.spec.organization_checks import organization_checks
 from airlock.spec.regions import region_of_az_id
 from airlock.spec.register_checks import register_checks
 
@@ -29,6 +30,8 @@ def cross_checks(org: Organization | None, integrations: Indexed) -> list[SpecIs
         if org is not None:
             issues.extend(_against_organization(org, index, integration))
     issues.extend(access_checks(org, integrations))
+    if org is not None:
+        issues.extend(organization_checks(org, integrations))
     return sorted(issues, key=lambda issue: tuple(str(part) for part in issue.loc))
 
 

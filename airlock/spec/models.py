@@ -15,6 +15,13 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from airlock.spec.access import AccessSettings, CoreConsumer, VendorAccess
 from airlock.spec.base import SpecModel
 from airlock.spec.compliance import Compliance
+from airlock.spec.organization import (
+    AccountSync,
+    Bootstrap,
+    IntegrationGuardrails,
+    OrganizationGuardrails,
+    SubOu,
+)
 from airlock.spec.register import Budget, DataFlow, Review
 from airlock.spec.types import (
     LOG_RETENTION_DAYS,
@@ -60,6 +67,10 @@ class Organization(SpecModel):
     compliance: Compliance = Field(
         default_factory=Compliance, description="Compliance packs that check every synthesis."
     )
+    ous: list[SubOu] = Field(default_factory=list, description="OUs below the dedicated OU (depth at most 5).")
+    guardrails: OrganizationGuardrails = Field(default_factory=OrganizationGuardrails, description="SCP guardrails.")
+    bootstrap: Bootstrap = Field(default_factory=Bootstrap, description="CDK bootstrap of new accounts.")
+    account_sync: AccountSync = Field(default_factory=AccountSync, description="Settings of `airlock accounts sync`.")
 
     @model_validator(mode="after")
     def _home_region_allowed(self) -> Organization:
@@ -222,6 +233,14 @@ class Integration(SpecModel):
     data_flows: list[DataFlow] = Field(default_factory=list, max_length=20, description="Data crossing the boundary.")
     review: Review | None = Field(default=None, description="Assessment dates; without it the review is overdue.")
     budget: Budget | None = Field(default=None, description="Monthly budget of the intermediate account.")
+    ou: str | None = Field(
+        default=None,
+        description="Sub-OU (by name) a created account is placed in; adopted accounts stay where they are. "
+        "Default: the dedicated OU.",
+    )
+    guardrails: IntegrationGuardrails = Field(
+        default_factory=IntegrationGuardrails, description="SCP guardrails on the intermediate account."
+    )
 
     @field_validator("owner")
     @classmethod

@@ -82,7 +82,8 @@ def build(
                 (
                     integration.name,
                     f"account id of '{integration.name}' is not known yet: deploy {ORGANIZATION_STACK}, "
-                    "then record the new account's id in the account lock file beside the spec",
+                    "then run `airlock accounts sync <spec>` to record the new account's id in the lock file "
+                    "beside the spec",
                 )
             )
             continue

@@ -1,4 +1,4 @@
-"""The management-account half: the dedicated OU and the intermediate accounts."""
+"""The management-account half: the OU tree, the intermediate accounts, their SCPs and bootstrap."""
 
 from __future__ import annotations
 
@@ -9,16 +9,36 @@ import aws_cdk as cdk
 from aws_cdk import aws_organizations as organizations
 from constructs import Construct
 
-from airlock.spec import Integration, Organization
+from airlock.constructs.bootstrap import AccountBootstrap
+from airlock.constructs.guardrails import (
+    GuardrailContext,
+    GuardrailPolicies,
+    QuarantinePolicy,
+    ScpBudgetError,
+    ScpQuota,
+    guardrail_statements,
+    statement_owners,
+)
+from airlock.spec import Integration, Organization, SpecError, SpecIssue
+from airlock.spec.errors import Loc
+from airlock.spec.organization_checks import sub_ou, walk_ous
+from airlock.stacks.bootstrap_template import BootstrapTemplateNotFound, cdk_bootstrap_template
 from airlock.stacks.tags import apply_tags, integration_tags
 
 
 class OrganizationStack(cdk.Stack):
-    """Deployed to the management account: OU for all intermediate accounts, and the accounts.
+    """Deployed to the management account: the dedicated OU tree, its accounts and guardrails.
 
-    Accounts are created one after the other (Organizations refuses concurrent creations)
-    and retained if the stack or the resource is deleted: closing an account is a human
-    decision. Adopted accounts are not created here.
+    * the dedicated OU under ``organization.parent_id`` and the sub-OUs of the spec;
+    * created accounts, one after the other (Organizations refuses concurrent creations),
+      retained if the stack or the resource is deleted: closing an account is a human decision;
+      adopted accounts are not created here;
+    * the guardrail SCPs of every OU and intermediate account, packed within the quotas;
+    * the quarantine SCP (the kill switch), attached to the accounts of suspended integrations;
+    * a service-managed StackSet that CDK-bootstraps every account of the dedicated OU.
+
+    ``bootstrap_template`` defaults to the template of the pinned CDK CLI (node_modules/aws-cdk).
+    Raises :class:`SpecError` when the guardrails do not fit the quotas or the CLI is missing.
     """
 
     def __init__(
@@ -28,17 +48,18 @@ class OrganizationStack(cdk.Stack):
         *,
         organization: Organization,
         integrations: Sequence[Integration],
+        bootstrap_template: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id, **kwargs)
         self.organization = organization
-        apply_tags(self, {**organization.tags, "airlock:component": "organization"})
-        self.ou = organizations.CfnOrganizationalUnit(
-            self,
-            "IntegrationsOu",
-            name=organization.ou_name,
-            parent_id=organization.parent_id,
-        )
+        org = organization
+        apply_tags(self, {**org.tags, "airlock:component": "organization"})
+        self.ou = organizations.CfnOrganizationalUnit(self, "IntegrationsOu", name=org.ou_name, parent_id=org.parent_id)
+        self.ous: dict[str, organizations.CfnOrganizationalUnit] = {org.ou_name: self.ou}
+        self._add_sub_ous()
+        chains = {name: chain for name, chain, _ in walk_ous(org)}
+
         self.accounts: dict[str, organizations.CfnAccount] = {}
         accounts_scope = Construct(self, "Accounts")
         previous: organizations.CfnAccount | None = None
@@ -46,15 +67,14 @@ class OrganizationStack(cdk.Stack):
             create = integration.account.create
             if create is None:
                 continue
+            parent = self.ous[chains[integration.ou][-1]] if integration.ou else self.ou
             account = organizations.CfnAccount(
                 accounts_scope,
                 integration.name,
                 account_name=create.name,
                 email=create.email,
-                parent_ids=[self.ou.attr_id],
-                tags=[
-                    cdk.CfnTag(key=k, value=v) for k, v in sorted(integration_tags(organization, integration).items())
-                ],
+                parent_ids=[parent.attr_id],
+                tags=[cdk.CfnTag(key=k, value=v) for k, v in sorted(integration_tags(org, integration).items())],
             )
             account.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
             if previous is not None:
@@ -62,4 +82,130 @@ class OrganizationStack(cdk.Stack):
             previous = account
             self.accounts[integration.name] = account
             cdk.CfnOutput(self, f"{integration.name}AccountId", value=account.attr_account_id)
+
+        self.guardrails: dict[str, GuardrailPolicies] = {}
+        self._add_guardrails(integrations)
+        suspended = [self.account_id_of(i) for i in integrations if i.state == "suspended"]
+        self.quarantine = QuarantinePolicy(
+            self,
+            "Quarantine",
+            deployment_role_pattern=org.deployment_role_pattern,
+            break_glass_role=org.break_glass_role,
+            target_ids=suspended,
+        )
+        self.bootstrap: AccountBootstrap | None = None
+        if org.bootstrap.enabled:
+            self._add_bootstrap(bootstrap_template)
         cdk.CfnOutput(self, "IntegrationsOuId", value=self.ou.attr_id)
+        cdk.CfnOutput(self, "QuarantinePolicyId", value=self.quarantine.policy.attr_id)
+
+    def account_id_of(self, integration: Integration) -> str:
+        """The intermediate account id: literal when adopted, the created account's id otherwise."""
+        if integration.account.adopt:
+            return integration.account.adopt
+        return self.accounts[integration.name].attr_account_id
+
+    def _add_sub_ous(self) -> None:
+        org = self.organization
+        ous_scope = Construct(self, "Ous")
+        for name, chain, _ in walk_ous(org):
+            if len(chain) == 1:
+                continue
+            found = sub_ou(org, chain)
+            assert found is not None
+            ou = organizations.CfnOrganizationalUnit(ous_scope, name, name=name, parent_id=self.ous[chain[-2]].attr_id)
+            for key, value in sorted(found.tags.items()):
+                cdk.Tags.of(ou).add(key, value)
+            self.ous[name] = ou
+
+    def _add_guardrails(self, integrations: Sequence[Integration]) -> None:
+        org = self.organization
+        settings = org.guardrails
+        quota = ScpQuota(settings.quotas.max_policy_characters, settings.quotas.max_policies_per_target)
+        issues: list[SpecIssue] = []
+        scope = Construct(self, "Guardrails")
+        ou_scope, account_scope = Construct(scope, "Ous"), Construct(scope, "Accounts")
+
+        def context(filtered_egress: bool = False) -> GuardrailContext:
+            return GuardrailContext(
+                deployment_role_pattern=org.deployment_role_pattern,
+                break_glass_role=org.break_glass_role,
+                allowed_regions=tuple(org.allowed_regions),
+                filtered_egress=filtered_egress,
+            )
+
+        def add(parent: Construct, target: str, target_id: str, statements: list[Any], reserved: Any, loc: Loc) -> None:
+            try:
+                self.guardrails[target] = GuardrailPolicies(
+                    parent,
+                    target,
+                    target_id=target_id,
+                    target_name=target,
+                    statements=statements,
+                    quota=quota,
+                    reserved=reserved,
+                    labels=statement_owners(context()),
+                )
+            except ScpBudgetError as exc:
+                issues.append(SpecIssue(loc, str(exc)))
+
+        for name, chain, loc in walk_ous(org):
+            found = sub_ou(org, chain)
+            names = found.guardrails if found is not None else settings.ou
+            if names:
+                externals = [e.name for e in settings.external_scps if name in e.ous]
+                add(
+                    ou_scope,
+                    f"ou-{name}",
+                    self.ous[name].attr_id,
+                    guardrail_statements(names, context()),
+                    _reserved(externals),
+                    (*loc, "guardrails") if found is not None else ("organization", "guardrails", "ou"),
+                )
+        for index, integration in enumerate(integrations):
+            names = integration.guardrails.account
+            if names:
+                externals = [e.name for e in settings.external_scps if integration.name in e.integrations]
+                add(
+                    account_scope,
+                    f"integration-{integration.name}",
+                    self.account_id_of(integration),
+                    guardrail_statements(names, context(integration.guardrails.filtered_egress)),
+                    _reserved(externals, quarantine=True),
+                    ("integrations", index, "guardrails", "account"),
+                )
+        if issues:
+            raise SpecError(issues)
+
+    def _add_bootstrap(self, template: str | None) -> None:
+        org = self.organization
+        settings = org.bootstrap
+        if template is None:
+            try:
+                template = cdk_bootstrap_template().body
+            except BootstrapTemplateNotFound as exc:
+                raise SpecError([SpecIssue(("organization", "bootstrap", "enabled"), str(exc))]) from None
+        self.bootstrap = AccountBootstrap(
+            self,
+            "Bootstrap",
+            template_body=template,
+            organizational_unit_ids=[self.ou.attr_id],
+            regions=sorted(settings.regions or org.allowed_regions),
+            trusted_account_ids=[settings.trusted_account_id or org.management_account_id],
+            execution_policies=settings.execution_policies,
+            qualifier=settings.qualifier,
+        )
+
+
+def _reserved(externals: Sequence[str], *, quarantine: bool = False) -> dict[str, int]:
+    """The attachments besides airlock's guardrails that take a slot on a target.
+
+    ``FullAWSAccess`` stays on every target (airlock's SCPs only deny). An account always
+    keeps a slot for the quarantine SCP, so the kill switch can be thrown whatever the quota.
+    """
+    reserved = {"FullAWSAccess": 1}
+    if externals:
+        reserved[f"external SCPs ({', '.join(externals)})"] = len(externals)
+    if quarantine:
+        reserved["airlock-quarantine (kept free for the kill switch)"] = 1
+    return reserved

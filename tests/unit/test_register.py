@@ -102,7 +102,10 @@ def test_records_reflect_spec_and_templates(records, example_spec):
     ]
     assert {r["type"] for r in crm["logging"]} == {"AWS::EC2::FlowLog", "AWS::Logs::LogGroup"}
     assert sorted(r["name"] for r in crm["resilience"]) == ["airlock-crm-crm-events", "airlock-crm-crm-events-dlq"]
-    assert crm["endpoints"] == [] and crm["guardrails"] == []  # none synthesized yet: empty, never invented
+    assert crm["endpoints"] == []  # none synthesized for crm here: empty, never invented
+    assert crm["guardrails"], "the organization stack's SCPs for crm's account are registered"
+    assert {g["type"] for g in crm["guardrails"]} == {"AWS::Organizations::Policy"}
+    assert all(g["stack"] == "airlock-organization" for g in crm["guardrails"])
     payroll = records["payroll"]
     assert payroll["account"]["provisioning"] == "created" and payroll["account"]["id"] == "220000000002"
     assert payroll["data_flows"][0]["buffer"] == "payroll-files"  # drop-zone flow: the notify buffer

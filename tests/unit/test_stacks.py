@@ -113,3 +113,4 @@ def test_integration_without_account_id_is_left_out_with_next_step(tmp_path):
     ((name, reason),) = zone.skipped
     assert name == "payroll"
     assert "deploy airlock-organization" in reason
+    assert "airlock accounts sync" in reason
