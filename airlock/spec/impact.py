@@ -119,7 +119,8 @@ def _az_loss(integration: Integration, region: str, az_ids: tuple[str, ...]) -> 
         effects.append(f"AWS service endpoints answer from {len(az_ids) - 1} of {len(az_ids)} AZs")
     if network.egress is not None:
         effects.append("filtered egress of the lost AZ's subnet stops; the other AZs keep their own firewall and NAT")
-    if integration.buffers or integration.drop_zone is not None:
-        effects.append("queues and the drop zone are regional services and are not affected")
+    regional = (["queues"] if integration.buffers else []) + (["the drop zone"] if integration.drop_zone else [])
+    if regional:
+        effects.append(f"{' and '.join(regional)} are regional services and are not affected")
     effects.append(f"workloads keep {len(az_ids) - 1} of {len(az_ids)} subnets")
     return tuple(effects)
