@@ -23,6 +23,7 @@ from constructs import Construct
 
 from airlock.compliance.acknowledge import acknowledge
 from airlock.constructs._keys import log_encryption_key
+from airlock.constructs.network import acknowledge_az_name
 
 _DOMAIN = re.compile(r"^\.?(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
 #: Stateful default actions: drop and alert what no rule passed (after the handshake, so SNI is seen).
@@ -190,6 +191,8 @@ class FilteredEgress(Construct):
                 map_public_ip_on_launch=False,
                 **placement,
             )
+            if "availability_zone" in placement:
+                acknowledge_az_name(firewall_subnet)
             public_subnet = ec2.CfnSubnet(
                 holder,
                 "PublicSubnet",
@@ -198,6 +201,8 @@ class FilteredEgress(Construct):
                 map_public_ip_on_launch=False,
                 **placement,
             )
+            if "availability_zone" in placement:
+                acknowledge_az_name(public_subnet)
             firewall = nfw.CfnFirewall(
                 holder,
                 "Firewall",

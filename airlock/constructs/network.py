@@ -15,6 +15,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from airlock.compliance.acknowledge import acknowledge
 from airlock.constructs._keys import log_encryption_key
 
 #: Flow-log record format: every v2-v5 field that says who talked to whom, where and how.
@@ -128,6 +129,12 @@ class IsolatedVpc(Construct):
         if az_names and missing:
             raise ValueError(f"az_names has no name for {missing}; map every AZ ID or give no az_names")
         self.az_names = az_names
+        if az_names:
+            cdk.Annotations.of(self).add_warning_v2(
+                "airlock:az-names",
+                "subnets are placed by AZ name (az_names given), not by AZ ID; AZ names differ per account, so "
+                "this template is right only for the account whose mapping was given",
+            )
 
         self.az_ids = tuple(az_ids)
         self.cidr = cidr
@@ -152,6 +159,8 @@ class IsolatedVpc(Construct):
                 map_public_ip_on_launch=False,
             )
             cdk.Tags.of(subnet).add("Name", f"{self.node.path}/isolated-{az_id}")
+            if az_names:
+                acknowledge_az_name(subnet)
             route_table = ec2.CfnRouteTable(holder, "RouteTable", vpc_id=self.resource.ref)
             ec2.CfnSubnetRouteTableAssociation(
                 holder, "RouteTableAssociation", subnet_id=subnet.ref, route_table_id=route_table.ref
@@ -274,3 +283,13 @@ def default_security_group_users(template: Mapping[str, Any]) -> list[str]:
         if key is not None and not properties.get(key):
             users.append(logical_id)
     return sorted(users)
+
+
+def acknowledge_az_name(subnet: ec2.CfnSubnet) -> None:
+    """Acknowledge the validator's hard-coded-AZ warning on a subnet placed by an explicit AZ name."""
+    acknowledge(
+        subnet,
+        "CloudFormation-Validate::W3010",
+        reason="Placed by the AZ name the caller mapped from the AZ ID for this account (az_names), "
+        "for a tool that cannot place a subnet by AZ ID.",
+    )
