@@ -91,7 +91,7 @@ class FilteredEgress(Construct):
     ``HTTP_HOST``, strict rule order, default actions drop and alert. Alert and flow logs go
     to two log groups encrypted with ``key``.
 
-    :param vpc: the VPC; its CIDR must be a literal.
+    :param vpc: the VPC; its CIDR becomes the rule group's ``HOME_NET``.
     :param allowed_domains: ``api.x.com``, or ``.x.com`` for x.com and every name below it.
     :param protected_subnets: the workload subnets whose internet traffic is filtered.
     :param firewall_subnet_cidrs: one CIDR per protected subnet, for the firewall endpoints.
@@ -123,8 +123,6 @@ class FilteredEgress(Construct):
                 f"firewall_subnet_cidrs ({len(firewall_subnet_cidrs)}) and public_subnet_cidrs "
                 f"({len(public_subnet_cidrs)}) need one CIDR per protected subnet ({count}); see egress_layout()"
             )
-        if cdk.Token.is_unresolved(vpc.vpc_cidr_block):
-            raise ValueError("vpc has no literal CIDR; import it with vpc_cidr_block so HOME_NET is known at synth")
 
         self.key = key or log_encryption_key(self, "LogKey", description=f"Firewall logs of {self.node.path}")
         self.alert_log_group = logs.LogGroup(

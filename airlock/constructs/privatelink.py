@@ -30,11 +30,14 @@ def _check_ports(ports: Sequence[int]) -> list[int]:
     return sorted(set(ports))
 
 
-def _check_sources(sources: Sequence[str]) -> list[str]:
+def _check_sources(sources: Sequence[str], vpc_cidr: str | None = None) -> list[str]:
     if not sources:
         raise ValueError("sources is empty; give the private CIDRs that may connect, e.g. ['10.20.0.0/22']")
     checked = []
     for source in sources:
+        if vpc_cidr is not None and source == vpc_cidr and cdk.Token.is_unresolved(source):
+            checked.append(source)  # the VPC's own CIDR, whatever it resolves to
+            continue
         if cdk.Token.is_unresolved(source):
             raise ValueError("sources contains a token; give literal CIDRs so the rules can be checked before deploy")
         try:
@@ -55,13 +58,14 @@ def endpoint_security_group(
 ) -> ec2.SecurityGroup:
     """A security group admitting only ``ports`` (TCP) from ``sources``, with no egress rule.
 
-    Raises for an empty port or source list, a token, ``0.0.0.0/0``, ``::/0`` or a public CIDR.
+    Raises for an empty port or source list, a token (other than the VPC's own CIDR),
+    ``0.0.0.0/0``, ``::/0`` or a public CIDR.
     """
     checked_ports = _check_ports(ports)
-    checked_sources = _check_sources(sources)
+    checked_sources = _check_sources(sources, vpc.vpc_cidr_block)
     group = ec2.SecurityGroup(scope, id, vpc=vpc, description=description, allow_all_outbound=False)
     for source in checked_sources:
-        peer = ec2.Peer.ipv4(source) if ":" not in source else ec2.Peer.ipv6(source)
+        peer = ec2.Peer.ipv6(source) if ":" in source and not cdk.Token.is_unresolved(source) else ec2.Peer.ipv4(source)
         for port in checked_ports:
             group.add_ingress_rule(peer, ec2.Port.tcp(port), f"{source} to {port}")
     return group
@@ -178,8 +182,6 @@ class ExposedService(Construct):
         for address in target_ips:
             if not ipaddress.IPv4Address(address).is_private:
                 raise ValueError(f"target_ips contains '{address}'; targets must be private addresses in the VPC")
-        if cdk.Token.is_unresolved(vpc.vpc_cidr_block):
-            raise ValueError("vpc has no literal CIDR; import it with vpc_cidr_block so the NLB's rules can be checked")
         chosen = list(subnets) if subnets is not None else list(vpc.isolated_subnets)
 
         self.security_group = ec2.SecurityGroup(

@@ -94,8 +94,6 @@ class ServiceEndpoints(Construct):
                     "(the stack needs an explicit env account for the default)"
                 )
         if sources is None:
-            if cdk.Token.is_unresolved(vpc.vpc_cidr_block):
-                raise ValueError("sources is not given and the vpc's CIDR is a token; pass sources as literal CIDRs")
             sources = [vpc.vpc_cidr_block]
         chosen = list(subnets) if subnets is not None else list(vpc.isolated_subnets)
         self.policy = endpoint_policy(principal_org_id=principal_org_id, resource_accounts=accounts)
