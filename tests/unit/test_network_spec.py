@@ -152,7 +152,11 @@ def test_bad_network_input_exits_2_with_a_clear_error(tmp_path, capsys, case):
             id="duplicate-endpoint-names",
         ),
         pytest.param(
-            {"integrations.0.network": network(exposed_apis=[{"name": "status", "ports": [443], "targets": ["10.99.0.1"]}])},
+            {
+                "integrations.0.network": network(
+                    exposed_apis=[{"name": "status", "ports": [443], "targets": ["10.99.0.1"]}]
+                )
+            },
             "integrations[0].network.exposed_apis[0].targets[0]",
             "'10.99.0.1' is outside the VPC CIDR '10.20.0.0/22'",
             id="api-target-outside-vpc",
@@ -160,7 +164,9 @@ def test_bad_network_input_exits_2_with_a_clear_error(tmp_path, capsys, case):
         pytest.param(
             {
                 "integrations.0.network": network(
-                    exposed_apis=[{"name": "status", "ports": [443], "targets": ["10.20.0.1"], "allowed_principals": ["*"]}]
+                    exposed_apis=[
+                        {"name": "status", "ports": [443], "targets": ["10.20.0.1"], "allowed_principals": ["*"]}
+                    ]
                 )
             },
             "integrations[0].network.exposed_apis[0].allowed_principals[0]",
