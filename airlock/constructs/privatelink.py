@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_elasticloadbalancingv2_targets as targets
@@ -134,6 +135,28 @@ class VendorEndpoint(Construct):
     def endpoint_id(self) -> str:
         return self.resource.ref
 
+    def metric(self, metric_name: str, **props: object) -> cloudwatch.Metric:
+        """A metric of this endpoint in ``AWS/PrivateLinkEndpoints`` (e.g. ``BytesProcessed``)."""
+        return cloudwatch.Metric(
+            namespace="AWS/PrivateLinkEndpoints",
+            metric_name=metric_name,
+            dimensions_map={
+                "VPC Id": self.resource.vpc_id,
+                "VPC Endpoint Id": self.resource.ref,
+                "Endpoint Type": "Interface",
+                "Service Name": self.service_name,
+            },
+            **props,  # type: ignore[arg-type]
+        )
+
+    def metric_bytes_processed(self, **props: object) -> cloudwatch.Metric:
+        """Bytes exchanged between the VPC and the vendor's service through this endpoint (sum)."""
+        return self.metric("BytesProcessed", statistic="Sum", **props)
+
+    def metric_packets_dropped(self, **props: object) -> cloudwatch.Metric:
+        """Packets the endpoint dropped, e.g. because the vendor's service is unavailable (sum)."""
+        return self.metric("PacketsDropped", statistic="Sum", **props)
+
     @property
     def connections(self) -> ec2.Connections:
         """Connections of the endpoint's security group (for ``allow_from``)."""
@@ -206,15 +229,17 @@ class ExposedService(Construct):
             deletion_protection=True,
         )
         self.listeners: list[elbv2.NetworkListener] = []
+        self.target_groups: list[elbv2.NetworkTargetGroup] = []
         for port in checked_ports:
             listener = self.load_balancer.add_listener(f"Tcp{port}", port=port, protocol=elbv2.Protocol.TCP)
-            listener.add_targets(
+            group = listener.add_targets(
                 f"Tcp{port}",
                 port=port,
                 protocol=elbv2.Protocol.TCP,
                 targets=[targets.IpTarget(address) for address in target_ips],
             )
             self.listeners.append(listener)
+            self.target_groups.append(group)
         self.resource = ec2.CfnVPCEndpointService(
             self,
             "Resource",
@@ -229,6 +254,19 @@ class ExposedService(Construct):
     @property
     def service_id(self) -> str:
         return self.resource.ref
+
+    def metric_active_flow_count(self, **props: object) -> cloudwatch.Metric:
+        """Concurrent TCP flows from the vendor through the NLB."""
+        return self.load_balancer.metrics.active_flow_count(**props)  # type: ignore[arg-type]
+
+    def metric_unhealthy_host_count(self) -> cloudwatch.IMetric:
+        """Targets failing their health check, summed over the listeners' target groups."""
+        metrics = {
+            f"m{position}": group.metrics.un_healthy_host_count() for position, group in enumerate(self.target_groups)
+        }
+        if len(metrics) == 1:
+            return next(iter(metrics.values()))
+        return cloudwatch.MathExpression(expression="+".join(metrics), using_metrics=metrics)
 
     @property
     def service_name(self) -> str:

@@ -139,6 +139,7 @@ def build_network(stack: cdk.Stack, *, organization: Organization, integration: 
             firewall_subnet_cidrs=layout.firewall,
             public_subnet_cidrs=layout.public,
             log_retention=retention,
+            key=vpc.key,
         )
 
     allowed = list(spec.dns.allowed_domains)
@@ -146,5 +147,7 @@ def build_network(stack: cdk.Stack, *, organization: Organization, integration: 
         allowed += spec.egress.allowed_domains
     if built.service_endpoints is not None:
         allowed += built.service_endpoints.dns_names()
-    built.dns_firewall = DnsFirewall(vpc, "DnsFirewall", vpc=vpc.vpc, allowed_domains=allowed, log_retention=retention)
+    built.dns_firewall = DnsFirewall(
+        vpc, "DnsFirewall", vpc=vpc.vpc, allowed_domains=allowed, log_retention=retention, key=vpc.key
+    )
     return built

@@ -259,3 +259,15 @@ def test_architecture_of_a_multi_region_integration_survives_a_region():
     architecture = deployment_architecture(validate(data).integrations[1])
     assert [r.region for r in architecture.regions] == ["eu-west-1", "eu-central-1"]
     assert "keep working" in architecture.if_one_region_fails
+
+
+def test_summary_renders_the_architecture(example_synth):
+    from airlock.synth import render_summary
+
+    result, _ = example_synth
+    text = render_summary(result)
+    assert "deployment architecture (by AZ ID):" in text
+    assert "  crm in eu-central-1: euc1-az1, euc1-az2, euc1-az3" in text
+    assert "euc1-az3   10.20.2.0/24     endpoints aws:sqs" in text
+    assert "firewall + NAT" in text
+    assert "region lost: the integration is down: it runs in eu-west-1 only" in text

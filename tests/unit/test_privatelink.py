@@ -116,7 +116,17 @@ def test_endpoint_service_requires_acceptance_and_names_its_principals(provider)
 def test_nlb_is_internal_and_forwards_tcp_to_the_ip_targets(provider):
     _, template = provider
     template.has_resource_properties(
-        "AWS::ElasticLoadBalancingV2::LoadBalancer", {"Type": "network", "Scheme": "internal"}
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        {
+            "Type": "network",
+            "Scheme": "internal",
+            "LoadBalancerAttributes": Match.array_with(
+                [
+                    {"Key": "deletion_protection.enabled", "Value": "true"},
+                    {"Key": "load_balancing.cross_zone.enabled", "Value": "true"},
+                ]
+            ),
+        },
     )
     template.has_resource_properties("AWS::ElasticLoadBalancingV2::Listener", {"Port": 443, "Protocol": "TCP"})
     template.has_resource_properties(
@@ -151,3 +161,17 @@ def test_endpoint_service_needs_principals(bare_stack):
     stack = bare_stack()
     with pytest.raises(ValueError, match="allowed_principals is empty"):
         ExposedService(stack, "Api", vpc=own_vpc(stack), ports=[443], target_ips=["10.1.0.10"], allowed_principals=[])
+
+
+def test_metrics_name_the_endpoint_and_the_load_balancer(consumer, provider):
+    endpoint, _ = consumer
+    metric = endpoint.metric_bytes_processed()
+    assert (metric.namespace, metric.metric_name, metric.statistic) == (
+        "AWS/PrivateLinkEndpoints",
+        "BytesProcessed",
+        "Sum",
+    )
+    assert set(metric.dimensions) == {"VPC Id", "VPC Endpoint Id", "Endpoint Type", "Service Name"}
+    service, _ = provider
+    assert service.metric_active_flow_count().metric_name == "ActiveFlowCount"
+    assert service.metric_unhealthy_host_count().metric_name == "UnHealthyHostCount"
