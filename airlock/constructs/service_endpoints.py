@@ -57,7 +57,8 @@ class ServiceEndpoints(Construct):
     :param vpc: the VPC to place the endpoints in.
     :param services: service short names, e.g. ``["sqs", "kms", "logs", "sts", "s3"]``.
     :param principal_org_id: the organization's id (``o-...``), as a literal.
-    :param resource_accounts: accounts whose resources may be reached. Default: this stack's account.
+    :param resource_accounts: accounts whose resources may be reached. Default: this stack's
+        account; naming any other account adds a warning annotation.
     :param sources: CIDRs that may use the interface endpoints on 443. Default: the VPC's CIDR.
     :param subnets: subnets for the interface endpoints. Default: the VPC's isolated subnets.
     """
@@ -93,6 +94,13 @@ class ServiceEndpoints(Construct):
                     f"resource_accounts contains '{account}'; give literal 12-digit account ids "
                     "(the stack needs an explicit env account for the default)"
                 )
+        foreign = [a for a in accounts if a != stack.account]
+        if foreign:
+            cdk.Annotations.of(self).add_warning_v2(
+                "airlock:endpoint-resource-accounts",
+                f"resource_accounts widens the endpoint policies beyond this account to {foreign}; data can "
+                "leave through these endpoints to those accounts' resources",
+            )
         if sources is None:
             sources = [vpc.vpc_cidr_block]
         chosen = list(subnets) if subnets is not None else list(vpc.isolated_subnets)

@@ -77,3 +77,18 @@ def test_impossible_props_raise(bare_stack, props, message):
     base = {"services": ["sqs"], "principal_org_id": "o-a1b2c3d4e5"}
     with pytest.raises(ValueError, match=message):
         ServiceEndpoints(stack, "Endpoints", vpc=own_vpc(stack), **{**base, **props})
+
+
+def test_widening_the_resource_accounts_warns(bare_stack):
+    from aws_cdk.assertions import Annotations, Match
+
+    stack = bare_stack()
+    ServiceEndpoints(
+        stack,
+        "Endpoints",
+        vpc=own_vpc(stack),
+        services=["sqs"],
+        principal_org_id="o-a1b2c3d4e5",
+        resource_accounts=["123456789012", "210000000001"],
+    )
+    Annotations.from_stack(stack).has_warning("/Bare/Endpoints", Match.string_like_regexp("210000000001"))
