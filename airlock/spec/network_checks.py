@@ -29,6 +29,15 @@ def network_checks(org: Organization | None, index: int, integration: Integratio
                 )
             )
         ours = sorted(az for az in network.az_ids if region_of_az_id(az) == region)
+        for az_position, az_id in enumerate(endpoint.az_ids):
+            if region_of_az_id(az_id) != region:
+                issues.append(
+                    SpecIssue(
+                        (*where, "az_ids", az_position),
+                        f"'{az_id}' is an AZ ID of {region_of_az_id(az_id)}, but the service is in {region}; "
+                        f"list the AZ IDs of {region} the vendor offers it in",
+                    )
+                )
         if not own & set(endpoint.az_ids):
             issues.append(
                 SpecIssue(

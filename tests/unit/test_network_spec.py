@@ -146,6 +146,12 @@ def test_bad_network_input_exits_2_with_a_clear_error(tmp_path, capsys, case):
             id="service-in-another-region",
         ),
         pytest.param(
+            {"integrations.0.network": network(vendor_endpoints=[{**ENDPOINT, "az_ids": ["euc1-az1", "euw1-az1"]}])},
+            "integrations[0].network.vendor_endpoints[0].az_ids[1]",
+            "'euw1-az1' is an AZ ID of eu-west-1, but the service is in eu-central-1",
+            id="vendor-az-of-other-region",
+        ),
+        pytest.param(
             {"integrations.0.network": network(vendor_endpoints=[ENDPOINT, ENDPOINT])},
             "integrations[0].network.vendor_endpoints[1].name",
             "'vendor-api' is already the name of vendor_endpoints[0]",
