@@ -12,11 +12,13 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from airlock.compliance import ComplianceResult, read_report
 from airlock.compliance.report import assembly_metadata
 from airlock.spec import Spec, load, load_account_lock
 from airlock.stacks import LandingZone, build, new_app
+from airlock.stacks.integration import ARCHITECTURE_METADATA
 from airlock.stacks.landing_zone import PACKS_METADATA
 
 VALIDATION_FAILED = "ValidationFailed"
@@ -40,6 +42,8 @@ class SynthResult:
     skipped: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     #: False when synthesis stopped on a validation failure, whatever the report says.
     validated: bool = True
+    #: Deployment architecture per integration (airlock.spec.impact data, read from the templates).
+    architectures: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
     @property
     def passed(self) -> bool:
@@ -76,6 +80,7 @@ def summarize(outdir: Path, *, skipped: Sequence[tuple[str, str]] = (), validate
     """Read a cloud assembly: stacks, resource counts, the packs that ran and the compliance report."""
     manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
     stacks = []
+    architectures: dict[str, dict[str, Any]] = {}
     for name, artifact in sorted(manifest.get("artifacts", {}).items()):
         if artifact.get("type") != "aws:cloudformation:stack":
             continue
@@ -83,6 +88,9 @@ def summarize(outdir: Path, *, skipped: Sequence[tuple[str, str]] = (), validate
         template = json.loads(template_file.read_text(encoding="utf-8"))
         environment = artifact.get("environment", "aws://unknown/unknown").removeprefix("aws://")
         account, _, region = environment.partition("/")
+        architecture = template.get("Metadata", {}).get(ARCHITECTURE_METADATA)
+        if architecture is not None:
+            architectures.setdefault(architecture["integration"], architecture)
         stacks.append(
             StackSummary(
                 name=name,
@@ -99,6 +107,7 @@ def summarize(outdir: Path, *, skipped: Sequence[tuple[str, str]] = (), validate
         packs=_packs_of(outdir),
         skipped=tuple(skipped),
         validated=validated,
+        architectures=tuple(architectures[name] for name in sorted(architectures)),
     )
 
 
@@ -136,6 +145,7 @@ def render_summary(result: SynthResult) -> str:
         )
     for name, reason in result.skipped:
         lines.append(f"  skipped {name}: {reason}")
+    lines.extend(render_architectures(result.architectures))
     compliance = result.compliance
     packs = ", ".join(result.packs)
     if result.passed:
@@ -151,3 +161,25 @@ def render_summary(result: SynthResult) -> str:
             lines.append(f"  {finding.rule}  {finding.path}  {finding.description}")
     lines.append(f"report: {result.outdir / 'validation-report.json'}")
     return "\n".join(lines)
+
+
+def render_architectures(architectures: Sequence[dict[str, Any]]) -> list[str]:
+    """The deployment-architecture part of the summary: AZ IDs, per-AZ endpoints, AZ and region loss."""
+    if not architectures:
+        return []
+    lines = ["deployment architecture (by AZ ID):"]
+    for architecture in architectures:
+        for region in architecture["regions"]:
+            lines.append(f"  {architecture['integration']} in {region['region']}: {', '.join(region['az_ids'])}")
+            for zone in region["zones"]:
+                parts = []
+                if zone["endpoints"]:
+                    parts.append(f"endpoints {', '.join(zone['endpoints'])}")
+                if zone["exposed_apis"]:
+                    parts.append(f"exposed {', '.join(zone['exposed_apis'])}")
+                if zone["egress"]:
+                    parts.append("firewall + NAT")
+                lines.append(f"    {zone['az_id']:<10} {zone['subnet_cidr']:<16} {'; '.join(parts)}".rstrip())
+            lines.append(f"    one AZ lost: {'; '.join(region['if_one_az_fails'])}")
+        lines.append(f"    region lost: {architecture['if_one_region_fails']}")
+    return lines

@@ -43,14 +43,49 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
+#: Resource types moto's CloudFormation skips whose attributes other resources read.
+NOT_EMULATED = frozenset({"AWS::NetworkFirewall::Firewall"})
+
+
+def _reads_attribute_of(value: Any, names: set[str]) -> bool:
+    if isinstance(value, dict):
+        get_att = value.get("Fn::GetAtt")
+        if isinstance(get_att, list) and get_att and get_att[0] in names:
+            return True
+        return any(_reads_attribute_of(item, names) for item in value.values())
+    if isinstance(value, list):
+        return any(_reads_attribute_of(item, names) for item in value)
+    return False
+
+
+def _nlb_listener(resource: dict[str, Any]) -> bool:
+    properties = resource.get("Properties", {})
+    return resource.get("Type") == "AWS::ElasticLoadBalancingV2::Listener" and properties.get("Protocol") in {
+        "TCP",
+        "UDP",
+        "TCP_UDP",
+        "TLS",
+    }
+
+
 def emulator_compatible(template: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``template`` with the emulator's known defects worked around.
 
     moto 5.2 reads ``AWS::KMS::Key`` tags as ``TagKey``/``TagValue`` (the KMS API's shape)
     instead of CloudFormation's ``Key``/``Value`` and fails the stack; the tags are renamed
-    for it. Nothing else is changed.
+    for it. moto's CloudFormation skips resource types it does not know, and then rejects
+    the whole template if another resource reads an attribute of one with ``Fn::GetAtt``:
+    resources that read attributes of :data:`NOT_EMULATED` types (the routes to a Network
+    Firewall endpoint) are removed, and tests check them on the template instead. moto
+    creates every ``AWS::ElasticLoadBalancingV2::LoadBalancer`` as an application load
+    balancer (it ignores ``Type``) and then rejects a network load balancer's TCP listeners;
+    those listeners are removed too. Nothing else is changed.
     """
     template = json.loads(json.dumps(template))
+    resources = template.get("Resources", {})
+    skipped = {name for name, resource in resources.items() if resource.get("Type") in NOT_EMULATED}
+    for name in [n for n, r in resources.items() if _reads_attribute_of(r, skipped) or _nlb_listener(r)]:
+        del resources[name]
     for resource in template.get("Resources", {}).values():
         if resource.get("Type") == "AWS::KMS::Key" and "Tags" in resource.get("Properties", {}):
             resource["Properties"]["Tags"] = [

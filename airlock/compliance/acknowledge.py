@@ -39,6 +39,9 @@ def acknowledge(
 ) -> None:
     """Acknowledge finding ``rule`` (e.g. ``AwsSolutions-IAM5[Action::kms:Decrypt*]``) on ``scope``.
 
+    Findings of plugins whose rule ids do not start with the plugin's name are written with
+    the plugin, e.g. ``CloudFormation-Validate::W3010``.
+
     The acknowledgement applies to ``scope`` and everything below it, is recorded in the
     cloud assembly and is listed with its reason, owner and ticket in the validation and
     check reports, so auditors see every exception and whom to ask about it.

@@ -6,17 +6,37 @@ defaults without being asked, and exposes the resources it makes as attributes.
 
 from airlock.constructs.buffer import IntegrationBuffer
 from airlock.constructs.consumers import BufferConsumer, allow_core_consumers
-from airlock.constructs.network import FLOW_LOG_FIELDS, FLOW_LOG_FORMAT, IsolatedVpc, split_cidr
+from airlock.constructs.dns_firewall import DnsFirewall
+from airlock.constructs.egress import EgressLayout, FilteredEgress, egress_layout
+from airlock.constructs.network import (
+    FLOW_LOG_FIELDS,
+    FLOW_LOG_FORMAT,
+    IsolatedVpc,
+    default_security_group_users,
+    split_cidr,
+)
+from airlock.constructs.privatelink import ExposedService, VendorEndpoint, endpoint_security_group
+from airlock.constructs.service_endpoints import ServiceEndpoints, endpoint_policy
 from airlock.constructs.vendor_access import VendorAccessRole, VendorGrant
 
 __all__ = [
     "FLOW_LOG_FIELDS",
     "FLOW_LOG_FORMAT",
     "BufferConsumer",
+    "DnsFirewall",
+    "EgressLayout",
+    "ExposedService",
+    "FilteredEgress",
     "IntegrationBuffer",
     "IsolatedVpc",
+    "ServiceEndpoints",
     "VendorAccessRole",
+    "VendorEndpoint",
     "VendorGrant",
     "allow_core_consumers",
+    "default_security_group_users",
+    "egress_layout",
+    "endpoint_policy",
+    "endpoint_security_group",
     "split_cidr",
 ]

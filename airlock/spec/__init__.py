@@ -18,6 +18,7 @@ from airlock.spec.models import (
     Spec,
     Vendor,
 )
+from airlock.spec.network import Dns, Egress, ExposedApi, VendorEndpoint
 from airlock.spec.schema import json_schema
 
 __all__ = [
@@ -25,7 +26,10 @@ __all__ = [
     "AccountCreate",
     "AccountLock",
     "Buffer",
+    "Dns",
     "DropZone",
+    "Egress",
+    "ExposedApi",
     "Integration",
     "Network",
     "Organization",
@@ -33,6 +37,7 @@ __all__ = [
     "SpecError",
     "SpecIssue",
     "Vendor",
+    "VendorEndpoint",
     "json_schema",
     "load",
     "load_account_lock",

@@ -108,19 +108,9 @@ def _source_cidr(value: Any) -> str:
     return str(network)
 
 
-def _organization_id(value: Any) -> str:
-    if not isinstance(value, str) or not _ORG_ID.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not an AWS Organizations id; write it as 'o-' and 10-32 lowercase letters or digits "
-            "(`aws organizations describe-organization` shows it)"
-        )
-    return value
-
-
 ExternalId = Annotated[str, BeforeValidator(_external_id)]
 RoleArn = Annotated[str, BeforeValidator(_role_arn)]
 SourceCidr = Annotated[str, BeforeValidator(_source_cidr)]
-OrganizationId = Annotated[str, BeforeValidator(_organization_id)]
 
 GrantKind = Literal["send", "consume", "put_objects"]
 
@@ -128,11 +118,6 @@ GrantKind = Literal["send", "consume", "put_objects"]
 class AccessSettings(SpecModel):
     """Organisation-wide settings for vendor and core-consumer access."""
 
-    organization_id: OrganizationId | None = Field(
-        default=None,
-        description="Id of the AWS Organization (o-...); required when integrations declare core consumers, "
-        "whose access is conditioned on aws:PrincipalOrgID.",
-    )
     core_account_ids: list[AccountId] = Field(
         default_factory=list,
         description="The organisation's core accounts: they may consume from buffers and may never be trusted "

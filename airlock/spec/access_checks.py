@@ -178,11 +178,11 @@ def _core_consumers_are_core(org: Organization, index: int, integration: Integra
     if not integration.core_consumers:
         return []
     issues = []
-    if org.access.organization_id is None:
+    if org.organization_id is None:
         issues.append(
             SpecIssue(
                 ("integrations", index, "core_consumers"),
-                "core consumers are admitted with aws:PrincipalOrgID, but organization.access.organization_id is "
+                "core consumers are admitted with aws:PrincipalOrgID, but organization.organization_id is "
                 "not set; add the organization id (o-...)",
             )
         )

@@ -12,7 +12,9 @@ from collections.abc import Iterator, Sequence
 
 from airlock.spec.access_checks import access_checks
 from airlock.spec.errors import SpecIssue
-from airlock.spec.models import MIN_SUBNET_PREFIX, Integration, Organization
+from airlock.spec.models import Integration, Organization
+from airlock.spec.network import MIN_SUBNET_PREFIX
+from airlock.spec.network_checks import network_checks
 from airlock.spec.organization_checks import organization_checks
 from airlock.spec.regions import region_of_az_id
 from airlock.spec.register_checks import register_checks
@@ -27,6 +29,7 @@ def cross_checks(org: Organization | None, integrations: Indexed) -> list[SpecIs
     for index, integration in integrations:
         issues.extend(_integration_checks(index, integration))
         issues.extend(register_checks(index, integration))
+        issues.extend(network_checks(org, index, integration))
         if org is not None:
             issues.extend(_against_organization(org, index, integration))
     issues.extend(access_checks(org, integrations))
@@ -125,10 +128,12 @@ def _integration_checks(index: int, integration: Integration) -> list[SpecIssue]
     most = max((len(az_ids) for az_ids in per_region.values()), default=0)
     prefix = integration.network.subnet_prefix(most)
     if most and prefix > MIN_SUBNET_PREFIX:
+        tiers = 3 if integration.network.egress is not None else 1
         issues.append(
             SpecIssue(
                 (*base, "network", "cidr"),
-                f"'{integration.network.cidr}' is too small for {most} subnets (each would be /{prefix}, "
+                f"'{integration.network.cidr}' is too small for {most * tiers} subnets "
+                f"(the smallest would be /{prefix}, "
                 f"smaller than /{MIN_SUBNET_PREFIX}); use a larger block",
             )
         )

@@ -7,7 +7,6 @@ in :mod:`airlock.spec.checks` so that all of them are reported at once.
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
@@ -15,6 +14,8 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from airlock.spec.access import AccessSettings, CoreConsumer, VendorAccess
 from airlock.spec.base import SpecModel
 from airlock.spec.compliance import Compliance
+from airlock.spec.network import MIN_SUBNET_PREFIX as MIN_SUBNET_PREFIX
+from airlock.spec.network import Network
 from airlock.spec.organization import (
     AccountSync,
     Bootstrap,
@@ -24,21 +25,16 @@ from airlock.spec.organization import (
 )
 from airlock.spec.register import Budget, DataFlow, Review
 from airlock.spec.types import (
-    LOG_RETENTION_DAYS,
     AccountId,
-    AzId,
-    Cidr,
     Email,
     Name,
+    OrganizationId,
     ParentId,
     Region,
 )
 
 DataClassification = Literal["public", "internal", "confidential", "restricted"]
 IntegrationState = Literal["active", "suspended"]
-
-#: Smallest subnet the network builder places (/28 is the smallest AWS allows).
-MIN_SUBNET_PREFIX = 28
 
 
 class Organization(SpecModel):
@@ -47,6 +43,10 @@ class Organization(SpecModel):
     management_account_id: AccountId = Field(description="Account id of the organization's management account.")
     home_region: Region = Field(description="Region of the organization stack and of region-independent resources.")
     allowed_regions: list[Region] = Field(min_length=1, description="Regions integrations may use.")
+    organization_id: OrganizationId | None = Field(
+        default=None,
+        description="The AWS Organization's id (o-...); VPC endpoint policies admit only its principals.",
+    )
     parent_id: ParentId = Field(description="Root id (r-...) or OU id (ou-...) under which the dedicated OU is made.")
     ou_name: str = Field(
         default="saas-integrations",
@@ -109,41 +109,6 @@ class Account(SpecModel):
                 "give exactly one of 'create' (name and email of a new account) or 'adopt' (an existing account id)"
             )
         return self
-
-
-class Network(SpecModel):
-    """The intermediate account's VPC, placed by AZ ID."""
-
-    cidr: Cidr = Field(description="IPv4 CIDR of the integration's VPC, e.g. 10.20.0.0/22.")
-    az_ids: list[AzId] = Field(
-        min_length=2,
-        description="AZ IDs (not names) to place subnets in; at least two per region of the integration.",
-    )
-    flow_log_retention_days: int = Field(default=365, description="Retention of the VPC flow-log group, in days.")
-
-    @field_validator("az_ids")
-    @classmethod
-    def _unique_az_ids(cls, value: list[str]) -> list[str]:
-        duplicates = sorted({az for az in value if value.count(az) > 1})
-        if duplicates:
-            raise ValueError(f"AZ IDs {duplicates} are listed twice; list each AZ ID once")
-        return value
-
-    @field_validator("flow_log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            nearest = min(LOG_RETENTION_DAYS, key=lambda d: abs(d - value))
-            raise ValueError(
-                f"{value} days is not a retention CloudWatch Logs accepts; use one of "
-                f"{', '.join(map(str, LOG_RETENTION_DAYS))} (nearest: {nearest})"
-            )
-        return value
-
-    def subnet_prefix(self, az_count: int) -> int:
-        """Prefix length of each subnet when the CIDR is split evenly across ``az_count`` AZs."""
-        prefix = int(self.cidr.split("/")[1])
-        return prefix + max(1, math.ceil(math.log2(max(az_count, 1))))
 
 
 class Buffer(SpecModel):

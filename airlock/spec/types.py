@@ -132,3 +132,17 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
     3288,
     3653,
 )
+
+_ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+
+
+def _organization_id(value: Any) -> str:
+    if not isinstance(value, str) or not _ORGANIZATION_ID.match(value):
+        raise ValueError(
+            f"{value!r} is not an AWS Organization id; write 'o-' and 10-32 lowercase letters or digits "
+            "(`aws organizations describe-organization` shows it)"
+        )
+    return value
+
+
+OrganizationId = Annotated[str, BeforeValidator(_organization_id)]

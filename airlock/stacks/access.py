@@ -82,7 +82,7 @@ def _acknowledge_prefix(role: VendorAccessRole, bucket: s3.IBucket, prefix: str)
 
 
 def _wire_core_consumers(stack: IntegrationStack, organization: Organization, integration: Integration) -> None:
-    org_id = organization.access.organization_id
+    org_id = organization.organization_id
     if not integration.core_consumers or org_id is None:
         return
     for name, buffer in stack.buffers.items():

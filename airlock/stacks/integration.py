@@ -5,34 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from airlock.compliance import acknowledge, declare_mandatory_tags
-from airlock.constructs import IntegrationBuffer, IsolatedVpc
+from airlock.compliance import declare_mandatory_tags
+from airlock.constructs import IntegrationBuffer
 from airlock.spec import Integration, Organization
-from airlock.spec.regions import region_of_az_id
-from airlock.spec.types import LOG_RETENTION_DAYS
+from airlock.spec.impact import deployment_architecture
 from airlock.stacks.access import wire_access
+from airlock.stacks.network import build_network, log_retention
 from airlock.stacks.registration import add_registration
 from airlock.stacks.tags import MANDATORY_TAG_KEYS, apply_tags, integration_tags
 
-_RETENTION = dict(
-    zip(
-        LOG_RETENTION_DAYS,
-        [member for member in logs.RetentionDays if member is not logs.RetentionDays.INFINITE],
-        strict=True,
-    )
-)
-
-
-def log_retention(days: int) -> logs.RetentionDays:
-    """The CDK retention enum for a number of days the spec accepted."""
-    return _RETENTION[days]
+__all__ = ["IntegrationStack", "log_retention", "queue_base_name"]
 
 
 def queue_base_name(integration: Integration, buffer_name: str) -> str:
     return f"airlock-{integration.name}-{buffer_name}"
+
+
+#: Template metadata key holding the integration's deployment architecture (see airlock.spec.impact).
+ARCHITECTURE_METADATA = "airlock:deployment-architecture"
 
 
 class IntegrationStack(cdk.Stack):
@@ -49,30 +41,12 @@ class IntegrationStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, id, **kwargs)
         self.integration = integration
-        region = self.region
         apply_tags(self, integration_tags(organization, integration))
         declare_mandatory_tags(self, MANDATORY_TAG_KEYS)
 
-        az_ids = [az for az in integration.network.az_ids if region_of_az_id(az) == region]
-        self.network = IsolatedVpc(
-            self,
-            "Network",
-            cidr=integration.network.cidr,
-            az_ids=az_ids,
-            flow_log_retention=log_retention(integration.network.flow_log_retention_days),
-        )
-        acknowledge(
-            self.network.resource,
-            "NIST.800.53.R5-VPCDefaultSecurityGroupClosed",
-            reason="Closing the default security group needs a Lambda-backed custom resource; "
-            "nothing in an intermediate account is placed in the default group, every interface "
-            "gets an explicit security group.",
-        )
-        acknowledge(
-            self.network.flow_log_role,
-            "NIST.800.53.R5-IAMNoInlinePolicy",
-            reason="The delivery role's only policy is generated for this one log group and lives and dies with it.",
-        )
+        #: Everything of the network half; ``self.network`` is its isolated VPC.
+        self.networking = build_network(self, organization=organization, integration=integration)
+        self.network = self.networking.vpc
 
         self.buffers: dict[str, IntegrationBuffer] = {}
         buffers_scope = Construct(self, "Buffers")
@@ -89,8 +63,13 @@ class IntegrationStack(cdk.Stack):
                 dead_letter_retention_period=cdk.Duration.seconds(buffer.dlq_retention_seconds),
             )
 
-        self.registration = add_registration(self, organization=organization, integration=integration, region=region)
+        self.registration = add_registration(
+            self, organization=organization, integration=integration, region=self.region
+        )
 
+        self.template_options.metadata = {
+            ARCHITECTURE_METADATA: deployment_architecture(integration).to_dict(),
+        }
         cdk.CfnOutput(self, "VpcId", value=self.network.vpc_id)
         for name, built in self.buffers.items():
             cdk.CfnOutput(self, f"{name}QueueUrl", value=built.queue.queue_url)

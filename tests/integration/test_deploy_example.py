@@ -27,7 +27,8 @@ def test_vpc_subnets_and_flow_logs_exist(emulator, deployed_example):
     assert vpc["CidrBlock"] == "10.20.0.0/22"
     subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
     assert sorted(s["CidrBlock"] for s in subnets) == ["10.20.0.0/24", "10.20.1.0/24", "10.20.2.0/24"]
-    (flow_log,) = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
+    flow_logs = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
+    (flow_log,) = [f for f in flow_logs if f["LogDestinationType"] == "cloud-watch-logs"]
     assert flow_log["TrafficType"] == "ALL"
     assert flow_log["MaxAggregationInterval"] == 60
     assert "${flow-direction}" in flow_log["LogFormat"]

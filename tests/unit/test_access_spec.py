@@ -17,7 +17,8 @@ def with_access(**changes):
     """The base spec with crm given valid vendor access and a drop zone, then ``changes`` applied."""
     data = spec_data(
         **{
-            "organization.access": {"organization_id": "o-abcdefghij", "core_account_ids": ["300000000001"]},
+            "organization.organization_id": "o-abcdefghij",
+            "organization.access": {"core_account_ids": ["300000000001"]},
             "integrations.0.drop_zone": {"prefixes": ["drop/crm/"]},
             "integrations.0.access": {
                 "external_id": EXTERNAL_ID,
@@ -229,15 +230,15 @@ AT = "integrations[0].access"
             id="core-consumer-unknown-buffer",
         ),
         pytest.param(
-            {"organization.access": {"core_account_ids": ["300000000001"]}},
+            {"organization.organization_id": None},
             "integrations[0].core_consumers",
-            ["organization.access.organization_id is not set"],
+            ["organization.organization_id is not set"],
             id="core-consumers-need-the-org-id",
         ),
         pytest.param(
-            {"organization.access.organization_id": "o-123"},
-            "organization.access.organization_id",
-            ["is not an AWS Organizations id"],
+            {"organization.organization_id": "o-123"},
+            "organization.organization_id",
+            ["is not an AWS Organization id"],
             id="bad-org-id",
         ),
     ],

@@ -116,3 +116,82 @@ def test_impossible_props_raise_in_the_constructor(bare_stack, props, message):
 def test_split_cidr_rounds_up_to_a_power_of_two():
     assert split_cidr("10.0.0.0/22", 3) == ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"]
     assert split_cidr("10.0.0.0/23", 2) == ["10.0.0.0/24", "10.0.1.0/24"]
+
+
+def test_az_names_place_subnets_by_name_with_a_warning(bare_stack):
+    from aws_cdk.assertions import Annotations
+
+    stack = bare_stack()
+    IsolatedVpc(
+        stack,
+        "Network",
+        cidr="10.0.0.0/24",
+        az_ids=["euc1-az1", "euc1-az2"],
+        az_names={"euc1-az1": "eu-central-1b", "euc1-az2": "eu-central-1a"},
+    )
+    subnets = Template.from_stack(stack).find_resources("AWS::EC2::Subnet")
+    assert sorted(s["Properties"]["AvailabilityZone"] for s in subnets.values()) == ["eu-central-1a", "eu-central-1b"]
+    assert all("AvailabilityZoneId" not in s["Properties"] for s in subnets.values())
+    Annotations.from_stack(stack).has_warning("/Bare/Network", Match.string_like_regexp("placed by AZ name"))
+
+
+def test_az_names_must_cover_every_az_id(bare_stack):
+    with pytest.raises(ValueError, match="az_names has no name for \\['euc1-az2'\\]"):
+        IsolatedVpc(
+            bare_stack(), "Network", cidr="10.0.0.0/24", az_ids=["euc1-az1", "euc1-az2"], az_names={"euc1-az1": "x"}
+        )
+
+
+def test_archive_bucket_gets_a_second_flow_log_with_the_same_fields(bare_stack):
+    stack = bare_stack()
+    IsolatedVpc(
+        stack,
+        "Network",
+        cidr="10.0.0.0/24",
+        az_ids=["euc1-az1", "euc1-az2"],
+        archive_bucket_arn="arn:aws:s3:::central-log-archive",
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::FlowLog", 2)
+    template.has_resource_properties(
+        "AWS::EC2::FlowLog",
+        {
+            "LogDestinationType": "s3",
+            "LogDestination": "arn:aws:s3:::central-log-archive",
+            "TrafficType": "ALL",
+            "MaxAggregationInterval": 60,
+            "LogFormat": " ".join(f"${{{f}}}" for f in FLOW_LOG_FIELDS),
+        },
+    )
+
+
+def test_explicit_subnet_cidrs_must_lie_inside_the_vpc(bare_stack):
+    with pytest.raises(ValueError, match=r"outside cidr '10\.0\.0\.0/24'"):
+        IsolatedVpc(
+            bare_stack(),
+            "Network",
+            cidr="10.0.0.0/24",
+            az_ids=["euc1-az1", "euc1-az2"],
+            subnet_cidrs=["10.0.0.0/25", "10.9.0.0/25"],
+        )
+
+
+def test_default_security_group_users_finds_interfaces_without_an_explicit_group():
+    from airlock.constructs import default_security_group_users
+
+    template = {
+        "Resources": {
+            "Good": {
+                "Type": "AWS::EC2::VPCEndpoint",
+                "Properties": {"VpcEndpointType": "Interface", "SecurityGroupIds": ["sg"]},
+            },
+            "Gateway": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {"VpcEndpointType": "Gateway"}},
+            "Bare": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {"VpcEndpointType": "Interface"}},
+            "Default": {
+                "Type": "AWS::EC2::SecurityGroupIngress",
+                "Properties": {"GroupId": {"Fn::GetAtt": ["Vpc", "DefaultSecurityGroup"]}},
+            },
+            "Nlb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {"Type": "network"}},
+        }
+    }
+    assert default_security_group_users(template) == ["Bare", "Default", "Nlb"]

@@ -92,7 +92,9 @@ def test_buffers_are_named_after_integration_and_buffer(example_assembly):
 def test_spec_values_reach_the_template(example_assembly):
     subnets = example_assembly.resources("airlock-payroll-eu-central-1", "AWS::EC2::Subnet")
     assert sorted(s["Properties"]["AvailabilityZoneId"] for s in subnets.values()) == ["euc1-az1", "euc1-az2"]
-    (group,) = example_assembly.resources("airlock-payroll-eu-central-1", "AWS::Logs::LogGroup").values()
+    (flow_log,) = example_assembly.resources("airlock-payroll-eu-central-1", "AWS::EC2::FlowLog").values()
+    groups = example_assembly.resources("airlock-payroll-eu-central-1", "AWS::Logs::LogGroup")
+    group = groups[flow_log["Properties"]["LogGroupName"]["Ref"]]
     assert group["Properties"]["RetentionInDays"] == 731
     queues = example_assembly.resources("airlock-payroll-eu-central-1", "AWS::SQS::Queue")
     source = next(q for q in queues.values() if "RedrivePolicy" in q["Properties"])

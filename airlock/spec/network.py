@@ -1,0 +1,287 @@
+"""The network part of an integration: VPC placement, PrivateLink, egress and DNS filtering.
+
+Field-level checks live here; checks that need the rest of the integration (the vendor's AZ
+IDs against the integration's, API targets inside the VPC CIDR) live in
+:mod:`airlock.spec.network_checks`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator
+
+from airlock.spec.base import SpecModel
+from airlock.spec.types import LOG_RETENTION_DAYS, AzId, Cidr, Name
+
+#: Smallest subnet the network builder places (/28 is the smallest AWS allows).
+MIN_SUBNET_PREFIX = 28
+
+_SERVICE_NAME = re.compile(r"^com\.amazonaws\.vpce\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.vpce-svc-[0-9a-f]{17}$")
+_DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_BUCKET_ARN = re.compile(r"^arn:aws:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9!_.*'()/-]*)?$")
+_PRINCIPAL_ARN = re.compile(r"^arn:aws:iam::\d{12}:(root|role/[\w+=,.@/-]+|user/[\w+=,.@/-]+)$")
+
+
+def _service_name(value: Any) -> str:
+    if not isinstance(value, str) or not _SERVICE_NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not a VPC endpoint service name; write it as the vendor gives it, "
+            "'com.amazonaws.vpce.<region>.vpce-svc-<17 hex digits>' (e.g. "
+            "'com.amazonaws.vpce.eu-central-1.vpce-svc-0123456789abcdef0')"
+        )
+    return value
+
+
+def _domain(value: Any) -> str:
+    """A domain as AWS Network Firewall writes it: ``api.x.com`` exactly, ``.x.com`` for x.com and below."""
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a domain; write it as 'api.example.com' or '.example.com'")
+    if value.startswith("*"):
+        fixed = value.lstrip("*")
+        fixed = fixed if fixed.startswith(".") else "." + fixed
+        raise ValueError(
+            f"'{value}' uses a '*' wildcard; AWS Network Firewall matches subdomains with a leading dot, "
+            f"so write '{fixed}'"
+        )
+    name = value.removeprefix(".")
+    labels = name.split(".")
+    if value != value.lower() or len(name) > 253 or len(labels) < 2 or not all(map(_DOMAIN_LABEL.match, labels)):
+        raise ValueError(
+            f"'{value}' is not a domain; write a lowercase name such as 'api.example.com', or '.example.com' "
+            "for example.com and every name below it"
+        )
+    return value
+
+
+def _port(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65535:
+        raise ValueError(f"{value!r} is not a TCP port; use a number from 1 to 65535, e.g. 443")
+    return value
+
+
+def _source(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a CIDR; write an IPv4 block in quotes, e.g. '10.20.0.0/22'")
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        raise ValueError(f"'{value}' is not an IPv4 CIDR; write a network block such as '10.20.0.0/24'") from None
+    if not network.is_private:
+        raise ValueError(
+            f"'{value}' is not a private range; endpoints admit sources of the organisation's private network only "
+            "(a block of 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16)"
+        )
+    return str(network)
+
+
+def _ip(value: Any) -> str:
+    try:
+        address = ipaddress.IPv4Address(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4 address; write a private address such as '10.20.1.10'") from None
+    if not address.is_private:
+        raise ValueError(f"'{value}' is not a private address; NLB targets of an exposed API live in the VPC")
+    return str(address)
+
+
+def _principal(value: Any) -> str:
+    if not isinstance(value, str) or not _PRINCIPAL_ARN.match(value):
+        raise ValueError(
+            f"{value!r} is not a named IAM principal; write 'arn:aws:iam::<12 digits>:root' or a role ARN "
+            "('*' and wildcards are never allowed)"
+        )
+    return value
+
+
+def _bucket_arn(value: Any) -> str:
+    if not isinstance(value, str) or not _BUCKET_ARN.match(value):
+        raise ValueError(
+            f"{value!r} is not an S3 bucket ARN; write 'arn:aws:s3:::<bucket>' or 'arn:aws:s3:::<bucket>/<prefix>'"
+        )
+    return value
+
+
+EndpointServiceName = Annotated[str, BeforeValidator(_service_name)]
+Domain = Annotated[str, BeforeValidator(_domain)]
+Port = Annotated[int, BeforeValidator(_port)]
+SourceCidr = Annotated[str, BeforeValidator(_source)]
+IpAddress = Annotated[str, BeforeValidator(_ip)]
+PrincipalArn = Annotated[str, BeforeValidator(_principal)]
+BucketArn = Annotated[str, BeforeValidator(_bucket_arn)]
+
+#: AWS services an integration may reach through a VPC endpoint (s3 is a gateway endpoint).
+ServiceEndpointName = Literal[
+    "sqs", "sns", "kms", "logs", "monitoring", "sts", "s3", "secretsmanager", "ssm", "events", "execute-api"
+]
+
+
+def _unique(value: list[Any], what: str) -> list[Any]:
+    duplicates = sorted({str(item) for item in value if value.count(item) > 1})
+    if duplicates:
+        raise ValueError(f"{what} {duplicates} listed twice; list each once")
+    return value
+
+
+class VendorEndpoint(SpecModel):
+    """An interface endpoint to an endpoint service the vendor offers (PrivateLink, consumer side)."""
+
+    name: Name = Field(description="Short name of the endpoint, unique within the integration (e.g. 'crm-api').")
+    service_name: EndpointServiceName = Field(
+        description="The vendor's endpoint service name, com.amazonaws.vpce.<region>.vpce-svc-<hex>."
+    )
+    az_ids: list[AzId] = Field(
+        min_length=1,
+        description="AZ IDs the vendor's endpoint service is offered in; must overlap the integration's AZ IDs.",
+    )
+    ports: list[Port] = Field(min_length=1, description="TCP ports the endpoint admits, e.g. [443].")
+    sources: list[SourceCidr] = Field(
+        min_length=1, description="Private CIDRs that may connect to the endpoint (0.0.0.0/0 is refused)."
+    )
+    private_dns: bool = Field(default=False, description="Enable the vendor's private DNS name in the VPC.")
+
+    @field_validator("az_ids")
+    @classmethod
+    def _unique_az_ids(cls, value: list[str]) -> list[str]:
+        return _unique(value, "AZ IDs")
+
+    @field_validator("ports")
+    @classmethod
+    def _unique_ports(cls, value: list[int]) -> list[int]:
+        return _unique(value, "ports")
+
+
+class ExposedApi(SpecModel):
+    """An API the organisation offers to the vendor: NLB + endpoint service (PrivateLink, provider side)."""
+
+    name: Name = Field(description="Short name of the API, unique within the integration.")
+    ports: list[Port] = Field(min_length=1, description="TCP ports the NLB listens on and forwards.")
+    targets: list[IpAddress] = Field(
+        min_length=1, description="Private IPv4 addresses in the integration's VPC that serve the API."
+    )
+    allowed_principals: list[PrincipalArn] = Field(
+        default_factory=list,
+        description="Principals allowed to connect; default: the root of each vendor account. Never '*'.",
+    )
+
+    @field_validator("ports")
+    @classmethod
+    def _unique_ports(cls, value: list[int]) -> list[int]:
+        return _unique(value, "ports")
+
+
+class Egress(SpecModel):
+    """Filtered egress to the internet: AWS Network Firewall with a domain allow-list."""
+
+    allowed_domains: list[Domain] = Field(
+        min_length=1,
+        description="Domains reachable over TLS (SNI) and HTTP (Host): 'api.x.com', or '.x.com' for x.com and below.",
+    )
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _unique_domains(cls, value: list[str]) -> list[str]:
+        return _unique(value, "domains")
+
+
+class Dns(SpecModel):
+    """Route 53 Resolver DNS Firewall: these names resolve, every other query is blocked."""
+
+    allowed_domains: list[Domain] = Field(
+        default_factory=list,
+        description="Domains the VPC may resolve besides egress domains and AWS service endpoints.",
+    )
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _unique_domains(cls, value: list[str]) -> list[str]:
+        return _unique(value, "domains")
+
+
+class Network(SpecModel):
+    """The intermediate account's VPC, placed by AZ ID, and every path into and out of it."""
+
+    cidr: Cidr = Field(description="IPv4 CIDR of the integration's VPC, e.g. 10.20.0.0/22.")
+    az_ids: list[AzId] = Field(
+        min_length=2,
+        description="AZ IDs (not names) to place subnets in; at least two per region of the integration.",
+    )
+    az_names: dict[AzId, str] = Field(
+        default_factory=dict,
+        description="Optional AZ ID -> AZ name mapping of THIS integration's account (AZ names differ per "
+        "account). Only for tools that cannot place a subnet by AZ ID; leave empty for AWS.",
+    )
+    flow_log_retention_days: int = Field(default=365, description="Retention of the VPC flow-log group, in days.")
+    flow_log_archive_bucket: BucketArn | None = Field(
+        default=None, description="Also deliver flow logs to this central log-archive bucket (another account)."
+    )
+    vendor_endpoints: list[VendorEndpoint] = Field(
+        default_factory=list, description="Interface endpoints to the vendor's endpoint services (PrivateLink)."
+    )
+    exposed_apis: list[ExposedApi] = Field(
+        default_factory=list, description="APIs offered to the vendor through an endpoint service (PrivateLink)."
+    )
+    service_endpoints: list[ServiceEndpointName] = Field(
+        default_factory=list, description="AWS services reached through VPC endpoints restricted to the organization."
+    )
+    service_endpoint_sources: list[SourceCidr] = Field(
+        default_factory=list,
+        description="CIDRs that may use the AWS service endpoints on 443. Default: the VPC's own CIDR.",
+    )
+    egress: Egress | None = Field(
+        default=None, description="Filtered internet egress through AWS Network Firewall. Default: none at all."
+    )
+    dns: Dns = Field(default_factory=Dns, description="DNS Firewall allow-list (always on, blocks everything else).")
+
+    @field_validator("az_ids")
+    @classmethod
+    def _unique_az_ids(cls, value: list[str]) -> list[str]:
+        duplicates = sorted({az for az in value if value.count(az) > 1})
+        if duplicates:
+            raise ValueError(f"AZ IDs {duplicates} are listed twice; list each AZ ID once")
+        return value
+
+    @field_validator("service_endpoints")
+    @classmethod
+    def _unique_services(cls, value: list[str]) -> list[str]:
+        return _unique(value, "services")
+
+    @field_validator("flow_log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            nearest = min(LOG_RETENTION_DAYS, key=lambda d: abs(d - value))
+            raise ValueError(
+                f"{value} days is not a retention CloudWatch Logs accepts; use one of "
+                f"{', '.join(map(str, LOG_RETENTION_DAYS))} (nearest: {nearest})"
+            )
+        return value
+
+    def subnet_prefix(self, az_count: int) -> int:
+        """Prefix length of the smallest subnet when the CIDR is laid out across ``az_count`` AZs.
+
+        Without egress the CIDR is split evenly into one subnet per AZ. With egress it is split
+        into twice as many blocks: one workload subnet per AZ, and per AZ a block halved into a
+        firewall subnet and a public (NAT) subnet.
+        """
+        prefix = int(self.cidr.split("/")[1])
+        blocks = max(az_count, 1) * (2 if self.egress is not None else 1)
+        prefix += max(1, math.ceil(math.log2(blocks)))
+        return prefix + (1 if self.egress is not None else 0)
+
+
+__all__ = [
+    "MIN_SUBNET_PREFIX",
+    "Cidr",
+    "Dns",
+    "Domain",
+    "Egress",
+    "EndpointServiceName",
+    "ExposedApi",
+    "Network",
+    "ServiceEndpointName",
+    "VendorEndpoint",
+]

@@ -1,0 +1,171 @@
+"""The network half of an integration stack: spec -> network constructs, and their wiring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import aws_cdk as cdk
+from aws_cdk import aws_logs as logs
+
+from airlock.compliance import acknowledge
+from airlock.compliance.declare import declare_filtered_egress
+from airlock.constructs.dns_firewall import DnsFirewall
+from airlock.constructs.egress import FilteredEgress, egress_layout
+from airlock.constructs.network import IsolatedVpc
+from airlock.constructs.privatelink import ExposedService, VendorEndpoint
+from airlock.constructs.service_endpoints import ServiceEndpoints
+from airlock.spec import Integration, Organization
+from airlock.spec.regions import region_of_az_id
+from airlock.spec.types import LOG_RETENTION_DAYS
+
+_RETENTION = dict(
+    zip(
+        LOG_RETENTION_DAYS,
+        [member for member in logs.RetentionDays if member is not logs.RetentionDays.INFINITE],
+        strict=True,
+    )
+)
+
+
+def log_retention(days: int) -> logs.RetentionDays:
+    """The CDK retention enum for a number of days the spec accepted."""
+    return _RETENTION[days]
+
+
+@dataclass
+class IntegrationNetwork:
+    """What :func:`build_network` made in one stack."""
+
+    vpc: IsolatedVpc
+    vendor_endpoints: dict[str, VendorEndpoint] = field(default_factory=dict)
+    exposed_apis: dict[str, ExposedService] = field(default_factory=dict)
+    service_endpoints: ServiceEndpoints | None = None
+    egress: FilteredEgress | None = None
+    dns_firewall: DnsFirewall | None = None
+
+
+def build_network(stack: cdk.Stack, *, organization: Organization, integration: Integration) -> IntegrationNetwork:
+    """Build the integration's network in ``stack`` (one region) from the spec."""
+    spec = integration.network
+    region = stack.region
+    retention = log_retention(spec.flow_log_retention_days)
+    az_ids = [az for az in spec.az_ids if region_of_az_id(az) == region]
+    layout = egress_layout(spec.cidr, len(az_ids)) if spec.egress is not None else None
+    vpc = IsolatedVpc(
+        stack,
+        "Network",
+        cidr=spec.cidr,
+        az_ids=az_ids,
+        subnet_cidrs=layout.workload if layout is not None else None,
+        az_names={az: name for az, name in spec.az_names.items() if az in az_ids} or None,
+        flow_log_retention=retention,
+        archive_bucket_arn=spec.flow_log_archive_bucket,
+    )
+    acknowledge(
+        vpc.resource,
+        "NIST.800.53.R5-VPCDefaultSecurityGroupClosed",
+        reason="Closing the default security group needs a Lambda-backed custom resource; "
+        "nothing in an intermediate account is placed in the default group, every interface "
+        "gets an explicit security group (checked by airlock.constructs.default_security_group_users).",
+    )
+    acknowledge(
+        vpc.flow_log_role,
+        "NIST.800.53.R5-IAMNoInlinePolicy",
+        reason="The delivery role's only policy is generated for this one log group and lives and dies with it.",
+    )
+    built = IntegrationNetwork(vpc=vpc)
+
+    for endpoint in spec.vendor_endpoints:
+        if endpoint.service_name.split(".")[3] != region:
+            continue
+        subnets = [vpc.subnets_by_az_id[az] for az in az_ids if az in endpoint.az_ids]
+        built.vendor_endpoints[endpoint.name] = VendorEndpoint(
+            vpc,
+            f"Vendor-{endpoint.name}",
+            vpc=vpc.vpc,
+            service_name=endpoint.service_name,
+            ports=endpoint.ports,
+            sources=endpoint.sources,
+            subnets=subnets,
+            private_dns=endpoint.private_dns,
+        )
+        acknowledge(
+            built.vendor_endpoints[endpoint.name],
+            "Airlock-EndpointPolicy",
+            reason="An endpoint to another account's endpoint service does not evaluate endpoint policies; "
+            "its security group admits only the declared ports and sources, and the vendor's service "
+            "accepts only this account.",
+        )
+
+    vendor_roots = [f"arn:aws:iam::{account}:root" for account in integration.vendor.account_ids]
+    for api in spec.exposed_apis:
+        service = ExposedService(
+            vpc,
+            f"Api-{api.name}",
+            vpc=vpc.vpc,
+            ports=api.ports,
+            target_ips=api.targets,
+            allowed_principals=api.allowed_principals or vendor_roots,
+        )
+        acknowledge(
+            service.load_balancer,
+            "AwsSolutions-ELB2",
+            reason="NLB access logs record TLS listeners only; these TCP listeners' flows are in the VPC flow logs.",
+        )
+        for rule in ("NIST.800.53.R5-ELBLoggingEnabled", "cdk-validator-cfnguard::elbv2_logging_enabled_check"):
+            acknowledge(
+                service.load_balancer,
+                rule,
+                reason="NLB access logs record TLS listeners only; "
+                "these TCP listeners' flows are in the VPC flow logs.",
+            )
+        for listener in service.listeners:
+            acknowledge(
+                listener,
+                "NIST.800.53.R5-ELBv2ACMCertificateRequired",
+                reason="TCP listener passing TLS through to the targets, which hold the API's certificate; "
+                "the NLB never sees plaintext.",
+            )
+        built.exposed_apis[api.name] = service
+
+    if spec.service_endpoints:
+        assert organization.organization_id is not None  # the spec checks guarantee it
+        built.service_endpoints = ServiceEndpoints(
+            vpc,
+            "ServiceEndpoints",
+            vpc=vpc.vpc,
+            services=spec.service_endpoints,
+            principal_org_id=organization.organization_id,
+            sources=spec.service_endpoint_sources or None,
+        )
+
+    if spec.egress is not None and layout is not None:
+        built.egress = FilteredEgress(
+            vpc,
+            "Egress",
+            vpc=vpc.vpc,
+            allowed_domains=spec.egress.allowed_domains,
+            protected_subnets=vpc.vpc.isolated_subnets,
+            firewall_subnet_cidrs=layout.firewall,
+            public_subnet_cidrs=layout.public,
+            log_retention=retention,
+            key=vpc.key,
+        )
+        declare_filtered_egress(built.egress, via=f"AWS Network Firewall {built.egress.node.path}")
+        acknowledge(
+            built.egress,
+            "cdk-validator-cfnguard::netfw_multi_az_enabled_check",
+            reason="One firewall per AZ instead of one spanning AZs: each AZ's route must name its own AZ's "
+            "firewall endpoint at deploy time, which a multi-AZ firewall returns only as an unordered list. "
+            "Every AZ in use has a firewall, so losing one AZ leaves the others filtered.",
+        )
+
+    allowed = list(spec.dns.allowed_domains)
+    if spec.egress is not None:
+        allowed += spec.egress.allowed_domains
+    if built.service_endpoints is not None:
+        allowed += built.service_endpoints.dns_names()
+    built.dns_firewall = DnsFirewall(
+        vpc, "DnsFirewall", vpc=vpc.vpc, allowed_domains=allowed, log_retention=retention, key=vpc.key
+    )
+    return built
