@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aws_cdk as cdk
 import cdk_nag
@@ -99,10 +99,14 @@ class AirlockChecks(cdk_nag.NagPack):
             except Exception:  # a rule that cannot decide reports the resource, never passes it silently
                 outcome = NON_COMPLIANT
             if outcome is not Outcome.NOT_APPLICABLE:
-                self._apply_rule(_Applied(rule, node, outcome))
+                # _Applied implements the jsii interface IApplyRule structurally.
+                self._apply_rule(_Applied(rule, node, outcome))  # type: ignore[arg-type]
 
     def _template(self, stack: cdk.Stack) -> Mapping[str, Any]:
-        path = os.path.join(cdk.Stage.of(stack).outdir, stack.template_file)
+        stage = cdk.Stage.of(stack)
+        if stage is None:
+            raise ValueError(f"stack {stack.node.path} is not in an App or Stage; add it to one before synthesis")
+        path = os.path.join(stage.outdir, stack.template_file)
         mtime = Path(path).stat().st_mtime_ns
         cached = self._templates.get(path)
         if cached is None or cached[0] != mtime:
@@ -119,9 +123,9 @@ class AirlockChecks(cdk_nag.NagPack):
         account = stack.account if not cdk.Token.is_unresolved(stack.account) else None
         tag_property = None
         if cdk.TagManager.is_taggable(node):
-            tag_property = node.tags.tag_property_name
+            tag_property = cast(cdk.ITaggable, node).tags.tag_property_name
         elif cdk.TagManager.is_taggable_v2(node):
-            tag_property = node.cdk_tag_manager.tag_property_name
+            tag_property = cast(cdk.ITaggableV2, node).cdk_tag_manager.tag_property_name
         if tag_property:  # the CDK's name of the property ("tags"); the template's is capitalized
             tag_property = tag_property[0].upper() + tag_property[1:]
         return Resource.from_template(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import aws_cdk as cdk
 import cdk_nag
@@ -12,7 +13,8 @@ from constructs import Construct
 def _control_tower(_app: Construct) -> cdk.IPolicyValidationPlugin:
     from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
-    return CfnGuardValidator(control_tower_rules_enabled=True)
+    # CfnGuardValidator implements IPolicyValidationPlugin; its jsii type hints name the beta interface.
+    return cast(cdk.IPolicyValidationPlugin, CfnGuardValidator(control_tower_rules_enabled=True))
 
 
 def _airlock(app: Construct) -> cdk.IPolicyValidationPlugin:

@@ -187,7 +187,8 @@ class FilteredEgress(Construct):
                 vpc_id=vpc.vpc_id,
                 cidr_block=firewall_subnet_cidrs[position],
                 map_public_ip_on_launch=False,
-                **placement,
+                availability_zone=placement.get("availability_zone"),
+                availability_zone_id=placement.get("availability_zone_id"),
             )
             if "availability_zone" in placement:
                 acknowledge_az_name(firewall_subnet)
@@ -197,7 +198,8 @@ class FilteredEgress(Construct):
                 vpc_id=vpc.vpc_id,
                 cidr_block=public_subnet_cidrs[position],
                 map_public_ip_on_launch=False,
-                **placement,
+                availability_zone=placement.get("availability_zone"),
+                availability_zone_id=placement.get("availability_zone_id"),
             )
             if "availability_zone" in placement:
                 acknowledge_az_name(public_subnet)

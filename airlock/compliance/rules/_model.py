@@ -128,8 +128,9 @@ def referenced_id(value: Any) -> str | None:
     """The logical id a Ref/GetAtt points at, else None."""
     if not isinstance(value, Mapping) or len(value) != 1:
         return None
-    if isinstance(value.get("Ref"), str):
-        return value["Ref"]
+    ref = value.get("Ref")
+    if isinstance(ref, str):
+        return ref
     get_att = value.get("Fn::GetAtt")
     if isinstance(get_att, list) and get_att:
         return str(get_att[0])
