@@ -17,7 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 #: Standard retry mode: exponential backoff with jitter for throttling and transient errors.
-DEFAULT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, user_agent_extra="saas-airlock-verify")
+DEFAULT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 5}, user_agent_extra="saas-airlock-verify")
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 
 _DENIED = frozenset(

@@ -64,19 +64,20 @@ def verify(
     report = Report(checks=checks)
     for item in checks:
         if item.scope is Scope.ORGANIZATION:
-            report.findings += _run(item, root)
+            report.findings += run_check(item, root)
             continue
         for integration in selected:
             scoped = root.scoped(integration)
             if item.scope is Scope.INTEGRATION:
-                report.findings += _run(item, scoped)
+                report.findings += run_check(item, scoped)
             elif scoped.account_id is not None:  # AV-ACCOUNT-1 reports the unknown account
                 for region in integration.regions:
-                    report.findings += _run(item, root.scoped(integration, region))
+                    report.findings += run_check(item, root.scoped(integration, region))
     return report
 
 
-def _run(item: Check, ctx: Context) -> list[Finding]:
+def run_check(item: Check, ctx: Context) -> list[Finding]:
+    """``item`` in ``ctx``; an AWS call it could not make becomes one ``error`` finding."""
     try:
         return item.function(ctx)
     except ApiError as exc:
