@@ -22,7 +22,7 @@ import yaml
 
 from airlock.cli import main
 from airlock.spec import load, load_account_lock
-from airlock.verify import Sessions, Status, verify
+from airlock.verify import Sessions, Status, permissions, verify
 from tests.conftest import EXAMPLE_SPEC
 
 pytestmark = pytest.mark.integration
@@ -325,7 +325,8 @@ class CallCounter:
         self.calls: Counter[str] = Counter()
 
     def __call__(self, model, **_: Any) -> None:
-        self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+        service = model.service_model
+        self.calls[f"{service.signing_name or service.endpoint_prefix}:{model.name}"] += 1
 
     @property
     def total(self) -> int:
@@ -387,6 +388,12 @@ def test_api_calls_are_bounded_and_independent_of_other_integrations(emulator, v
     # Verifying everything grows with the integrations verified, not faster.
     everything, _ = _count(emulator, crowded)
     assert everything.total <= CRM_CALL_BOUND * len(load(crowded).integrations)
+
+    # ... and every call is one the documented least-privilege policies allow.
+    allowed = permissions.actions(permissions.MANAGEMENT_POLICY) | permissions.actions(
+        permissions.INTERMEDIATE_ACCOUNT_POLICY
+    )
+    assert set(everything.calls) - {"sts:GetCallerIdentity"} <= allowed  # GetCallerIdentity needs no permission
 
 
 def verify_ou_id(org) -> str:

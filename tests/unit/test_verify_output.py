@@ -220,3 +220,57 @@ def test_names_mirror_the_stacks(example_spec):
             assert context.integration_stack_name(integration, region) == integration_stack_name(integration, region)
         for buffer in integration.buffers:
             assert context.queue_base_name(integration, buffer.name) == queue_base_name(integration, buffer.name)
+
+
+# --- the documentation stays true ------------------------------------------------------------
+
+DOCS = EXAMPLE_SPEC.parent.parent / "docs" / "verify.md"
+
+
+def test_docs_describe_every_check():
+    text = DOCS.read_text()
+    for item in all_checks():
+        assert f"`{item.id}`" in text, item.id
+
+
+def test_docs_show_the_least_privilege_policies_and_they_are_real_actions():
+    from airlock.verify import permissions
+    from tests.iam_catalogue import unknown_actions
+
+    text = DOCS.read_text()
+    for block in permissions.render().split("\n\n"):
+        assert block.strip() in text
+    both = permissions.actions(permissions.MANAGEMENT_POLICY) | permissions.actions(
+        permissions.INTERMEDIATE_ACCOUNT_POLICY
+    )
+    assert unknown_actions(both) == []
+    assert not any(action.split(":")[1].startswith(("Create", "Delete", "Put", "Update", "Attach")) for action in both)
+
+
+def test_every_call_a_check_makes_is_in_the_policies():
+    """Every boto3 method name the verify package mentions maps to an action of the policies."""
+    import ast
+    from pathlib import Path
+
+    import boto3
+
+    from airlock.verify import permissions
+    from airlock.verify.aws import action_name
+
+    allowed = permissions.actions(permissions.MANAGEMENT_POLICY) | permissions.actions(
+        permissions.INTERMEDIATE_ACCOUNT_POLICY
+    )
+    names = {
+        node.value
+        for path in (Path(__file__).parents[2] / "airlock" / "verify").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
+    session = boto3.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="eu-central-1")
+    used = set()
+    for service in ("organizations", "sts", "cloudformation", "ec2", "logs", "sqs", "iam"):
+        client = session.client(service)
+        mapping = client.meta.method_to_api_mapping
+        used |= {action_name(client, mapping[name]) for name in names & set(mapping)}
+    assert len(used) >= 20
+    assert used - {"sts:GetCallerIdentity"} <= allowed

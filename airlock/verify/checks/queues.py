@@ -93,7 +93,8 @@ def redrive(ctx: Context) -> list[Finding]:
     return findings
 
 
-def _per_queue(ctx: Context, check_id: str, judge: Any) -> list[Finding]:
+def _per_queue(ctx: Context, check_id: str, judge: Any, fine: Any) -> list[Finding]:
+    """``judge(attributes)`` says what is wrong (None: nothing), ``fine(attributes)`` what is right."""
     findings = []
     for buffer in _buffers(ctx):
         for name in queue_names(ctx, buffer):
@@ -102,7 +103,9 @@ def _per_queue(ctx: Context, check_id: str, judge: Any) -> list[Finding]:
                 continue  # reported by AV-QUEUE-1
             problem = judge(attributes)
             resource = _arn(ctx, name)
-            findings.append(ctx.drift(check_id, resource, problem) if problem else ctx.ok(check_id, resource, "ok"))
+            findings.append(
+                ctx.drift(check_id, resource, problem) if problem else ctx.ok(check_id, resource, fine(attributes))
+            )
     return findings
 
 
@@ -119,7 +122,7 @@ def queue_encryption(ctx: Context) -> list[Finding]:
             "not the buffer's KMS key; redeploy the stack"
         )
 
-    return _per_queue(ctx, "AV-QUEUE-2", judge)
+    return _per_queue(ctx, "AV-QUEUE-2", judge, lambda attributes: f"KMS key {attributes['KmsMasterKeyId']}")
 
 
 @check("AV-QUEUE-3", scope=Scope.REGION, title="Buffer queues deny requests without TLS")
@@ -132,4 +135,4 @@ def queue_tls_only(ctx: Context) -> list[Finding]:
             return None
         return "the queue policy does not deny requests without TLS (aws:SecureTransport); redeploy the stack"
 
-    return _per_queue(ctx, "AV-QUEUE-3", judge)
+    return _per_queue(ctx, "AV-QUEUE-3", judge, lambda _: "the queue policy denies requests without TLS")
