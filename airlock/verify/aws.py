@@ -156,7 +156,7 @@ class Sessions:
     _partition: str = field(default="aws", repr=False)
     _accounts: dict[str, Account | ApiError] = field(default_factory=dict, repr=False)
 
-    def _session(self, **kwargs: Any) -> boto3.Session:
+    def _new_session(self, **kwargs: Any) -> boto3.Session:
         session = boto3.Session(**kwargs)
         for event, handler in self.hooks:
             session.events.register(event, handler)
@@ -173,7 +173,7 @@ class Sessions:
                     for event, handler in self.hooks:
                         session.events.register(event, handler)
                 else:
-                    session = self._session(profile_name=self.profile) if self.profile else self._session()
+                    session = self._new_session(profile_name=self.profile) if self.profile else self._new_session()
             except ProfileNotFound as exc:
                 raise SetupError(f"--profile '{self.profile}': {exc}; name a profile of your AWS config") from None
             probe = Account("caller", session, self.endpoint_url, self.config)
@@ -184,8 +184,8 @@ class Sessions:
             except (ClientError, BotoCoreError) as exc:
                 raise SetupError(f"cannot identify the caller with sts:GetCallerIdentity: {exc}") from None
             self._partition = identity["Arn"].split(":")[1]
-            self._base = Account(identity["Account"], session, self.endpoint_url, self.config)
-            self._base._clients = probe._clients
+            probe.account_id = identity["Account"]
+            self._base = probe
         return self._base
 
     @property
@@ -213,7 +213,7 @@ class Sessions:
                     code=exc.code,
                 )
             else:
-                session = self._session(
+                session = self._new_session(
                     aws_access_key_id=credentials["AccessKeyId"],
                     aws_secret_access_key=credentials["SecretAccessKey"],
                     aws_session_token=credentials["SessionToken"],
