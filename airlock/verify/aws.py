@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -157,7 +158,11 @@ class Sessions:
     _accounts: dict[str, Account | ApiError] = field(default_factory=dict, repr=False)
 
     def _new_session(self, **kwargs: Any) -> boto3.Session:
-        session = boto3.Session(**kwargs)
+        core = botocore.session.get_session()
+        if self._base is not None:
+            # Service models are large; every account's session reads them from one loader.
+            core.register_component("data_loader", self._base.session._session.get_component("data_loader"))
+        session = boto3.Session(botocore_session=core, **kwargs)
         for event, handler in self.hooks:
             session.events.register(event, handler)
         return session

@@ -252,10 +252,9 @@ def test_every_call_a_check_makes_is_in_the_policies():
     import ast
     from pathlib import Path
 
-    import boto3
-
     from airlock.verify import permissions
     from airlock.verify.aws import action_name
+    from tests.verify_stubs import Stubs
 
     allowed = permissions.actions(permissions.MANAGEMENT_POLICY) | permissions.actions(
         permissions.INTERMEDIATE_ACCOUNT_POLICY
@@ -266,7 +265,7 @@ def test_every_call_a_check_makes_is_in_the_policies():
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
     }
-    session = boto3.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="eu-central-1")
+    session = Stubs().session
     used = set()
     for service in ("organizations", "sts", "cloudformation", "ec2", "logs", "sqs", "iam"):
         client = session.client(service)
