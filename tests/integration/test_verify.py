@@ -400,3 +400,144 @@ def test_api_calls_are_bounded_and_independent_of_other_integrations(emulator, v
 def verify_ou_id(org) -> str:
     (ou,) = org.list_organizational_units_for_parent(ParentId=ROOT)["OrganizationalUnits"]
     return ou["Id"]
+
+
+# --- checks fed by the builders' expectations, on the emulator's real API shapes ------------
+#
+# The guardrail, quarantine and vendor-role builders are not part of this change; these tests
+# create what they would deploy by hand and hand the verifier the matching expectations, so
+# the checks are proven against the emulator's responses (URL-encoded trust policies, SCP
+# content as text) before the builders are connected in airlock.verify.expectations_for.
+
+GUARDRAIL = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "DenyLeavingTheOrganization",
+            "Effect": "Deny",
+            "Action": "organizations:LeaveOrganization",
+            "Resource": "*",
+        },
+        {
+            "Sid": "DenyInternetGateways",
+            "Effect": "Deny",
+            "Action": ["ec2:CreateInternetGateway", "ec2:AttachInternetGateway"],
+            "Resource": "*",
+        },
+    ],
+}
+
+
+def _verify_with(emulator, expectations, integration: str) -> list[tuple[str, str]]:
+    report = _verify(emulator, integrations=[integration], expectations=expectations)
+    return sorted({(f.check_id, f.status.value) for f in report.findings if f.status is not Status.OK})
+
+
+def test_detached_scp_is_reported(emulator, organization, verified_deployment):
+    from airlock.verify import DEDICATED_OU, Expectations, ExpectedPolicy
+
+    org = emulator.client("organizations", MANAGEMENT, "eu-central-1")
+    policy_id = org.create_policy(
+        Name="airlock-guardrails",
+        Description="saas-airlock guardrails",
+        Type="SERVICE_CONTROL_POLICY",
+        Content=json.dumps(GUARDRAIL, indent=4),
+    )["Policy"]["PolicySummary"]["Id"]
+    org.attach_policy(PolicyId=policy_id, TargetId=organization["ou_id"])
+    # The expectation lists the statements in another order and single values as lists.
+    expected = {**GUARDRAIL, "Statement": list(reversed(GUARDRAIL["Statement"]))}
+    expectations = Expectations(scps={DEDICATED_OU: [ExpectedPolicy("airlock-guardrails", expected)]})
+    try:
+        assert _verify_with(emulator, expectations, "crm") == []
+        org.detach_policy(PolicyId=policy_id, TargetId=organization["ou_id"])
+        assert _verify_with(emulator, expectations, "crm") == [("AV-SCP-1", "missing")]
+        report = _verify(emulator, integrations=["crm"], expectations=expectations)
+        assert report.exit_code == 1
+    finally:
+        with suppress(Exception):
+            org.detach_policy(PolicyId=policy_id, TargetId=organization["ou_id"])
+        org.delete_policy(PolicyId=policy_id)
+
+
+VENDOR_ROLE = "airlock-crm-vendor"
+EXTERNAL_ID = "contoso-crm-0123456789abcdef0123456789"
+
+
+@pytest.fixture
+def vendor_role(emulator, verified_deployment):
+    """A vendor role as the access builder would make it, in the crm account."""
+    from airlock.verify import ExpectedVendorRole
+
+    iam = emulator.client("iam", ACCOUNTS["crm"], "eu-central-1")
+    boundary = iam.create_policy(
+        PolicyName="airlock-crm-vendor-boundary",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
+        ),
+    )["Policy"]["Arn"]
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::900000000011:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
+            }
+        ],
+    }
+    iam.create_role(
+        RoleName=VENDOR_ROLE,
+        AssumeRolePolicyDocument=json.dumps(trust),
+        PermissionsBoundary=boundary,
+        MaxSessionDuration=3600,
+    )
+    iam.put_role_policy(
+        RoleName=VENDOR_ROLE,
+        PolicyName="send-crm-events",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
+        ),
+    )
+    expected = ExpectedVendorRole(
+        role_name=VENDOR_ROLE,
+        principals=frozenset({"900000000011"}),
+        external_id=EXTERNAL_ID,
+        permissions_boundary_arn=boundary,
+        max_session_duration=3600,
+        inline_policy_names=frozenset({"send-crm-events"}),
+    )
+    yield iam, trust, expected
+    for attached in iam.list_attached_role_policies(RoleName=VENDOR_ROLE)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=VENDOR_ROLE, PolicyArn=attached["PolicyArn"])
+    iam.delete_role_policy(RoleName=VENDOR_ROLE, PolicyName="send-crm-events")
+    iam.delete_role(RoleName=VENDOR_ROLE)
+    iam.delete_policy(PolicyArn=boundary)
+
+
+def test_vendor_trust_without_external_id_is_reported(emulator, vendor_role):
+    from airlock.verify import Expectations
+
+    iam, trust, expected = vendor_role
+    expectations = Expectations(vendor_roles={"crm": expected})
+    assert _verify_with(emulator, expectations, "crm") == []
+    loose = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::900000000011:root"}, "Action": "sts:AssumeRole"}
+    iam.update_assume_role_policy(
+        RoleName=VENDOR_ROLE, PolicyDocument=json.dumps({**trust, "Statement": [*trust["Statement"], loose]})
+    )
+    assert _verify_with(emulator, expectations, "crm") == [("AV-VENDOR-1", "drift")]
+
+
+def test_extra_policy_on_the_vendor_role_is_reported(emulator, vendor_role):
+    from airlock.verify import Expectations
+
+    iam, _, expected = vendor_role
+    everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    extra = iam.create_policy(PolicyName="just-one-more-permission", PolicyDocument=json.dumps(everything))
+    iam.attach_role_policy(RoleName=VENDOR_ROLE, PolicyArn=extra["Policy"]["Arn"])
+    try:
+        findings = _verify_with(emulator, Expectations(vendor_roles={"crm": expected}), "crm")
+        assert findings == [("AV-VENDOR-3", "drift")]
+    finally:
+        iam.detach_role_policy(RoleName=VENDOR_ROLE, PolicyArn=extra["Policy"]["Arn"])
+        iam.delete_policy(PolicyArn=extra["Policy"]["Arn"])
