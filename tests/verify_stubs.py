@@ -173,3 +173,21 @@ EC2_FLOW_LOGS = (
     "<flowLogStatus>ACTIVE</flowLogStatus><logGroupName>crm-flow-logs</logGroupName></item></flowLogSet>"
     "</DescribeFlowLogsResponse>"
 )
+
+
+_DENIALS = {
+    "ec2": "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>no</Message></Error></Errors>"
+    "</Response>",
+    "query": "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error>"
+    "</ErrorResponse>",
+    "json": '{"__type": "AccessDeniedException", "message": "no"}',
+}
+
+
+def deny_everything(stubs: Stubs, account_id: str, services: tuple[str, ...], region: str = REGION) -> None:
+    """Every call of these clients is answered 403 in the service's own error format."""
+    for service in services:
+        client = stubs.account(account_id).client(service, region)
+        protocol = client.meta.service_model.protocol
+        body = _DENIALS["query" if protocol == "query" else protocol if protocol in _DENIALS else "json"]
+        canned_http(client, f"before-send.{client.meta.service_model.endpoint_prefix}", [(403, body)])

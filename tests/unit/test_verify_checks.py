@@ -26,6 +26,7 @@ from tests.verify_stubs import (
     REGION,
     Stubs,
     denied,
+    deny_everything,
     make_spec,
     network_stack,
     with_stack,
@@ -633,3 +634,33 @@ def test_every_check_has_a_stable_unique_id_and_a_description():
     again = check("AV-OU-1", scope=Scope.ORGANIZATION, title="again")
     with pytest.raises(ValueError, match="registered twice"):
         again(lambda ctx: [])
+
+
+# --- every check, denied -------------------------------------------------------------------------
+
+_EVERYTHING_EXPECTED = Expectations(
+    scps={DEDICATED_OU: [ExpectedPolicy("airlock-guardrails", DENY_LEAVE)], "crm": [ExpectedPolicy("x", DENY_LEAVE)]},
+    quarantine_scp=QUARANTINE,
+    vendor_roles={"crm": ROLE},
+    endpoints={("crm", REGION): [ExpectedEndpoint("com.amazonaws.eu-central-1.sqs")]},
+)
+_SERVICES = ("organizations", "sts", "cloudformation", "ec2", "logs", "sqs", "iam")
+
+
+@pytest.mark.parametrize("check_id", sorted(REGISTRY))
+def test_every_check_reports_a_denied_call_as_an_error_row(check_id):
+    """Whatever a check reads first, a denial becomes one `error` row naming the action and account."""
+    item = REGISTRY[check_id]
+    stubs = Stubs()
+    deny_everything(stubs, MANAGEMENT, _SERVICES)
+    deny_everything(stubs, CRM, _SERVICES)
+    ctx = stubs.context(expectations=_EVERYTHING_EXPECTED)
+    if item.scope is not Scope.ORGANIZATION:
+        ctx = ctx.scoped(ctx.spec.integration("crm"), REGION if item.scope is Scope.REGION else None)
+    if item.scope is Scope.REGION and check_id != "AV-STACK-1":
+        with_stack(ctx, network_stack())  # get past discovery to the check's own calls
+    (finding,) = run_check(item, ctx)
+    assert finding.status is Status.ERROR, finding
+    assert finding.check_id == check_id
+    assert finding.message.startswith("access denied to "), finding.message
+    assert finding.message.endswith((f" in {MANAGEMENT}", f" in {CRM}")), finding.message
