@@ -273,3 +273,27 @@ def test_every_call_a_check_makes_is_in_the_policies():
         used |= {action_name(client, mapping[name]) for name in names & set(mapping)}
     assert len(used) >= 20
     assert used - {"sts:GetCallerIdentity"} <= allowed
+
+
+def test_paginated_operations_are_always_read_through_their_paginator():
+    """`Account.call` reads one page; it is used only where one page is the whole answer."""
+    import ast
+    from pathlib import Path
+
+    from tests.verify_stubs import Stubs
+
+    session = Stubs().session
+    single_page = {("cloudformation", "describe_stacks")}  # by StackName: one stack
+    seen = set()
+    for path in (Path(__file__).parents[2] / "airlock" / "verify").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "call"):
+                continue
+            constants = [a.value for a in node.args if isinstance(a, ast.Constant)]
+            if len(constants) < 2:
+                continue
+            service, method = constants[0], constants[-1]
+            client = session.client(service)
+            seen.add((service, method))
+            assert not client.can_paginate(method) or (service, method) in single_page, (path.name, method)
+    assert len(seen) >= 6, seen
