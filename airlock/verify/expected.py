@@ -47,6 +47,11 @@ class ExpectedVendorRole:
     :param max_session_duration: the role's maximum session duration, in seconds.
     :param managed_policy_arns: the only managed policies attached to it.
     :param inline_policy_names: the only inline policies it has.
+
+    A boundary or managed policy whose name CloudFormation generates is not known before
+    deployment: give the logical id of its ``AWS::IAM::ManagedPolicy`` in the integration
+    stack (of the integration's first region) instead of an ARN, and the check resolves it
+    through the stack's resources.
     """
 
     role_name: str

@@ -664,3 +664,28 @@ def test_every_check_reports_a_denied_call_as_an_error_row(check_id):
     assert finding.check_id == check_id
     assert finding.message.startswith("access denied to "), finding.message
     assert finding.message.endswith((f" in {MANAGEMENT}", f" in {CRM}")), finding.message
+
+
+def test_vendor_boundary_and_policies_given_by_logical_id_resolve_through_the_stack(stubs):
+    expected = ExpectedVendorRole(
+        role_name=ROLE.role_name,
+        principals=ROLE.principals,
+        permissions_boundary_arn="VendorAccessBoundary",
+        managed_policy_arns=frozenset({"VendorAccessPermissions"}),
+    )
+    stack_ = network_stack()
+    stack_.resources["VendorAccessBoundary"] = ("AWS::IAM::ManagedPolicy", ROLE.permissions_boundary_arn)
+    stack_.resources["VendorAccessPermissions"] = ("AWS::IAM::ManagedPolicy", next(iter(ROLE.managed_policy_arns)))
+    ctx = with_stack(stubs.context(integration="crm", region=REGION), stack_).scoped(make_spec().integration("crm"))
+    ctx.expectations = Expectations(vendor_roles={"crm": expected})
+    iam = stubs("iam")
+    iam.add_response("get_role", _role())
+    iam.add_response(
+        "list_attached_role_policies",
+        {"AttachedPolicies": [{"PolicyName": "p", "PolicyArn": next(iter(ROLE.managed_policy_arns))}]},
+    )
+    iam.add_response("list_role_policies", {"PolicyNames": []})
+    assert statuses(vendor_role.vendor_limits(ctx) + vendor_role.vendor_policies(ctx)) == [
+        ("AV-VENDOR-2", "ok"),
+        ("AV-VENDOR-3", "ok"),
+    ]

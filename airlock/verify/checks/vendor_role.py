@@ -13,6 +13,7 @@ from typing import Any
 from airlock.verify import policies
 from airlock.verify.aws import ApiError
 from airlock.verify.context import Context
+from airlock.verify.discovery import deployed_stack
 from airlock.verify.expected import ExpectedVendorRole
 from airlock.verify.findings import Finding
 from airlock.verify.registry import Scope, check
@@ -43,6 +44,15 @@ def vendor_role(ctx: Context, want: ExpectedVendorRole) -> dict[str, Any] | None
             raise
 
     return ctx.memo(("vendor-role", ctx.account_id, want.role_name), read)
+
+
+def resolve_policy(ctx: Context, value: str) -> str:
+    """A policy ARN as given, or the ARN of the stack resource with that logical id."""
+    if value.startswith("arn:"):
+        return value
+    assert ctx.integration is not None
+    stack = deployed_stack(ctx.scoped(ctx.integration, _iam_region(ctx)))
+    return (stack.physical_id(value) if stack else None) or value
 
 
 def _principal_arn(ctx: Context, principal: str) -> str:
@@ -110,8 +120,9 @@ def vendor_limits(ctx: Context) -> list[Finding]:
         return []  # reported by AV-VENDOR-1
     problems = []
     boundary = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
-    if want.permissions_boundary_arn is not None and boundary != want.permissions_boundary_arn:
-        problems.append(f"boundary is {boundary or 'absent'}, expected {want.permissions_boundary_arn}")
+    expected_boundary = resolve_policy(ctx, want.permissions_boundary_arn) if want.permissions_boundary_arn else None
+    if expected_boundary is not None and boundary != expected_boundary:
+        problems.append(f"boundary is {boundary or 'absent'}, expected {expected_boundary}")
     duration = role.get("MaxSessionDuration")
     if duration != want.max_session_duration:
         problems.append(f"maximum session is {duration} s, expected {want.max_session_duration} s")
@@ -139,11 +150,12 @@ def vendor_policies(ctx: Context) -> list[Finding]:
         )
     }
     inline = set(account.items("iam", region, "list_role_policies", "PolicyNames", RoleName=want.role_name))
+    managed = {resolve_policy(ctx, policy) for policy in want.managed_policy_arns}
     problems = []
-    if attached - want.managed_policy_arns:
-        problems.append(f"extra managed policies {', '.join(sorted(attached - want.managed_policy_arns))}")
-    if want.managed_policy_arns - attached:
-        problems.append(f"missing managed policies {', '.join(sorted(want.managed_policy_arns - attached))}")
+    if attached - managed:
+        problems.append(f"extra managed policies {', '.join(sorted(attached - managed))}")
+    if managed - attached:
+        problems.append(f"missing managed policies {', '.join(sorted(managed - attached))}")
     if inline - want.inline_policy_names:
         problems.append(f"extra inline policies {', '.join(sorted(inline - want.inline_policy_names))}")
     if want.inline_policy_names - inline:
