@@ -459,18 +459,19 @@ def test_detached_scp_is_reported(emulator, organization, verified_deployment):
         org.delete_policy(PolicyId=policy_id)
 
 
-VENDOR_ROLE = "airlock-crm-vendor"
-EXTERNAL_ID = "contoso-crm-0123456789abcdef0123456789"
+# The events integration declares no vendor access, so no stack deploys a role of this name.
+VENDOR_ROLE = "airlock-events-vendor"
+EXTERNAL_ID = "contoso-events-0123456789abcdef0123456789"
 
 
 @pytest.fixture
 def vendor_role(emulator, verified_deployment):
-    """A vendor role as the access builder would make it, in the crm account."""
+    """A vendor role as the access builder would make it, in the events account."""
     from airlock.verify import ExpectedVendorRole
 
-    iam = emulator.client("iam", ACCOUNTS["crm"], "eu-central-1")
+    iam = emulator.client("iam", ACCOUNTS["events"], "eu-west-1")
     boundary = iam.create_policy(
-        PolicyName="airlock-crm-vendor-boundary",
+        PolicyName="airlock-events-vendor-boundary",
         PolicyDocument=json.dumps(
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
         ),
@@ -480,7 +481,7 @@ def vendor_role(emulator, verified_deployment):
         "Statement": [
             {
                 "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::900000000011:root"},
+                "Principal": {"AWS": "arn:aws:iam::900000000033:root"},
                 "Action": "sts:AssumeRole",
                 "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
             }
@@ -494,23 +495,23 @@ def vendor_role(emulator, verified_deployment):
     )
     iam.put_role_policy(
         RoleName=VENDOR_ROLE,
-        PolicyName="send-crm-events",
+        PolicyName="send-tracking-events",
         PolicyDocument=json.dumps(
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
         ),
     )
     expected = ExpectedVendorRole(
         role_name=VENDOR_ROLE,
-        principals=frozenset({"900000000011"}),
+        principals=frozenset({"900000000033"}),
         external_id=EXTERNAL_ID,
         permissions_boundary_arn=boundary,
         max_session_duration=3600,
-        inline_policy_names=frozenset({"send-crm-events"}),
+        inline_policy_names=frozenset({"send-tracking-events"}),
     )
     yield iam, trust, expected
     for attached in iam.list_attached_role_policies(RoleName=VENDOR_ROLE)["AttachedPolicies"]:
         iam.detach_role_policy(RoleName=VENDOR_ROLE, PolicyArn=attached["PolicyArn"])
-    iam.delete_role_policy(RoleName=VENDOR_ROLE, PolicyName="send-crm-events")
+    iam.delete_role_policy(RoleName=VENDOR_ROLE, PolicyName="send-tracking-events")
     iam.delete_role(RoleName=VENDOR_ROLE)
     iam.delete_policy(PolicyArn=boundary)
 
@@ -519,13 +520,13 @@ def test_vendor_trust_without_external_id_is_reported(emulator, vendor_role):
     from airlock.verify import Expectations
 
     iam, trust, expected = vendor_role
-    expectations = Expectations(vendor_roles={"crm": expected})
-    assert _verify_with(emulator, expectations, "crm") == []
-    loose = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::900000000011:root"}, "Action": "sts:AssumeRole"}
+    expectations = Expectations(vendor_roles={"events": expected})
+    assert _verify_with(emulator, expectations, "events") == []
+    loose = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::900000000033:root"}, "Action": "sts:AssumeRole"}
     iam.update_assume_role_policy(
         RoleName=VENDOR_ROLE, PolicyDocument=json.dumps({**trust, "Statement": [*trust["Statement"], loose]})
     )
-    assert _verify_with(emulator, expectations, "crm") == [("AV-VENDOR-1", "drift")]
+    assert _verify_with(emulator, expectations, "events") == [("AV-VENDOR-1", "drift")]
 
 
 def test_extra_policy_on_the_vendor_role_is_reported(emulator, vendor_role):
@@ -536,7 +537,7 @@ def test_extra_policy_on_the_vendor_role_is_reported(emulator, vendor_role):
     extra = iam.create_policy(PolicyName="just-one-more-permission", PolicyDocument=json.dumps(everything))
     iam.attach_role_policy(RoleName=VENDOR_ROLE, PolicyArn=extra["Policy"]["Arn"])
     try:
-        findings = _verify_with(emulator, Expectations(vendor_roles={"crm": expected}), "crm")
+        findings = _verify_with(emulator, Expectations(vendor_roles={"events": expected}), "events")
         assert findings == [("AV-VENDOR-3", "drift")]
     finally:
         iam.detach_role_policy(RoleName=VENDOR_ROLE, PolicyArn=extra["Policy"]["Arn"])
