@@ -1,12 +1,13 @@
 """The ``airlock`` command.
 
-Exit codes: 0 clean, 1 compliance findings, 2 bad input or usage.
+Exit codes: 0 clean, 1 compliance findings or drift, 2 bad input or usage.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -82,6 +83,23 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--profile", help="AWS profile to use (default: the usual credential chain)")
     sync.add_argument("--endpoint-url", help="Organizations endpoint, e.g. of a local emulator")
     sync.add_argument("--check", action="store_true", help="write nothing; exit 1 if the lock file is out of date")
+    verify = commands.add_parser(
+        "verify", help="audit the deployed organization and intermediate accounts against the spec (boto3)"
+    )
+    verify.add_argument("spec", type=Path, help="path of the spec file (YAML)")
+    verify.add_argument("--profile", help="AWS profile to use (default: the usual credential chain)")
+    verify.add_argument("--endpoint-url", help="send every AWS call to this endpoint (an emulator)")
+    verify.add_argument(
+        "--role-name",
+        default="OrganizationAccountAccessRole",
+        help="role to assume in each intermediate account (default: OrganizationAccountAccessRole)",
+    )
+    verify.add_argument(
+        "--integration", action="append", metavar="NAME", help="audit only this integration (repeatable)"
+    )
+    verify.add_argument(
+        "--format", choices=("text", "json", "sarif"), default="text", help="output format (default: text)"
+    )
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the spec")
     schema.add_argument("--out", type=Path, help="write to this file instead of standard output")
@@ -133,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _schema(args.out, register=args.register)
         if args.command == "accounts":
             return _accounts_sync(args.spec, profile=args.profile, endpoint_url=args.endpoint_url, check=args.check)
+        if args.command == "verify":
+            return _verify(args)
     except SpecError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -238,6 +258,36 @@ def _accounts_sync(spec_path: Path, *, profile: str | None, endpoint_url: str | 
         print(f"{target}: unchanged")
     print("\n".join(report.lines))
     return EXIT_FINDINGS if report.drift or (check and report.changed) else EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from airlock.spec import load, load_account_lock
+    from airlock.verify import Sessions, SetupError, expectations_for, verify
+    from airlock.verify.output import render
+
+    if args.endpoint_url is not None and not args.endpoint_url.startswith(("http://", "https://")):
+        return _bad_input(f"--endpoint-url '{args.endpoint_url}' is not a URL; use e.g. http://127.0.0.1:5000")
+    if not re.fullmatch(r"[\w+=,.@-]{1,64}", args.role_name):
+        return _bad_input(
+            f"--role-name '{args.role_name}' is not an IAM role name; use e.g. OrganizationAccountAccessRole"
+        )
+    spec = load(args.spec)
+    lock = load_account_lock(args.spec)
+    sessions = Sessions(
+        profile=args.profile,
+        endpoint_url=args.endpoint_url,
+        role_name=args.role_name,
+        region=spec.organization.home_region,
+    )
+    try:
+        report = verify(spec, lock, sessions, integrations=args.integration, expectations=expectations_for(spec, lock))
+    except KeyError as exc:
+        names = ", ".join(i.name for i in spec.integrations)
+        return _bad_input(f"--integration {exc.args[0]}: not in the spec; use one of {names}")
+    except SetupError as exc:
+        return _bad_input(str(exc))
+    sys.stdout.write(render(report, args.format, spec_uri=args.spec.as_posix()))
+    return report.exit_code
 
 
 def _schema(out: Path | None, *, register: bool = False) -> int:

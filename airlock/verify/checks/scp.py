@@ -1,0 +1,153 @@
+"""SCPs: the expected guardrails on each target, nothing else, and the quarantine SCP.
+
+Expected documents come from :attr:`Expectations.scps` and :attr:`Expectations.quarantine_scp`
+(the guardrail builders); these checks report nothing while those are empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from airlock.verify import policies
+from airlock.verify.context import Context
+from airlock.verify.expected import DEDICATED_OU, ExpectedPolicy
+from airlock.verify.findings import Finding
+from airlock.verify.registry import Scope, check
+
+SCP = "SERVICE_CONTROL_POLICY"
+
+
+def attached_scps(ctx: Context, target_id: str) -> dict[str, dict[str, str]]:
+    """SCPs attached directly to ``target_id``, by name (each: Id, Arn, Name...)."""
+
+    def read() -> dict[str, dict[str, str]]:
+        policies_ = ctx.management().items(
+            "organizations", ctx.home_region, "list_policies_for_target", "Policies", TargetId=target_id, Filter=SCP
+        )
+        return {policy["Name"]: policy for policy in policies_}
+
+    return ctx.memo(("scps", target_id), read)
+
+
+def scp_content(ctx: Context, policy_id: str) -> str:
+    def read() -> str:
+        response = ctx.management().call("organizations", ctx.home_region, "describe_policy", PolicyId=policy_id)
+        return str(response["Policy"]["Content"])
+
+    return ctx.memo(("scp-content", policy_id), read)
+
+
+def compare_scps(
+    ctx: Context, target_id: str, expected: Sequence[ExpectedPolicy], tolerated: Sequence[str] = ()
+) -> list[Finding]:
+    """AV-SCP-1 per expected policy (attached, same content) and AV-SCP-2 per unexpected one.
+
+    ``tolerated`` names SCPs another check judges (the quarantine SCP).
+    """
+    attached = attached_scps(ctx, target_id)
+    findings = []
+    for policy in expected:
+        found = attached.get(policy.name)
+        resource = f"{target_id}/{policy.name}"
+        if found is None:
+            findings.append(ctx.missing("AV-SCP-1", resource, f"SCP '{policy.name}' is not attached to {target_id}"))
+            continue
+        content = scp_content(ctx, found["Id"])
+        if policies.same(policy.parsed(), content):
+            findings.append(ctx.ok("AV-SCP-1", resource, f"SCP {found['Id']} is attached with the expected content"))
+        else:
+            findings.append(
+                ctx.drift(
+                    "AV-SCP-1",
+                    resource,
+                    f"SCP {found['Id']} differs from the spec: {policies.difference(policy.parsed(), content)}; "
+                    "redeploy the organization stack",
+                )
+            )
+    allowed = {policy.name for policy in expected} | set(ctx.expectations.allowed_extra_scps) | set(tolerated)
+    extra = sorted(name for name in attached if name not in allowed)
+    for name in extra:
+        findings.append(
+            ctx.drift(
+                "AV-SCP-2",
+                f"{target_id}/{name}",
+                f"SCP '{name}' ({attached[name]['Id']}) is attached to {target_id} but not declared; detach it or "
+                "declare it",
+            )
+        )
+    if not extra:
+        findings.append(ctx.ok("AV-SCP-2", target_id, "no undeclared SCP is attached"))
+    return findings
+
+
+def _target_id(ctx: Context, key: str) -> str | None:
+    if key == DEDICATED_OU:
+        from airlock.verify.checks.organization import dedicated_ou
+
+        unit = dedicated_ou(ctx)
+        return unit["Id"] if unit else None
+    return key
+
+
+@check("AV-SCP-1", scope=Scope.ORGANIZATION, title="Expected SCPs are attached with the expected content")
+def organization_scps(ctx: Context) -> list[Finding]:
+    """Each SCP the guardrail builders expect on the dedicated OU (or another OU or root) is
+    attached directly to it, and its document equals the expected one after normalisation;
+    AV-SCP-2 rows name every other SCP attached there (``FullAWSAccess`` is tolerated)."""
+    findings: list[Finding] = []
+    integration_names = {integration.name for integration in ctx.spec.integrations}
+    for key, expected in sorted(ctx.expectations.scps.items()):
+        if key in integration_names:
+            continue  # compared per integration, in its account
+        target = _target_id(ctx, key)
+        if target is None:
+            findings.append(ctx.missing("AV-SCP-1", key, "the dedicated OU does not exist (see AV-OU-1)"))
+            continue
+        findings.extend(compare_scps(ctx, target, expected))
+    return findings
+
+
+@check("AV-SCP-3", scope=Scope.INTEGRATION, title="Account SCPs match; suspended integrations are quarantined")
+def account_scps(ctx: Context) -> list[Finding]:
+    """The integration's account carries the SCPs expected for it (AV-SCP-1/2 rows), and the
+    quarantine SCP exactly when the integration's state is ``suspended``."""
+    assert ctx.integration is not None
+    account_id = ctx.account_id
+    expected = list(ctx.expectations.scps.get(ctx.integration.name, ()))
+    quarantine = ctx.expectations.quarantine_scp
+    if account_id is None or (not expected and quarantine is None):
+        return []
+    suspended = ctx.integration.state == "suspended"
+    tolerated = [quarantine.name] if quarantine is not None else []
+    findings = compare_scps(ctx, account_id, expected, tolerated) if expected else []
+    if quarantine is None:
+        return findings
+    attached = attached_scps(ctx, account_id)
+    resource = f"{account_id}/{quarantine.name}"
+    if suspended:
+        found = attached.get(quarantine.name)
+        if found is None:
+            findings.append(
+                ctx.missing(
+                    "AV-SCP-3",
+                    resource,
+                    "the integration is suspended but its account does not carry the quarantine SCP; the vendor "
+                    "is not cut off",
+                )
+            )
+        elif not policies.same(quarantine.parsed(), scp_content(ctx, found["Id"])):
+            findings.append(ctx.drift("AV-SCP-3", resource, "the quarantine SCP's content differs from the spec"))
+        else:
+            findings.append(ctx.ok("AV-SCP-3", resource, "suspended, and the quarantine SCP is attached"))
+    elif quarantine.name in attached:
+        findings.append(
+            ctx.drift(
+                "AV-SCP-3",
+                resource,
+                "the integration is active but its account carries the quarantine SCP; detach it or set the "
+                "state to 'suspended'",
+            )
+        )
+    else:
+        findings.append(ctx.ok("AV-SCP-3", resource, "active, and no quarantine SCP is attached"))
+    return findings

@@ -1,0 +1,550 @@
+"""`airlock verify` against the example deployed into the local AWS emulator.
+
+The organisation is built through the Organizations API the way the organization stack
+builds it (root ``r-a1b2``, the dedicated OU, one account per integration in it), the
+integration stacks come from the shared ``deployed_example`` fixture. A clean deployment
+verifies with no drift; then each test changes one thing, checks that exactly that is
+reported with the right check id and exit code 1, and puts it back (the deployment is
+shared by the whole session).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+import yaml
+
+from airlock.cli import main
+from airlock.spec import load, load_account_lock
+from airlock.verify import Sessions, Status, permissions, verify
+from tests.conftest import EXAMPLE_SPEC
+
+pytestmark = pytest.mark.integration
+
+MANAGEMENT = "100000000001"
+ROOT = "r-a1b2"
+ACCOUNTS = {"crm": "210000000001", "payroll": "220000000002", "events": "230000000003"}
+
+
+# --- the emulated organisation and the parts moto's CloudFormation leaves out ---------------
+
+
+def _create_account(org: Any, name: str, account_id: str) -> None:
+    import moto.organizations.utils as ids
+
+    # moto draws account ids at random; the example's stacks were synthesized for fixed ones.
+    with mock.patch.object(ids, "make_random_account_id", return_value=account_id):
+        org.create_account(AccountName=f"airlock-{name}", Email=f"aws-airlock-{name}@contoso-freight.example")
+
+
+@pytest.fixture(scope="session")
+def organization(emulator, example_spec) -> dict[str, str]:
+    """The dedicated OU under the example's root, with every integration account in it."""
+    import moto.organizations.utils as ids
+
+    org = emulator.client("organizations", MANAGEMENT, "eu-central-1")
+    with mock.patch.object(ids, "make_random_root_id", return_value=ROOT):
+        org.create_organization(FeatureSet="ALL")
+    ou = org.create_organizational_unit(ParentId=ROOT, Name=example_spec.organization.ou_name)
+    ou_id = ou["OrganizationalUnit"]["Id"]
+    for name, account_id in ACCOUNTS.items():
+        _create_account(org, name, account_id)
+        org.move_account(AccountId=account_id, SourceParentId=ROOT, DestinationParentId=ou_id)
+    return {"ou_id": ou_id}
+
+
+def _resolver(emulator, account: str, region: str, stack_name: str):
+    cloudformation = emulator.client("cloudformation", account, region)
+    summaries = cloudformation.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]
+    physical = {s["LogicalResourceId"]: (s["ResourceType"], s["PhysicalResourceId"]) for s in summaries}
+    pseudo = {
+        "AWS::AccountId": account,
+        "AWS::Region": region,
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+    }
+
+    def arn(logical: str) -> str:
+        type_, pid = physical[logical]
+        if type_ == "AWS::SQS::Queue":
+            return f"arn:aws:sqs:{region}:{account}:{pid.rsplit('/', 1)[1]}"
+        if type_ == "AWS::KMS::Key":
+            return f"arn:aws:kms:{region}:{account}:key/{pid}"
+        if type_ == "AWS::IAM::Role":
+            return f"arn:aws:iam::{account}:role/{pid}"
+        if type_ == "AWS::S3::Bucket":
+            return f"arn:aws:s3:::{pid}"
+        raise AssertionError(f"no ARN rule for {type_}")
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if set(value) == {"Ref"}:
+            return pseudo.get(value["Ref"]) or physical[value["Ref"]][1]
+        if set(value) == {"Fn::GetAtt"}:
+            logical, attribute = value["Fn::GetAtt"]
+            assert attribute == "Arn", attribute
+            return arn(logical)
+        if set(value) == {"Fn::Join"}:
+            separator, parts = value["Fn::Join"]
+            return separator.join(resolve(parts))
+        return {key: resolve(inner) for key, inner in value.items()}
+
+    return resolve
+
+
+@pytest.fixture(scope="session")
+def verified_deployment(emulator, deployed_example, example_assembly, organization):
+    """The example as CloudFormation would leave it: moto skips queue policies and a log
+    group's KmsKeyId, so both are applied here from the templates themselves."""
+    for name, (summary, _) in deployed_example.items():
+        template = example_assembly.template(name)
+        resolve = _resolver(emulator, summary.account, summary.region, name)
+        sqs = emulator.client("sqs", summary.account, summary.region)
+        logs = emulator.client("logs", summary.account, summary.region)
+        cloudformation = emulator.client("cloudformation", summary.account, summary.region)
+        for resource in template["Resources"].values():
+            props = resource.get("Properties", {})
+            if resource["Type"] == "AWS::SQS::QueuePolicy":
+                document = json.dumps(resolve(props["PolicyDocument"]))
+                for url in resolve(props["Queues"]):
+                    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": document})
+        for summary_ in cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]:
+            if summary_["ResourceType"] != "AWS::Logs::LogGroup":
+                continue
+            props = template["Resources"][summary_["LogicalResourceId"]]["Properties"]
+            group = summary_["PhysicalResourceId"]
+            logs.delete_log_group(logGroupName=group)
+            logs.create_log_group(logGroupName=group, kmsKeyId=resolve(props["KmsKeyId"]))
+            logs.put_retention_policy(logGroupName=group, retentionInDays=props["RetentionInDays"])
+    return deployed_example
+
+
+def _sessions(emulator, hooks=()) -> Sessions:
+    return Sessions(
+        endpoint_url=emulator.endpoint,
+        region="eu-central-1",
+        session=emulator.session(MANAGEMENT, "eu-central-1"),
+        hooks=list(hooks),
+    )
+
+
+def _verify(emulator, spec_path: Path = EXAMPLE_SPEC, **kwargs: Any):
+    return verify(load(spec_path), load_account_lock(spec_path), _sessions(emulator), **kwargs)
+
+
+def _not_ok(report) -> list[tuple[str, str, str]]:
+    return sorted((f.check_id, f.status.value, f.resource) for f in report.findings if f.status is not Status.OK)
+
+
+@pytest.fixture
+def management_credentials(emulator, monkeypatch):
+    """The CLI's usual credential chain, pointed at the emulated management account."""
+    credentials = emulator.session(MANAGEMENT).get_credentials()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials.secret_key)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", credentials.token)
+
+
+def _cli(emulator, capsys, *extra: str) -> tuple[int, dict[str, Any]]:
+    code = main(["verify", str(EXAMPLE_SPEC), "--endpoint-url", emulator.endpoint, "--format", "json", *extra])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def _cli_not_ok(output: dict[str, Any]) -> list[tuple[str, str]]:
+    return sorted((f["check_id"], f["status"]) for f in output["findings"] if f["status"] != "ok")
+
+
+# --- a clean deployment ---------------------------------------------------------------------
+
+
+def test_clean_deployment_has_no_drift(emulator, verified_deployment, management_credentials, capsys):
+    code, output = _cli(emulator, capsys)
+    assert _cli_not_ok(output) == []
+    assert code == 0
+    assert output["passed"] is True
+    ran = {f["check_id"] for f in output["findings"]}
+    assert {
+        "AV-OU-1",
+        "AV-ACCOUNT-1",
+        "AV-STACK-1",
+        "AV-FLOWLOG-1",
+        "AV-EGRESS-1",
+        "AV-EGRESS-3",
+        "AV-EGRESS-4",
+        "AV-EGRESS-5",
+        "AV-ENDPOINT-1",
+        "AV-LOGGROUP-1",
+        "AV-QUEUE-1",
+        "AV-QUEUE-2",
+        "AV-QUEUE-3",
+    } <= ran
+    accounts = {f["account"] for f in output["findings"] if f["check_id"] == "AV-ACCOUNT-1"}
+    assert accounts == set(ACCOUNTS.values())
+
+
+def test_text_table_has_one_row_per_result(emulator, verified_deployment, management_credentials, capsys):
+    code = main(["verify", str(EXAMPLE_SPEC), "--endpoint-url", emulator.endpoint, "--integration", "events"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines()[0].split() == ["STATUS", "CHECK", "WHERE", "RESOURCE", "MESSAGE"]
+    assert "events/230000000003/eu-west-1" in out
+    assert "crm/" not in out  # narrowed to one integration
+    assert "the deployment matches the spec" in out
+
+
+# --- one change at a time -------------------------------------------------------------------
+
+
+def _stack(verified_deployment, emulator, name: str):
+    summary, stack = verified_deployment[name]
+    return summary, emulator.outputs(stack)
+
+
+def test_deleted_flow_log_is_reported(emulator, verified_deployment, management_credentials, capsys):
+    # Each change is audited on its own integration (the clean run above covers the rest).
+    summary, outputs = _stack(verified_deployment, emulator, "airlock-crm-eu-central-1")
+    ec2 = emulator.client("ec2", summary.account, summary.region)
+    vpc_id = outputs["VpcId"]
+    flows = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"]
+    (flow,) = [f for f in flows if f.get("LogDestinationType", "cloud-watch-logs") == "cloud-watch-logs"]
+    ec2.delete_flow_logs(FlowLogIds=[flow["FlowLogId"]])
+    try:
+        code, output = _cli(emulator, capsys, "--integration", "crm")
+        assert _cli_not_ok(output) == [("AV-FLOWLOG-1", "missing")]
+        (finding,) = [f for f in output["findings"] if f["status"] != "ok"]
+        assert finding["resource"] == vpc_id
+        assert finding["account"] == summary.account
+        assert code == 1
+    finally:
+        ec2.create_flow_logs(
+            ResourceIds=[vpc_id],
+            ResourceType="VPC",
+            TrafficType=flow["TrafficType"],
+            LogGroupName=flow["LogGroupName"],
+            DeliverLogsPermissionArn=flow["DeliverLogsPermissionArn"],
+            LogFormat=flow["LogFormat"],
+            MaxAggregationInterval=flow["MaxAggregationInterval"],
+        )
+
+
+def test_internet_gateway_is_reported(emulator, verified_deployment, management_credentials, capsys):
+    summary, outputs = _stack(verified_deployment, emulator, "airlock-payroll-eu-central-1")
+    ec2 = emulator.client("ec2", summary.account, summary.region)
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=outputs["VpcId"])
+    try:
+        code, output = _cli(emulator, capsys, "--integration", "payroll")
+        assert _cli_not_ok(output) == [("AV-EGRESS-1", "drift")]
+        assert [f["resource"] for f in output["findings"] if f["status"] == "drift"] == [gateway]
+        assert code == 1
+    finally:
+        ec2.detach_internet_gateway(InternetGatewayId=gateway, VpcId=outputs["VpcId"])
+        ec2.delete_internet_gateway(InternetGatewayId=gateway)
+
+
+def test_endpoint_security_group_open_to_the_world_is_reported(
+    emulator, verified_deployment, management_credentials, capsys
+):
+    summary, outputs = _stack(verified_deployment, emulator, "airlock-crm-eu-central-1")
+    ec2 = emulator.client("ec2", summary.account, summary.region)
+    vpc_id = outputs["VpcId"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]]
+    group = ec2.create_security_group(GroupName="crm-endpoint", Description="endpoint", VpcId=vpc_id)["GroupId"]
+    endpoint = ec2.create_vpc_endpoint(
+        VpcId=vpc_id,
+        VpcEndpointType="Interface",
+        ServiceName="com.amazonaws.eu-central-1.sqs",
+        SubnetIds=subnets,
+        SecurityGroupIds=[group],
+    )["VpcEndpoint"]["VpcEndpointId"]
+    try:
+        code, output = _cli(emulator, capsys, "--integration", "crm")
+        assert code == 0, _cli_not_ok(output)  # an endpoint with a closed group is fine
+        ec2.authorize_security_group_ingress(
+            GroupId=group,
+            IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+            ],
+        )
+        code, output = _cli(emulator, capsys, "--integration", "crm")
+        assert _cli_not_ok(output) == [("AV-ENDPOINT-1", "drift")]
+        (finding,) = [f for f in output["findings"] if f["status"] == "drift"]
+        assert finding["resource"] == group
+        assert "0.0.0.0/0" in finding["message"]
+        assert endpoint in finding["message"]
+        assert code == 1
+    finally:
+        ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])
+        ec2.delete_security_group(GroupId=group)
+
+
+def test_removed_redrive_policy_is_reported(emulator, verified_deployment, management_credentials, capsys):
+    summary, outputs = _stack(verified_deployment, emulator, "airlock-events-eu-west-1")
+    sqs = emulator.client("sqs", summary.account, summary.region)
+    url = outputs["trackingQueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    # The queue policy is passed along because moto resets it on any attribute change.
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": "", "Policy": attributes["Policy"]})
+    try:
+        code, output = _cli(emulator, capsys, "--integration", "events")
+        assert _cli_not_ok(output) == [("AV-QUEUE-1", "drift")]
+        (finding,) = [f for f in output["findings"] if f["status"] == "drift"]
+        assert finding["resource"] == "arn:aws:sqs:eu-west-1:230000000003:airlock-events-tracking.fifo"
+        assert code == 1
+    finally:
+        sqs.set_queue_attributes(
+            QueueUrl=url, Attributes={"RedrivePolicy": attributes["RedrivePolicy"], "Policy": attributes["Policy"]}
+        )
+
+
+def test_account_moved_out_of_the_ou_is_reported(
+    emulator, organization, verified_deployment, management_credentials, capsys
+):
+    org = emulator.client("organizations", MANAGEMENT, "eu-central-1")
+    account = ACCOUNTS["payroll"]
+    org.move_account(AccountId=account, SourceParentId=organization["ou_id"], DestinationParentId=ROOT)
+    try:
+        code, output = _cli(emulator, capsys, "--integration", "payroll")
+        assert _cli_not_ok(output) == [("AV-ACCOUNT-1", "drift")]
+        (finding,) = [f for f in output["findings"] if f["status"] == "drift"]
+        assert finding["resource"] == account
+        assert ROOT in finding["message"]
+        assert code == 1
+    finally:
+        org.move_account(AccountId=account, SourceParentId=ROOT, DestinationParentId=organization["ou_id"])
+
+
+# --- bounded API calls ----------------------------------------------------------------------
+
+
+class CallCounter:
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, model, **_: Any) -> None:
+        service = model.service_model
+        self.calls[f"{service.signing_name or service.endpoint_prefix}:{model.name}"] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+
+def _count(emulator, spec_path: Path, **kwargs: Any) -> tuple[CallCounter, Any]:
+    counter = CallCounter()
+    spec = load(spec_path)
+    report = verify(spec, load_account_lock(spec_path), _sessions(emulator, [("before-call", counter)]), **kwargs)
+    return counter, report
+
+
+def _spec_with(tmp_path: Path, names: list[str], extra: list[dict[str, Any]] = ()) -> Path:
+    data = yaml.safe_load(EXAMPLE_SPEC.read_text())
+    data["integrations"] = [i for i in data["integrations"] if i["name"] in names] + list(extra)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "landing-zone.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    (tmp_path / "landing-zone.accounts.json").write_text(
+        (EXAMPLE_SPEC.parent / "landing-zone.accounts.json").read_text()
+    )
+    return path
+
+
+#: Calls to verify the crm integration (one region, one buffer): sts:GetCallerIdentity and
+#: AssumeRole; Organizations ListOrganizationalUnitsForParent and ListParents; CloudFormation
+#: DescribeStacks, ListStackResources, GetTemplate; EC2 DescribeFlowLogs, five egress
+#: lookups (peering twice: requester and accepter side), DescribeVpcEndpoints and
+#: DescribeSecurityGroups (the endpoints' groups); Logs DescribeLogGroups per group (flow logs,
+#: DNS query logs); SQS GetQueueUrl and GetQueueAttributes per queue (two per buffer).
+CRM_CALL_BOUND = 2 + 2 + 3 + 1 + 6 + 1 + 1 + 2 + 4
+
+
+def test_api_calls_are_bounded_and_independent_of_other_integrations(emulator, verified_deployment, tmp_path):
+    alone, report = _count(emulator, _spec_with(tmp_path / "one", ["crm"]))
+    assert report.passed, _not_ok(report)
+    assert alone.total <= CRM_CALL_BOUND, alone.calls
+
+    narrowed, report = _count(emulator, EXAMPLE_SPEC, integrations=["crm"])
+    assert report.passed, _not_ok(report)
+    assert narrowed.calls == alone.calls
+
+    # Many more integrations, with their accounts in the OU: verifying crm costs the same.
+    org = emulator.client("organizations", MANAGEMENT, "eu-central-1")
+    ou_id = verify_ou_id(org)
+    template = yaml.safe_load(EXAMPLE_SPEC.read_text())["integrations"][2]
+    extra = []
+    for index in range(4):
+        account_id = f"2400000000{index:02d}"
+        with suppress(org.exceptions.DuplicateAccountException):
+            _create_account(org, f"noise{index}", account_id)
+        org.move_account(AccountId=account_id, SourceParentId=ROOT, DestinationParentId=ou_id)
+        network = {**template["network"], "cidr": f"10.30.{4 * index}.0/22"}
+        extra.append({**template, "name": f"noise{index}", "account": {"adopt": account_id}, "network": network})
+    crowded = _spec_with(tmp_path / "many", ["crm", "payroll", "events"], extra)
+    in_crowd, _ = _count(emulator, crowded, integrations=["crm"])
+    assert in_crowd.calls == alone.calls
+
+    # Verifying everything grows with the integrations verified, not faster.
+    everything, _ = _count(emulator, crowded)
+    assert everything.total <= CRM_CALL_BOUND * len(load(crowded).integrations)
+
+    # ... and every call is one the documented least-privilege policies allow.
+    allowed = permissions.actions(permissions.MANAGEMENT_POLICY) | permissions.actions(
+        permissions.INTERMEDIATE_ACCOUNT_POLICY
+    )
+    assert set(everything.calls) - {"sts:GetCallerIdentity"} <= allowed  # GetCallerIdentity needs no permission
+
+
+def verify_ou_id(org) -> str:
+    (ou,) = org.list_organizational_units_for_parent(ParentId=ROOT)["OrganizationalUnits"]
+    return ou["Id"]
+
+
+# --- checks fed by the builders' expectations, on the emulator's real API shapes ------------
+#
+# The guardrail, quarantine and vendor-role builders are not part of this change; these tests
+# create what they would deploy by hand and hand the verifier the matching expectations, so
+# the checks are proven against the emulator's responses (URL-encoded trust policies, SCP
+# content as text) before the builders are connected in airlock.verify.expectations_for.
+
+GUARDRAIL = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "DenyLeavingTheOrganization",
+            "Effect": "Deny",
+            "Action": "organizations:LeaveOrganization",
+            "Resource": "*",
+        },
+        {
+            "Sid": "DenyInternetGateways",
+            "Effect": "Deny",
+            "Action": ["ec2:CreateInternetGateway", "ec2:AttachInternetGateway"],
+            "Resource": "*",
+        },
+    ],
+}
+
+
+def _verify_with(emulator, expectations, integration: str) -> list[tuple[str, str]]:
+    report = _verify(emulator, integrations=[integration], expectations=expectations)
+    return sorted({(f.check_id, f.status.value) for f in report.findings if f.status is not Status.OK})
+
+
+def test_detached_scp_is_reported(emulator, organization, verified_deployment):
+    from airlock.verify import DEDICATED_OU, Expectations, ExpectedPolicy
+
+    org = emulator.client("organizations", MANAGEMENT, "eu-central-1")
+    policy_id = org.create_policy(
+        Name="airlock-guardrails",
+        Description="saas-airlock guardrails",
+        Type="SERVICE_CONTROL_POLICY",
+        Content=json.dumps(GUARDRAIL, indent=4),
+    )["Policy"]["PolicySummary"]["Id"]
+    org.attach_policy(PolicyId=policy_id, TargetId=organization["ou_id"])
+    # The expectation lists the statements in another order and single values as lists.
+    expected = {**GUARDRAIL, "Statement": list(reversed(GUARDRAIL["Statement"]))}
+    expectations = Expectations(scps={DEDICATED_OU: [ExpectedPolicy("airlock-guardrails", expected)]})
+    try:
+        assert _verify_with(emulator, expectations, "crm") == []
+        org.detach_policy(PolicyId=policy_id, TargetId=organization["ou_id"])
+        assert _verify_with(emulator, expectations, "crm") == [("AV-SCP-1", "missing")]
+        report = _verify(emulator, integrations=["crm"], expectations=expectations)
+        assert report.exit_code == 1
+    finally:
+        with suppress(Exception):
+            org.detach_policy(PolicyId=policy_id, TargetId=organization["ou_id"])
+        org.delete_policy(PolicyId=policy_id)
+
+
+# The events integration declares no vendor access, so no stack deploys a role of this name.
+VENDOR_ROLE = "airlock-events-vendor"
+EXTERNAL_ID = "contoso-events-0123456789abcdef0123456789"
+
+
+@pytest.fixture
+def vendor_role(emulator, verified_deployment):
+    """A vendor role as the access builder would make it, in the events account."""
+    from airlock.verify import ExpectedVendorRole
+
+    iam = emulator.client("iam", ACCOUNTS["events"], "eu-west-1")
+    boundary = iam.create_policy(
+        PolicyName="airlock-events-vendor-boundary",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
+        ),
+    )["Policy"]["Arn"]
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::900000000033:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
+            }
+        ],
+    }
+    iam.create_role(
+        RoleName=VENDOR_ROLE,
+        AssumeRolePolicyDocument=json.dumps(trust),
+        PermissionsBoundary=boundary,
+        MaxSessionDuration=3600,
+    )
+    iam.put_role_policy(
+        RoleName=VENDOR_ROLE,
+        PolicyName="send-tracking-events",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
+        ),
+    )
+    expected = ExpectedVendorRole(
+        role_name=VENDOR_ROLE,
+        principals=frozenset({"900000000033"}),
+        external_id=EXTERNAL_ID,
+        permissions_boundary_arn=boundary,
+        max_session_duration=3600,
+        inline_policy_names=frozenset({"send-tracking-events"}),
+    )
+    yield iam, trust, expected
+    for attached in iam.list_attached_role_policies(RoleName=VENDOR_ROLE)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=VENDOR_ROLE, PolicyArn=attached["PolicyArn"])
+    iam.delete_role_policy(RoleName=VENDOR_ROLE, PolicyName="send-tracking-events")
+    iam.delete_role(RoleName=VENDOR_ROLE)
+    iam.delete_policy(PolicyArn=boundary)
+
+
+def test_vendor_trust_without_external_id_is_reported(emulator, vendor_role):
+    from airlock.verify import Expectations
+
+    iam, trust, expected = vendor_role
+    expectations = Expectations(vendor_roles={"events": expected})
+    assert _verify_with(emulator, expectations, "events") == []
+    loose = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::900000000033:root"}, "Action": "sts:AssumeRole"}
+    iam.update_assume_role_policy(
+        RoleName=VENDOR_ROLE, PolicyDocument=json.dumps({**trust, "Statement": [*trust["Statement"], loose]})
+    )
+    assert _verify_with(emulator, expectations, "events") == [("AV-VENDOR-1", "drift")]
+
+
+def test_extra_policy_on_the_vendor_role_is_reported(emulator, vendor_role):
+    from airlock.verify import Expectations
+
+    iam, _, expected = vendor_role
+    everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    extra = iam.create_policy(PolicyName="just-one-more-permission", PolicyDocument=json.dumps(everything))
+    iam.attach_role_policy(RoleName=VENDOR_ROLE, PolicyArn=extra["Policy"]["Arn"])
+    try:
+        findings = _verify_with(emulator, Expectations(vendor_roles={"events": expected}), "events")
+        assert findings == [("AV-VENDOR-3", "drift")]
+    finally:
+        iam.detach_role_policy(RoleName=VENDOR_ROLE, PolicyArn=extra["Policy"]["Arn"])
+        iam.delete_policy(PolicyArn=extra["Policy"]["Arn"])
