@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from airlock.compliance import DEFAULT_PACKS, ComplianceResult, read_report
+from airlock.limits import check_assembly, stack_artifacts
 from airlock.spec import Spec, load, load_account_lock
 from airlock.stacks import LandingZone, build, new_app
 
@@ -49,35 +50,39 @@ def is_validation_failure(exc: BaseException) -> bool:
 def synth_app(
     spec: Spec, outdir: Path, *, spec_path: Path | None = None, packs: Sequence[str] = DEFAULT_PACKS
 ) -> tuple[LandingZone, bool]:
-    """Synthesize into ``outdir``; return the landing zone and whether validation passed."""
+    """Synthesize into ``outdir``; return the landing zone and whether validation passed.
+
+    Raises :class:`airlock.limits.AssemblyError` if a stack is over a CloudFormation limit
+    (500 resources, 1 MB template, 200 outputs or parameters) or an account would get a
+    region-independent resource twice.
+    """
     app = new_app(outdir)
     lock = load_account_lock(spec_path) if spec_path is not None else None
     zone = build(app, spec, lock=lock, packs=packs)
+    passed = True
     try:
         app.synth()
     except RuntimeError as exc:  # jsii surfaces ValidationFailed as RuntimeError
         if not is_validation_failure(exc):
             raise
-        return zone, False
-    return zone, True
+        passed = False
+    check_assembly(outdir)
+    return zone, passed
 
 
 def summarize(
     outdir: Path, *, packs: Sequence[str] = DEFAULT_PACKS, skipped: Sequence[tuple[str, str]] = ()
 ) -> SynthResult:
     """Read a cloud assembly: stacks, resource counts and the compliance report."""
-    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
     stacks = []
-    for name, artifact in sorted(manifest.get("artifacts", {}).items()):
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        template_file = outdir / artifact["properties"]["templateFile"]
+    for name, artifact, folder in stack_artifacts(outdir):
+        template_file = folder / artifact["properties"]["templateFile"]
         template = json.loads(template_file.read_text(encoding="utf-8"))
         environment = artifact.get("environment", "aws://unknown/unknown").removeprefix("aws://")
         account, _, region = environment.partition("/")
         stacks.append(
             StackSummary(
-                name=name,
+                name=artifact.get("displayName", name),
                 account=account,
                 region=region,
                 resources=len(template.get("Resources", {})),

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from airlock.spec.errors import SpecIssue
 from airlock.spec.models import MIN_SUBNET_PREFIX, Integration, Organization
+from airlock.spec.pipeline_checks import pipeline_checks
 from airlock.spec.regions import region_of_az_id
 
 Indexed = Sequence[tuple[int, Integration]]
@@ -21,6 +22,8 @@ def cross_checks(org: Organization | None, integrations: Indexed) -> list[SpecIs
     issues: list[SpecIssue] = []
     for check in (_unique_names, _unique_accounts, _cidrs_disjoint):
         issues.extend(check(integrations))
+    if org is not None:
+        issues.extend(pipeline_checks(org, integrations))
     for index, integration in integrations:
         issues.extend(_integration_checks(index, integration))
         if org is not None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from airlock.spec.base import SpecModel
+from airlock.spec.pipeline import Pipeline
 from airlock.spec.types import (
     LOG_RETENTION_DAYS,
     AccountId,
@@ -28,10 +30,6 @@ IntegrationState = Literal["active", "suspended"]
 
 #: Smallest subnet the network builder places (/28 is the smallest AWS allows).
 MIN_SUBNET_PREFIX = 28
-
-
-class SpecModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Organization(SpecModel):
@@ -56,6 +54,7 @@ class Organization(SpecModel):
         description="IAM role ARN pattern of the break-glass role; guardrails exempt it.",
     )
     tags: dict[str, str] = Field(default_factory=dict, description="Tags applied to every airlock resource.")
+    pipeline: Pipeline | None = Field(default=None, description="Deploy through a CDK Pipelines pipeline (optional).")
 
     @model_validator(mode="after")
     def _home_region_allowed(self) -> Organization:

@@ -11,6 +11,7 @@ from constructs import Construct
 from airlock.compliance import acknowledge
 from airlock.constructs import IntegrationBuffer, IsolatedVpc
 from airlock.spec import Integration, Organization
+from airlock.spec.placement import home_region
 from airlock.spec.regions import region_of_az_id
 from airlock.spec.types import LOG_RETENTION_DAYS
 from airlock.stacks.tags import apply_tags, integration_tags
@@ -48,6 +49,9 @@ class IntegrationStack(cdk.Stack):
         super().__init__(scope, id, **kwargs)
         self.integration = integration
         region = self.region
+        #: True in exactly one stack per integration: the one that creates the region-independent
+        #: resources (budgets, AppRegistry, named IAM roles); see airlock.stacks.placement.
+        self.is_home_region = region == home_region(organization, integration)
         apply_tags(self, integration_tags(organization, integration))
 
         az_ids = [az for az in integration.network.az_ids if region_of_az_id(az) == region]
