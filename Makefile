@@ -25,7 +25,7 @@ endif
 SPEC ?= examples/landing-zone.yaml
 PIP_QUIET := 2>&1 | { grep -v -e "^WARNING: Location" -e "^$$" || true; }
 
-.PHONY: help setup synth test lint format schema clean distclean
+.PHONY: help setup synth test lint format schema bench clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ format: $(VENV)/.dev ## apply ruff's formatting and fixes
 
 schema: $(VENV)/.runtime ## regenerate schema/airlock-spec.schema.json from the spec model
 	@$(BIN)/airlock schema --out schema/airlock-spec.schema.json
+
+bench: $(VENV)/.runtime ## synth benchmark (1-100 integrations, every plugin) -> benchmarks/results/, README
+	@$(BIN)/python -m benchmarks.synth_scale --readme $(BENCH_ARGS)
 
 clean: ## remove build and test output
 	rm -rf cdk.out .pytest_cache .ruff_cache .hypothesis build dist *.egg-info

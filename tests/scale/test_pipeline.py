@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+import yaml
 
 from airlock.limits import stack_artifacts
 from airlock.spec import SpecError, validate
-from airlock.stacks.pipeline import CDK_CLI_VERSION, PIPELINE_STACK, SYNTH_COMMAND
+from airlock.stacks.pipeline import CDK_CLI_VERSION, INSTALL_COMMANDS, PIPELINE_STACK, SYNTH_COMMAND
 from airlock.synth import summarize, synth_app
 from benchmarks.generate import generate_spec
 from tests.conftest import ROOT
@@ -104,10 +106,14 @@ def test_stacks_inside_stages_keep_their_names_and_accounts(synthesized):
 
 def test_synth_step_installs_airlock_and_runs_the_check_from_the_repository(synthesized):
     _, _, outdir = synthesized
-    text = (outdir / f"{PIPELINE_STACK}.template.json").read_text()
-    assert SYNTH_COMMAND.format(spec_file="landing-zone.yaml") in text
+    template = json.loads((outdir / f"{PIPELINE_STACK}.template.json").read_text())
+    projects = [r for r in template["Resources"].values() if r["Type"] == "AWS::CodeBuild::Project"]
+    specs = [json.loads(p["Properties"]["Source"]["BuildSpec"]) for p in projects]
+    (synth,) = [s for s in specs if "cdk.out" in json.dumps(s.get("artifacts", {}))]
+    assert synth["phases"]["install"]["commands"] == list(INSTALL_COMMANDS)
+    assert synth["phases"]["build"]["commands"] == [SYNTH_COMMAND.format(spec_file="landing-zone.yaml")]
+    text = json.dumps(template)
     assert CONNECTION in text and "contoso/landing-zone" in text
-    assert "airlock" in SYNTH_COMMAND and "{spec_file}" in SYNTH_COMMAND
 
 
 def test_integrations_have_no_cross_stage_dependency(synthesized):
@@ -150,3 +156,12 @@ def test_bad_pipeline_blocks_name_field_value_and_fix(changes, path, fragment):
 def test_pipeline_is_optional():
     spec = validate(generate_spec(2))
     assert spec.organization.pipeline is None
+
+
+def test_the_commented_pipeline_block_of_the_example_is_valid():
+    text = (ROOT / "examples" / "landing-zone.yaml").read_text()
+    uncommented = re.sub(r"^  # (pipeline:|  \w+: .*)$", r"  \1", text, flags=re.MULTILINE)
+    assert uncommented != text
+    spec = validate(yaml.safe_load(uncommented))
+    assert spec.organization.pipeline is not None
+    assert spec.organization.pipeline.spec_file == "examples/landing-zone.yaml"
