@@ -15,15 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-#: (template section or "bytes", limit, what the section holds)
+#: Per-stack limits: template section -> most entries, and "bytes" -> largest template
+#: (CloudFormation: "Template may not exceed 1000000 bytes in size", for a template in S3).
 LIMITS: dict[str, int] = {
     "Resources": 500,
     "Outputs": 200,
     "Parameters": 200,
     "Mappings": 200,
-    "bytes": 1024 * 1024,
+    "bytes": 1_000_000,
 }
-#: A stack at or above this share of a limit is reported as close to it.
+#: A stack at or above this share of a limit is noted as close to it in the synth summary.
 WARN_SHARE = 0.8
 
 _UNITS = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from airlock.compliance import DEFAULT_PACKS, ComplianceResult, read_report
-from airlock.limits import check_assembly, stack_artifacts
+from airlock.limits import LIMITS, WARN_SHARE, check_assembly, stack_artifacts
 from airlock.spec import Spec, load, load_account_lock
 from airlock.stacks import LandingZone, build, new_app
 
@@ -132,6 +132,13 @@ def render_summary(result: SynthResult) -> str:
         )
     for name, reason in result.skipped:
         lines.append(f"  skipped {name}: {reason}")
+    for stack in result.stacks:
+        for what, value, limit in (
+            ("resources", stack.resources, LIMITS["Resources"]),
+            ("template bytes", stack.template_bytes, LIMITS["bytes"]),
+        ):
+            if value >= limit * WARN_SHARE:
+                lines.append(f"  note: {stack.name} has {value:,} {what}, close to CloudFormation's limit of {limit:,}")
     compliance = result.compliance
     packs = ", ".join(result.packs)
     if compliance.passed:

@@ -18,11 +18,11 @@ def measured(**counts: int) -> StackMeasure:
 
 
 def test_the_limits_are_cloudformations():
-    assert LIMITS == {"Resources": 500, "Outputs": 200, "Parameters": 200, "Mappings": 200, "bytes": 1048576}
+    assert LIMITS == {"Resources": 500, "Outputs": 200, "Parameters": 200, "Mappings": 200, "bytes": 1_000_000}
 
 
 def test_a_stack_at_the_limits_passes():
-    at = measured(resources=500, outputs=200, parameters=200, mappings=200, template_bytes=1048576)
+    at = measured(resources=500, outputs=200, parameters=200, mappings=200, template_bytes=1_000_000)
     assert breaches([at]) == []
 
 
@@ -33,7 +33,7 @@ def test_a_stack_at_the_limits_passes():
         ({"outputs": 201}, "has 201 outputs; CloudFormation allows at most 200"),
         ({"parameters": 250}, "has 250 parameters; CloudFormation allows at most 200"),
         ({"mappings": 201}, "has 201 mappings; CloudFormation allows at most 200"),
-        ({"template_bytes": 1048577}, "has 1,048,577 template bytes; CloudFormation allows at most 1,048,576"),
+        ({"template_bytes": 1_000_001}, "has 1,000,001 template bytes; CloudFormation allows at most 1,000,000"),
     ],
 )
 def test_each_limit_is_checked_and_named(counts, expected):
@@ -73,3 +73,19 @@ def test_an_integration_over_500_resources_is_refused_with_its_name_and_count(tm
     assert "airlock-organization" not in err
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.yaml"]
+
+
+def test_the_summary_notes_a_stack_close_to_a_limit():
+    from airlock.compliance import ComplianceResult
+    from airlock.synth import StackSummary, SynthResult, render_summary
+
+    stacks = (
+        StackSummary("airlock-big-eu-central-1", "300000000000", "eu-central-1", 420, 850_000),
+        StackSummary("airlock-small-eu-central-1", "300000000001", "eu-central-1", 20, 20_000),
+    )
+    text = render_summary(SynthResult(Path("cdk.out"), stacks, ComplianceResult(), ("AwsSolutions",)))
+    notes = [line for line in text.splitlines() if "note:" in line]
+    assert notes == [
+        "  note: airlock-big-eu-central-1 has 420 resources, close to CloudFormation's limit of 500",
+        "  note: airlock-big-eu-central-1 has 850,000 template bytes, close to CloudFormation's limit of 1,000,000",
+    ]
