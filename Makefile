@@ -25,7 +25,7 @@ endif
 SPEC ?= examples/landing-zone.yaml
 PIP_QUIET := 2>&1 | { grep -v -e "^WARNING: Location" -e "^$$" || true; }
 
-.PHONY: help setup synth test lint format schema bench clean distclean
+.PHONY: help setup synth test lint format schema clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,10 @@ synth: $(VENV)/.runtime node_modules/.installed ## synthesize SPEC (default: the
 	@cdk synth --quiet --no-notices -c airlock:spec=$(SPEC)
 	@$(BIN)/airlock summary cdk.out
 
+.PHONY: bench
+bench: $(VENV)/.runtime ## synth benchmark (1-100 integrations, every plugin) -> benchmarks/results/, README
+	@$(BIN)/python -m benchmarks.synth_scale --readme $(BENCH_ARGS)
+
 test: $(VENV)/.dev node_modules/.installed lint ## lint, then run the whole test suite
 	@$(BIN)/python -m pytest -n 2
 
@@ -68,9 +72,6 @@ format: $(VENV)/.dev ## apply ruff's formatting and fixes
 
 schema: $(VENV)/.runtime ## regenerate schema/airlock-spec.schema.json from the spec model
 	@$(BIN)/airlock schema --out schema/airlock-spec.schema.json
-
-bench: $(VENV)/.runtime ## synth benchmark (1-100 integrations, every plugin) -> benchmarks/results/, README
-	@$(BIN)/python -m benchmarks.synth_scale --readme $(BENCH_ARGS)
 
 clean: ## remove build and test output
 	rm -rf cdk.out .pytest_cache .ruff_cache .hypothesis build dist *.egg-info

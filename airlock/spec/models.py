@@ -45,6 +45,7 @@ class Organization(SpecModel):
         max_length=128,
         description="Name of the dedicated OU that holds every intermediate account.",
     )
+    pipeline: Pipeline | None = Field(default=None, description="Deploy through a CDK Pipelines pipeline (optional).")
     deployment_role_pattern: str = Field(
         default="arn:aws:iam::*:role/cdk-hnb659fds-*",
         description="IAM role ARN pattern of the roles that deploy airlock stacks; guardrails exempt it.",
@@ -54,7 +55,6 @@ class Organization(SpecModel):
         description="IAM role ARN pattern of the break-glass role; guardrails exempt it.",
     )
     tags: dict[str, str] = Field(default_factory=dict, description="Tags applied to every airlock resource.")
-    pipeline: Pipeline | None = Field(default=None, description="Deploy through a CDK Pipelines pipeline (optional).")
 
     @model_validator(mode="after")
     def _home_region_allowed(self) -> Organization:
