@@ -42,6 +42,12 @@ _FIX = {
     "bytes": "declare fewer buffers or endpoints in this integration, or split it into two integrations",
 }
 
+#: The pipeline stack grows with the number of integration stacks it deploys.
+PIPELINE_STACK = "airlock-pipeline"
+_PIPELINE_FIX = (
+    "the pipeline deploys too many stacks: split the landing zone into two specs, each with its own pipeline"
+)
+
 
 @dataclass(frozen=True)
 class StackMeasure:
@@ -74,10 +80,8 @@ class LimitBreach:
 
     def __str__(self) -> str:
         unit = _UNITS[self.section]
-        return (
-            f"stack {self.stack} has {self.value:,} {unit}; CloudFormation allows at most {self.limit:,}: "
-            f"{_FIX[self.section]}"
-        )
+        fix = _PIPELINE_FIX if self.stack == PIPELINE_STACK else _FIX[self.section]
+        return f"stack {self.stack} has {self.value:,} {unit}; CloudFormation allows at most {self.limit:,}: {fix}"
 
 
 class AssemblyError(Exception):

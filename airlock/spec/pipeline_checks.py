@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 
 from airlock.spec.errors import SpecIssue
 from airlock.spec.models import Integration, Organization
 
 _BASE = ("organization", "pipeline")
+
+#: CodePipeline allows at most 50 stages; Source, Build, UpdatePipeline and Organization come first.
+MAX_STAGES = 50
+FIXED_STAGES = 4
 
 
 def pipeline_checks(org: Organization, integrations: Sequence[tuple[int, Integration]]) -> list[SpecIssue]:
@@ -30,6 +36,16 @@ def pipeline_checks(org: Organization, integrations: Sequence[tuple[int, Integra
                 (*_BASE, "connection_arn"),
                 f"the connection is in {pipeline.connection_region()} but the pipeline in {region}; "
                 "a pipeline can only use a connection of its own region: create one there",
+            )
+        )
+    per_region = Counter(region for _, integration in integrations for region in integration.regions)
+    stages = FIXED_STAGES + sum(math.ceil(count / pipeline.wave_size) for count in per_region.values())
+    if stages > MAX_STAGES:
+        issues.append(
+            SpecIssue(
+                (*_BASE, "wave_size"),
+                f"wave_size {pipeline.wave_size} gives the pipeline {stages} stages; CodePipeline allows "
+                f"{MAX_STAGES}: raise wave_size (at most 20), or split the landing zone into two specs",
             )
         )
     for index, integration in integrations:

@@ -22,10 +22,10 @@ from aws_cdk import pipelines
 from constructs import Construct
 
 from airlock.compliance import acknowledge
+from airlock.limits import PIPELINE_STACK
 from airlock.spec import Integration, Organization
 from airlock.spec.pipeline import Pipeline
 
-PIPELINE_STACK = "airlock-pipeline"
 ORGANIZATION_STAGE = "Organization"
 
 #: The CDK CLI the pipeline installs for self-mutation and asset publishing; the same

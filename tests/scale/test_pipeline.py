@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from airlock.limits import stack_artifacts
+from airlock.limits import breaches, stack_artifacts
 from airlock.spec import SpecError, validate
 from airlock.stacks.pipeline import CDK_CLI_VERSION, INSTALL_COMMANDS, PIPELINE_STACK, SYNTH_COMMAND
 from airlock.synth import summarize, synth_app
@@ -151,6 +151,29 @@ def messages(data) -> dict[str, str]:
 def test_bad_pipeline_blocks_name_field_value_and_fix(changes, path, fragment):
     found = messages(pipeline_spec(**changes))
     assert fragment in found[f"organization.pipeline.{path}"]
+
+
+def test_a_pipeline_over_codepipelines_50_stages_is_refused():
+    data = generate_spec(47, multi_region_every=0)
+    data["organization"]["pipeline"] = {**PIPELINE, "wave_size": 1}
+    assert messages(data)["organization.pipeline.wave_size"].startswith(
+        "wave_size 1 gives the pipeline 51 stages; CodePipeline allows 50: raise wave_size"
+    )
+    data["integrations"].pop()
+    assert validate(data).organization.pipeline is not None  # 50 stages: allowed
+
+
+def test_a_pipeline_stack_over_a_limit_gets_its_own_fix():
+    (breach,) = breaches([measured_pipeline()])
+    assert str(breach).endswith("split the landing zone into two specs, each with its own pipeline")
+
+
+def measured_pipeline():
+    from pathlib import Path
+
+    from airlock.limits import StackMeasure
+
+    return StackMeasure(PIPELINE_STACK, Path("p.template.json"), 30, 0, 0, 0, 1_200_000)
 
 
 def test_pipeline_is_optional():
