@@ -50,8 +50,8 @@ class IntegrationStack(cdk.Stack):
         self.integration = integration
         region = self.region
         #: True in exactly one stack per integration: the one that creates the region-independent
-        #: resources (budgets, AppRegistry, named IAM roles); see airlock.stacks.placement.
-        self.is_home_region = region == home_region(organization, integration)
+        #: resources (the budget, named IAM roles); see airlock.stacks.placement.
+        self.is_home_region = region == home_region(integration)
         apply_tags(self, integration_tags(organization, integration))
 
         az_ids = [az for az in integration.network.az_ids if region_of_az_id(az) == region]

@@ -13,7 +13,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: Resource types that exist once per account (or that airlock keeps once per integration).
+#: Resource types that exist once per account, whatever the region. AppRegistry is not one:
+#: its applications are regional (a name is unique per region) and a stack can only be
+#: associated with an application of its own region, so each regional stack registers itself.
 REGION_INDEPENDENT_TYPES: frozenset[str] = frozenset(
     {
         "AWS::Budgets::Budget",
@@ -21,10 +23,6 @@ REGION_INDEPENDENT_TYPES: frozenset[str] = frozenset(
         "AWS::CE::AnomalyMonitor",
         "AWS::CE::AnomalySubscription",
         "AWS::CE::CostCategory",
-        "AWS::ServiceCatalogAppRegistry::Application",
-        "AWS::ServiceCatalogAppRegistry::AttributeGroup",
-        "AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation",
-        "AWS::ServiceCatalogAppRegistry::ResourceAssociation",
         "AWS::Organizations::Account",
         "AWS::Organizations::OrganizationalUnit",
         "AWS::Organizations::Policy",

@@ -16,13 +16,15 @@ from airlock.synth import synth_app
 from benchmarks.generate import generate_spec, integration_data
 from tests.conftest import read_assembly
 
-TWO_REGIONS = "int0001"  # in eu-central-1 (the organization's home region) and eu-west-1
+TWO_REGIONS = "int0001"  # in eu-central-1 (its first region, so its home) and eu-west-1
 WEST_ONLY = "int0002"  # only in eu-west-1
+WEST_FIRST = "int0003"  # in eu-west-1 (first, its home) and eu-central-1
 
 
 def spec_data():
     data = generate_spec(2, multi_region_every=2, drop_zone_every=0)
     data["integrations"].append(integration_data(2, regions=["eu-west-1"]))
+    data["integrations"].append(integration_data(3, regions=["eu-west-1", "eu-central-1"]))
     return data
 
 
@@ -64,15 +66,17 @@ def test_exactly_one_stack_per_integration_is_its_home(synthesized):
     homes = {s.stack_name: s.is_home_region for s in zone.integrations}
     assert homes == {
         "airlock-int0000-eu-central-1": True,
-        "airlock-int0001-eu-central-1": True,  # the organization's home region wins when used
+        "airlock-int0001-eu-central-1": True,
         "airlock-int0001-eu-west-1": False,
-        "airlock-int0002-eu-west-1": True,  # an integration outside the home region has its own
+        "airlock-int0002-eu-west-1": True,  # an integration outside the organization's home region has its own
+        "airlock-int0003-eu-west-1": True,  # the first region listed is the home
+        "airlock-int0003-eu-central-1": False,
     }
 
 
 def test_home_region_rule():
     spec = validate(spec_data())
-    assert [home_region(spec.organization, i) for i in spec.integrations] == ["eu-central-1"] * 2 + ["eu-west-1"]
+    assert [home_region(i) for i in spec.integrations] == ["eu-central-1"] * 2 + ["eu-west-1"] * 2
 
 
 def test_no_region_independent_resource_outside_the_home_stack(synthesized):
@@ -128,14 +132,23 @@ def test_region_independent_resources_in_two_stacks_of_one_account_are_named():
     problems = duplicated_global_resources(
         [
             StackTemplate("a-eu-central-1", "111111111111", template("AWS::Budgets::Budget")),
-            StackTemplate("a-eu-west-1", "111111111111", template("AWS::ServiceCatalogAppRegistry::Application")),
+            StackTemplate("a-eu-west-1", "111111111111", template("AWS::CE::AnomalyMonitor")),
             StackTemplate("b-eu-west-1", "222222222222", template("AWS::Budgets::Budget")),
         ]
     )
     (problem,) = problems
     assert problem.startswith("account 111111111111 gets region-independent resources from 2 stacks")
     assert "a-eu-central-1: AWS::Budgets::Budget" in problem
-    assert "a-eu-west-1: AWS::ServiceCatalogAppRegistry::Application" in problem
+    assert "a-eu-west-1: AWS::CE::AnomalyMonitor" in problem
+
+
+def test_appregistry_is_regional():
+    """Each regional stack may register in an application of its own region (names are unique per region)."""
+    stacks = [
+        StackTemplate(f"a-{r}", "111111111111", template("AWS::ServiceCatalogAppRegistry::Application"))
+        for r in ("eu-central-1", "eu-west-1")
+    ]
+    assert duplicated_global_resources(stacks) == []
 
 
 def test_generated_iam_names_are_not_duplicates():
