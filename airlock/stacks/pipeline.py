@@ -18,10 +18,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import pipelines
 from constructs import Construct
 
 from airlock.compliance import acknowledge
+from airlock.constructs._keys import log_encryption_key
 from airlock.limits import PIPELINE_STACK
 from airlock.spec import Integration, Organization
 from airlock.spec.pipeline import Pipeline
@@ -31,6 +37,10 @@ ORGANIZATION_STAGE = "Organization"
 #: The CDK CLI the pipeline installs for self-mutation and asset publishing; the same
 #: version as package.json pins (a test compares them).
 CDK_CLI_VERSION = "2.1148.1"
+
+#: Days that build logs and pipeline artifacts are kept; artifacts are rebuilt from the repository.
+BUILD_LOG_RETENTION = logs.RetentionDays.ONE_YEAR
+ARTIFACT_EXPIRY_DAYS = 90
 
 #: Commands that install airlock from the repository in the synth step's build container.
 INSTALL_COMMANDS: tuple[str, ...] = (
@@ -70,6 +80,16 @@ class DeploymentPipelineStack(cdk.Stack):
             commands=[SYNTH_COMMAND.format(spec_file=pipeline.spec_file)],
             primary_output_directory="cdk.out",
         )
+        # Every CodeBuild project of the pipeline logs into one encrypted group with retention.
+        self.build_logs = logs.LogGroup(
+            self,
+            "BuildLogs",
+            retention=BUILD_LOG_RETENTION,
+            encryption_key=log_encryption_key(
+                self, "BuildLogsKey", description="saas-airlock: CodeBuild logs of the deployment pipeline"
+            ),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
         self.pipeline = pipelines.CodePipeline(
             self,
             "Pipeline",
@@ -80,6 +100,11 @@ class DeploymentPipelineStack(cdk.Stack):
             cli_version=CDK_CLI_VERSION,
             self_mutation=True,
             publish_assets_in_parallel=False,
+            code_build_defaults=pipelines.CodeBuildOptions(
+                logging=codebuild.LoggingOptions(
+                    cloud_watch=codebuild.CloudWatchLoggingOptions(log_group=self.build_logs)
+                )
+            ),
         )
 
 
@@ -228,26 +253,67 @@ def _acknowledge_pipeline(stack: DeploymentPipelineStack) -> None:
         )
 
 
-def _acknowledge_artifact_bucket(bucket: Construct) -> None:
+def _harden_artifact_bucket(bucket: s3.IBucket) -> None:
+    """Expire old artifacts, and allow grants on the bucket's key only for AWS services."""
+    resource = bucket.node.default_child
+    assert isinstance(resource, s3.CfnBucket)
+    resource.lifecycle_configuration = s3.CfnBucket.LifecycleConfigurationProperty(
+        rules=[
+            s3.CfnBucket.RuleProperty(
+                id="ExpireArtifacts",
+                status="Enabled",
+                expiration_in_days=ARTIFACT_EXPIRY_DAYS,
+                abort_incomplete_multipart_upload=s3.CfnBucket.AbortIncompleteMultipartUploadProperty(
+                    days_after_initiation=1
+                ),
+            )
+        ]
+    )
+    key = bucket.encryption_key
+    if isinstance(key, kms.Key):
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyGrantsExceptForAwsServices",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:CreateGrant"],
+                resources=["*"],
+                conditions={
+                    "BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}
+                },
+            )
+        )
+
+
+def _acknowledge_artifact_bucket(bucket: s3.IBucket) -> None:
     """Findings on an artifact (or replication) bucket that CDK Pipelines creates."""
+    _harden_artifact_bucket(bucket)
     resource = bucket.node.default_child
     assert resource is not None
     access = (
         "The bucket is reachable only by the pipeline's roles, through its KMS key and TLS-only policy; "
         "it holds build outputs, not data of the integrations."
     )
+    versions = (
+        "Every artifact is written once per execution and can be rebuilt from the repository at its commit; "
+        "versions (and object locks) would only keep stale build outputs."
+    )
     for rule, reason in (
         ("AwsSolutions-S1", access),
         ("NIST.800.53.R5-S3BucketLoggingEnabled", access),
-        (
-            "NIST.800.53.R5-S3BucketVersioningEnabled",
-            "Every artifact is written once per execution and can be rebuilt from the repository at its commit; "
-            "versions would only keep stale build outputs.",
-        ),
+        ("NIST.800.53.R5-S3BucketVersioningEnabled", versions),
         (
             "NIST.800.53.R5-S3BucketReplicationEnabled",
             "The repository is the durable copy of everything in the bucket; a lost artifact is rebuilt by "
             "running the pipeline again.",
+        ),
+        # The AWS Control Tower controls (cfn-guard), where that pack is attached.
+        ("cdk-validator-cfnguard::s3_bucket_logging_enabled_check", access),
+        ("cdk-validator-cfnguard::s3_bucket_versioning_enabled_check", versions),
+        ("cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check", versions),
+        (
+            "cdk-validator-cfnguard::s3_event_notifications_enabled_check",
+            "Nothing consumes artifact events: the pipeline itself starts every action that reads an artifact.",
         ),
     ):
         acknowledge(resource, rule, reason=reason)
