@@ -55,6 +55,10 @@ synth: $(VENV)/.runtime node_modules/.installed ## synthesize SPEC (default: the
 	@cdk synth --quiet --no-notices -c airlock:spec=$(SPEC)
 	@$(BIN)/airlock summary cdk.out
 
+.PHONY: bench
+bench: $(VENV)/.runtime ## synth benchmark (1-100 integrations, every plugin) -> benchmarks/results/, README
+	@$(BIN)/python -m benchmarks.synth_scale --readme $(BENCH_ARGS)
+
 test: $(VENV)/.dev node_modules/.installed lint ## lint, then run the whole test suite
 	@$(BIN)/python -m pytest -n 2
 

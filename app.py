@@ -7,6 +7,7 @@ Choose another spec with `npx cdk synth -c airlock:spec=path/to/spec.yaml`.
 
 import sys
 
+from airlock.limits import AssemblyError, check_assembly
 from airlock.spec import SpecError, load, load_account_lock
 from airlock.stacks import build, new_app
 from airlock.synth import is_validation_failure
@@ -32,6 +33,11 @@ def main() -> int:
             raise
         print("airlock: compliance findings above must be fixed or acknowledged", file=sys.stderr)
         return 1
+    try:
+        check_assembly(app.outdir)
+    except AssemblyError as exc:
+        print(f"airlock: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -134,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _node_beside_python()
     # Imports are deferred so that `airlock --help` and usage errors do not start jsii.
+    from airlock.limits import AssemblyError
     from airlock.spec import SpecError
 
     try:
@@ -156,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpecError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except AssemblyError as exc:  # the spec asks for a stack CloudFormation would refuse
+        return _bad_input(str(exc))
     except KeyboardInterrupt:
         return 130
     raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover

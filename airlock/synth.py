@@ -16,6 +16,7 @@ from typing import Any
 
 from airlock.compliance import ComplianceResult, read_report
 from airlock.compliance.report import assembly_metadata
+from airlock.limits import LIMITS, WARN_SHARE, check_assembly, stack_artifacts
 from airlock.spec import Spec, load, load_account_lock
 from airlock.stacks import LandingZone, build, new_app
 from airlock.stacks.integration import ARCHITECTURE_METADATA
@@ -57,17 +58,24 @@ def is_validation_failure(exc: BaseException) -> bool:
 def synth_app(
     spec: Spec, outdir: Path, *, spec_path: Path | None = None, packs: Sequence[str] | None = None
 ) -> tuple[LandingZone, bool]:
-    """Synthesize into ``outdir``; return the landing zone and whether validation passed."""
+    """Synthesize into ``outdir``; return the landing zone and whether validation passed.
+
+    Raises :class:`airlock.limits.AssemblyError` if a stack is over a CloudFormation limit
+    (500 resources, 1 MB template, 200 outputs or parameters) or an account would get a
+    region-independent resource twice.
+    """
     app = new_app(outdir)
     lock = load_account_lock(spec_path) if spec_path is not None else None
     zone = build(app, spec, lock=lock, packs=packs)
+    passed = True
     try:
         app.synth()
     except RuntimeError as exc:  # jsii surfaces ValidationFailed as RuntimeError
         if not is_validation_failure(exc):
             raise
-        return zone, False
-    return zone, True
+        passed = False
+    check_assembly(outdir)
+    return zone, passed
 
 
 def _packs_of(outdir: Path) -> tuple[str, ...]:
@@ -78,13 +86,10 @@ def _packs_of(outdir: Path) -> tuple[str, ...]:
 
 def summarize(outdir: Path, *, skipped: Sequence[tuple[str, str]] = (), validated: bool = True) -> SynthResult:
     """Read a cloud assembly: stacks, resource counts, the packs that ran and the compliance report."""
-    manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
     stacks = []
     architectures: dict[str, dict[str, Any]] = {}
-    for name, artifact in sorted(manifest.get("artifacts", {}).items()):
-        if artifact.get("type") != "aws:cloudformation:stack":
-            continue
-        template_file = outdir / artifact["properties"]["templateFile"]
+    for name, artifact, folder in stack_artifacts(outdir):
+        template_file = folder / artifact["properties"]["templateFile"]
         template = json.loads(template_file.read_text(encoding="utf-8"))
         environment = artifact.get("environment", "aws://unknown/unknown").removeprefix("aws://")
         account, _, region = environment.partition("/")
@@ -93,7 +98,7 @@ def summarize(outdir: Path, *, skipped: Sequence[tuple[str, str]] = (), validate
             architectures.setdefault(architecture["integration"], architecture)
         stacks.append(
             StackSummary(
-                name=name,
+                name=artifact.get("displayName", name),
                 account=account,
                 region=region,
                 resources=len(template.get("Resources", {})),
@@ -146,6 +151,13 @@ def render_summary(result: SynthResult) -> str:
     for name, reason in result.skipped:
         lines.append(f"  skipped {name}: {reason}")
     lines.extend(render_architectures(result.architectures))
+    for stack in result.stacks:
+        for what, value, limit in (
+            ("resources", stack.resources, LIMITS["Resources"]),
+            ("template bytes", stack.template_bytes, LIMITS["bytes"]),
+        ):
+            if value >= limit * WARN_SHARE:
+                lines.append(f"  note: {stack.name} has {value:,} {what}, close to CloudFormation's limit of {limit:,}")
     compliance = result.compliance
     packs = ", ".join(result.packs)
     if result.passed:

@@ -16,6 +16,7 @@ from airlock.spec.models import Integration, Organization
 from airlock.spec.network import MIN_SUBNET_PREFIX
 from airlock.spec.network_checks import network_checks
 from airlock.spec.organization_checks import organization_checks
+from airlock.spec.pipeline_checks import pipeline_checks
 from airlock.spec.regions import region_of_az_id
 from airlock.spec.register_checks import register_checks
 
@@ -26,6 +27,8 @@ def cross_checks(org: Organization | None, integrations: Indexed) -> list[SpecIs
     issues: list[SpecIssue] = []
     for check in (_unique_names, _unique_accounts, _cidrs_disjoint):
         issues.extend(check(integrations))
+    if org is not None:
+        issues.extend(pipeline_checks(org, integrations))
     for index, integration in integrations:
         issues.extend(_integration_checks(index, integration))
         issues.extend(register_checks(index, integration))

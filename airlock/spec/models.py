@@ -23,6 +23,7 @@ from airlock.spec.organization import (
     OrganizationGuardrails,
     SubOu,
 )
+from airlock.spec.pipeline import Pipeline
 from airlock.spec.register import Budget, DataFlow, Review
 from airlock.spec.types import (
     AccountId,
@@ -54,6 +55,7 @@ class Organization(SpecModel):
         max_length=128,
         description="Name of the dedicated OU that holds every intermediate account.",
     )
+    pipeline: Pipeline | None = Field(default=None, description="Deploy through a CDK Pipelines pipeline (optional).")
     deployment_role_pattern: str = Field(
         default="arn:aws:iam::*:role/cdk-hnb659fds-*",
         description="IAM role ARN pattern of the roles that deploy airlock stacks; guardrails exempt it.",

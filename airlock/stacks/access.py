@@ -10,13 +10,18 @@ from aws_cdk import aws_s3 as s3
 from airlock.compliance import acknowledge
 from airlock.constructs import VendorAccessRole, allow_core_consumers
 from airlock.spec import Integration, Organization
+from airlock.spec.placement import home_region
 
 if TYPE_CHECKING:
     from airlock.stacks.integration import IntegrationStack
 
 
-def vendor_role_name(integration: Integration) -> str:
-    return f"airlock-{integration.name}-vendor"
+def vendor_role_name(integration: Integration, region: str | None = None) -> str:
+    """``airlock-<name>-vendor`` in the home region; other regions add their name, because an
+    IAM role name is unique per account and each region's stack grants its own resources."""
+    if region is None or region == home_region(integration):
+        return f"airlock-{integration.name}-vendor"
+    return f"airlock-{integration.name}-vendor-{region}"
 
 
 def wire_access(
@@ -30,7 +35,7 @@ def wire_access(
     role = VendorAccessRole(
         stack,
         "VendorAccess",
-        role_name=vendor_role_name(integration),
+        role_name=vendor_role_name(integration, stack.region),
         external_id=access.external_id,
         principals=access.principals,
         trusted_accounts=access.trust_accounts,

@@ -11,6 +11,7 @@ from airlock.compliance import declare_mandatory_tags
 from airlock.constructs import IntegrationBuffer
 from airlock.spec import Integration, Organization
 from airlock.spec.impact import deployment_architecture
+from airlock.spec.placement import home_region
 from airlock.stacks.access import wire_access
 from airlock.stacks.network import build_network, log_retention
 from airlock.stacks.registration import add_registration
@@ -41,6 +42,9 @@ class IntegrationStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, id, **kwargs)
         self.integration = integration
+        #: True in exactly one stack per integration: the one that creates the region-independent
+        #: resources (the budget, named IAM roles); see airlock.stacks.placement.
+        self.is_home_region = self.region == home_region(integration)
         apply_tags(self, integration_tags(organization, integration))
         declare_mandatory_tags(self, MANDATORY_TAG_KEYS)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
 
@@ -13,12 +14,20 @@ from airlock.spec import AccountLock, Integration, Spec
 from airlock.stacks.integration import IntegrationStack
 from airlock.stacks.organization import OrganizationStack
 
+if TYPE_CHECKING:
+    from airlock.stacks.pipeline import DeploymentPipelineStack
+
 ORGANIZATION_STACK = "airlock-organization"
 #: Stack metadata that records which compliance packs checked the assembly.
 PACKS_METADATA = "airlock:compliance-packs"
 
 #: Context every airlock app sets: a machine-readable validation report in the assembly.
-APP_CONTEXT: dict[str, object] = {"@aws-cdk/core:validationReportJson": True}
+#: CDK's own resource-count check is off: airlock.limits checks every limit of every stack
+#: after synthesis and reports all of them at once, with the fix.
+APP_CONTEXT: dict[str, object] = {
+    "@aws-cdk/core:validationReportJson": True,
+    "@aws-cdk/core:stackResourceLimit": 0,
+}
 
 
 def integration_stack_name(integration: Integration, region: str) -> str:
@@ -44,6 +53,8 @@ class LandingZone:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     #: The compliance packs attached to the app.
     packs: tuple[str, ...] = ()
+    #: The deployment pipeline, if the spec declares one; the other stacks are then in its stages.
+    pipeline: DeploymentPipelineStack | None = None
 
     @property
     def stacks(self) -> list[cdk.Stack]:
@@ -64,8 +75,13 @@ def build(
     """
     lock = lock or AccountLock()
     org = spec.organization
+    layout = None
+    if org.pipeline is not None:
+        from airlock.stacks.pipeline import PipelineLayout
+
+        layout = PipelineLayout(app, org)
     organization = OrganizationStack(
-        app,
+        layout.organization_scope() if layout else app,
         ORGANIZATION_STACK,
         stack_name=ORGANIZATION_STACK,
         description="saas-airlock: dedicated OU and intermediate accounts (management account)",
@@ -90,7 +106,7 @@ def build(
         for region in integration.regions:
             name = integration_stack_name(integration, region)
             stack = IntegrationStack(
-                app,
+                layout.integration_scope(integration, region) if layout else app,
                 name,
                 stack_name=name,
                 description=f"saas-airlock: intermediate account of integration '{integration.name}' "
@@ -99,8 +115,11 @@ def build(
                 organization=org,
                 integration=integration,
             )
-            stack.add_stack_dependency(organization, "the intermediate account and its OU come first")
+            if layout is None:  # in a pipeline, its stage order deploys the organization first
+                stack.add_stack_dependency(organization, "the intermediate account and its OU come first")
             zone.integrations.append(stack)
+    if layout is not None:
+        zone.pipeline = layout.finish()
     zone.packs = attach_packs(app, packs if packs is not None else org.compliance.packs)
     organization.node.add_metadata(PACKS_METADATA, list(zone.packs), stack_trace=False)
     return zone

@@ -14,12 +14,8 @@ from constructs import Construct
 
 from airlock.constructs.registration import AccountBudget, ApplicationRegistration
 from airlock.spec import Integration, Organization
+from airlock.spec.placement import home_region
 from airlock.stacks.tags import integration_tags
-
-
-def home_region(integration: Integration) -> str:
-    """The region that holds an integration's region-independent resources: its first region."""
-    return integration.regions[0]
 
 
 def application_name(integration: Integration) -> str:

@@ -86,3 +86,17 @@ def test_bad_spec_through_the_cli_exits_with_the_spec_error(tmp_path):
     assert "integrations[1].network.cidr: '10.20.4.0/33' is not a valid IPv4 CIDR" in done.stderr
     assert "Traceback" not in done.stderr
     assert not list(tmp_path.glob("out/*.template.json"))
+
+
+def test_a_stack_over_the_resource_limit_fails_cdk_synth_naming_it(tmp_path):
+    """app.py checks the limits after synthesis: the CDK CLI fails with airlock's message."""
+    from benchmarks.generate import generate_spec, write_spec
+
+    spec = write_spec(generate_spec(1, buffers=100, drop_zone_every=0, multi_region_every=0), tmp_path / "big.yaml")
+    home = tmp_path / "home"
+    home.mkdir()
+    done = cdk_synth(tmp_path / "out", home, "-c", f"airlock:spec={spec}")
+    assert done.returncode != 0
+    assert "stack airlock-int0000-eu-central-1 has" in done.stderr
+    assert "CloudFormation allows at most 500" in done.stderr
+    assert "Traceback" not in done.stderr
