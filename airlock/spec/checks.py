@@ -10,6 +10,7 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
+from airlock.spec.buffer_checks import buffer_checks
 from airlock.spec.errors import SpecIssue
 from airlock.spec.models import MIN_SUBNET_PREFIX, Integration, Organization
 from airlock.spec.regions import region_of_az_id
@@ -23,6 +24,7 @@ def cross_checks(org: Organization | None, integrations: Indexed) -> list[SpecIs
         issues.extend(check(integrations))
     for index, integration in integrations:
         issues.extend(_integration_checks(index, integration))
+        issues.extend(buffer_checks(("integrations", index), integration))
         if org is not None:
             issues.extend(_against_organization(org, index, integration))
     return sorted(issues, key=lambda issue: tuple(str(part) for part in issue.loc))

@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from airlock.spec.base import SpecModel
+from airlock.spec.observability import Observability
 from airlock.spec.types import (
     LOG_RETENTION_DAYS,
     AccountId,
@@ -28,10 +30,6 @@ IntegrationState = Literal["active", "suspended"]
 
 #: Smallest subnet the network builder places (/28 is the smallest AWS allows).
 MIN_SUBNET_PREFIX = 28
-
-
-class SpecModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Organization(SpecModel):
@@ -148,6 +146,30 @@ class Buffer(SpecModel):
     dlq_retention_seconds: int = Field(
         default=14 * 24 * 3600, ge=60, le=14 * 24 * 3600, description="Retention of the dead-letter queue."
     )
+    visibility_timeout_seconds: int | None = Field(
+        default=None,
+        ge=0,
+        le=12 * 3600,
+        description="Visibility timeout of the source queue; at least 6x consumer_timeout_seconds, at most "
+        "43200. Default: exactly 6x consumer_timeout_seconds.",
+    )
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _no_fifo_suffix(cls, value: object) -> object:
+        if isinstance(value, str) and value.endswith(".fifo"):
+            raise ValueError(
+                f"'{value}' ends in '.fifo'; write the name without it ('{value.removesuffix('.fifo')}') "
+                "and set fifo: true, airlock appends '.fifo' to both queue names"
+            )
+        return value
+
+    @property
+    def visibility_timeout(self) -> int:
+        """The source queue's visibility timeout in seconds."""
+        if self.visibility_timeout_seconds is not None:
+            return self.visibility_timeout_seconds
+        return 6 * self.consumer_timeout_seconds
 
     @model_validator(mode="after")
     def _dlq_outlives_source(self) -> Buffer:
@@ -160,6 +182,13 @@ class Buffer(SpecModel):
             raise ValueError(
                 f"consumer_timeout_seconds {self.consumer_timeout_seconds} needs a visibility timeout of "
                 f"{6 * self.consumer_timeout_seconds} s (6x), above the SQS maximum of 43200 s; use at most 7200"
+            )
+        visibility = self.visibility_timeout_seconds
+        if visibility is not None and visibility < 6 * self.consumer_timeout_seconds:
+            raise ValueError(
+                f"visibility_timeout_seconds {visibility} is below 6x consumer_timeout_seconds "
+                f"({6 * self.consumer_timeout_seconds}); a slow consumer would see its message twice, so use at "
+                f"least {6 * self.consumer_timeout_seconds} or leave it out"
             )
         return self
 
@@ -210,6 +239,9 @@ class Integration(SpecModel):
     network: Network
     buffers: list[Buffer] = Field(default_factory=list, description="SQS buffers of the integration.")
     drop_zone: DropZone | None = Field(default=None, description="S3 drop zone for file integrations.")
+    observability: Observability = Field(
+        default_factory=Observability, description="Alarm subscribers and thresholds of the integration."
+    )
 
     @field_validator("owner")
     @classmethod

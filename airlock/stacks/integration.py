@@ -9,8 +9,9 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from airlock.compliance import acknowledge
-from airlock.constructs import IntegrationBuffer, IsolatedVpc
+from airlock.constructs import DropZone, IntegrationBuffer, IntegrationMonitoring, IsolatedVpc
 from airlock.spec import Integration, Organization
+from airlock.spec.buffer_checks import drop_zone_bucket_name, queue_names
 from airlock.spec.regions import region_of_az_id
 from airlock.spec.types import LOG_RETENTION_DAYS
 from airlock.stacks.tags import apply_tags, integration_tags
@@ -27,10 +28,6 @@ _RETENTION = dict(
 def log_retention(days: int) -> logs.RetentionDays:
     """The CDK retention enum for a number of days the spec accepted."""
     return _RETENTION[days]
-
-
-def queue_base_name(integration: Integration, buffer_name: str) -> str:
-    return f"airlock-{integration.name}-{buffer_name}"
 
 
 class IntegrationStack(cdk.Stack):
@@ -74,18 +71,63 @@ class IntegrationStack(cdk.Stack):
         self.buffers: dict[str, IntegrationBuffer] = {}
         buffers_scope = Construct(self, "Buffers")
         for buffer in integration.buffers:
-            suffix = ".fifo" if buffer.fifo else ""
+            queue_name, _ = queue_names(integration.name, buffer.name, fifo=buffer.fifo)
             self.buffers[buffer.name] = IntegrationBuffer(
                 buffers_scope,
                 buffer.name,
-                queue_name=queue_base_name(integration, buffer.name) + suffix,
+                queue_name=queue_name,
                 fifo=buffer.fifo,
                 max_receive_count=buffer.max_receive_count,
                 consumer_timeout=cdk.Duration.seconds(buffer.consumer_timeout_seconds),
+                visibility_timeout=cdk.Duration.seconds(buffer.visibility_timeout),
                 retention_period=cdk.Duration.seconds(buffer.retention_seconds),
                 dead_letter_retention_period=cdk.Duration.seconds(buffer.dlq_retention_seconds),
             )
 
+        #: The S3 drop zone of a file integration; None when the spec declares none.
+        self.drop_zone: DropZone | None = None
+        if integration.drop_zone is not None:
+            spec_zone = integration.drop_zone
+            notify = self.buffers[spec_zone.notify_buffer] if spec_zone.notify_buffer else None
+            self.drop_zone = DropZone(
+                self,
+                "DropZone",
+                prefixes=spec_zone.prefixes,
+                bucket_name=drop_zone_bucket_name(integration.name, self.account, region),
+                notify_queue=notify.queue if notify else None,
+                expire_after=cdk.Duration.days(spec_zone.expire_after_days),
+                noncurrent_expire_after=cdk.Duration.days(spec_zone.noncurrent_expire_after_days),
+            )
+            acknowledge(
+                self.drop_zone.log_bucket,
+                "NIST.800.53.R5-S3DefaultEncryptionKMS",
+                reason="S3 server access log delivery supports SSE-S3 on the target bucket only; the logs hold "
+                "request metadata, the files themselves stay under the drop zone's KMS key.",
+            )
+            acknowledge(
+                self.drop_zone,
+                "NIST.800.53.R5-S3BucketReplicationEnabled",
+                reason="Files are transient (they expire after processing) and the integration is regional; a "
+                "region loss is handled by the SaaS re-sending, see docs/resilience.md.",
+            )
+
+        observability = integration.observability
+        self.monitoring = IntegrationMonitoring(
+            self,
+            "Monitoring",
+            dashboard_name=f"airlock-{integration.name}-{region}",
+            buffers=self.buffers,
+            drop_zone=self.drop_zone,
+            flow_log_group=self.network.flow_log_group,
+            subscribers=observability.subscribers,
+            age_of_oldest_message_threshold=cdk.Duration.seconds(observability.age_of_oldest_message_seconds),
+            rejected_flows_threshold=observability.rejected_flows_threshold,
+        )
+
         cdk.CfnOutput(self, "VpcId", value=self.network.vpc_id)
         for name, built in self.buffers.items():
             cdk.CfnOutput(self, f"{name}QueueUrl", value=built.queue.queue_url)
+        if self.drop_zone is not None:
+            cdk.CfnOutput(self, "DropZoneBucketName", value=self.drop_zone.bucket_name)
+        cdk.CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn)
+        cdk.CfnOutput(self, "DashboardName", value=f"airlock-{integration.name}-{region}")
