@@ -54,6 +54,9 @@ class IntegrationMonitoring(Construct):
         subscriptions to ``topic`` yourself).
     :param age_of_oldest_message_threshold: Default: 15 minutes.
     :param rejected_flows_threshold: rejected flows in five minutes that raise the alarm. Default: 10.
+    :param alarm_name_prefix: alarms are named ``<prefix>-<buffer>-age-of-oldest-message``,
+        ``<prefix>-<buffer>-dead-letters`` and ``<prefix>-rejected-flows``, and the dashboard
+        names them by literal ARN. Default: names that CloudFormation generates.
     :param key: KMS key of the topic. Default: a new customer-managed key with rotation that
         CloudWatch alarms of this account may use.
     """
@@ -70,6 +73,7 @@ class IntegrationMonitoring(Construct):
         subscribers: Sequence[str] = (),
         age_of_oldest_message_threshold: cdk.Duration | None = None,
         rejected_flows_threshold: int = 10,
+        alarm_name_prefix: str | None = None,
         key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, id)
@@ -82,6 +86,8 @@ class IntegrationMonitoring(Construct):
         if rejected_flows_threshold < 1:
             raise ValueError(f"rejected_flows_threshold {rejected_flows_threshold} is below 1; use 1 or more")
         stack = cdk.Stack.of(self)
+        self._stack = stack
+        self._prefix = alarm_name_prefix
         self.key: kms.IKey = key or customer_managed_key(self, "Key", description=f"Alarm topic of {self.node.path}")
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
@@ -118,6 +124,7 @@ class IntegrationMonitoring(Construct):
             self.age_alarms[name] = cloudwatch.Alarm(
                 holder,
                 "AgeOfOldestMessage",
+                alarm_name=self._name(f"{name}-age-of-oldest-message"),
                 alarm_description=f"Messages of buffer '{name}' ({buffer.queue_name}) wait longer than "
                 f"{int(threshold.to_seconds())} s: its consumers lag or are down.",
                 metric=buffer.metric_approximate_age_of_oldest_message(period=_PERIOD, statistic="Maximum"),
@@ -129,6 +136,7 @@ class IntegrationMonitoring(Construct):
             self.dead_letter_alarms[name] = cloudwatch.Alarm(
                 holder,
                 "DeadLetterMessages",
+                alarm_name=self._name(f"{name}-dead-letters"),
                 alarm_description=f"Buffer '{name}' has messages in its dead-letter queue "
                 f"({buffer.dead_letter_queue_name}): each failed every attempt; fix the cause, then "
                 "`airlock redrive`.",
@@ -157,6 +165,7 @@ class IntegrationMonitoring(Construct):
             self.rejected_flows_alarm = cloudwatch.Alarm(
                 alarms_scope,
                 "RejectedFlows",
+                alarm_name=self._name("rejected-flows"),
                 alarm_description=f"The VPC flow logs recorded at least {rejected_flows_threshold} rejected flows "
                 "in five minutes: something tries to reach what it may not.",
                 metric=self.rejected_flows_metric,
@@ -176,6 +185,21 @@ class IntegrationMonitoring(Construct):
         )
         self._widgets(buffers, drop_zone, threshold)
 
+    def _name(self, suffix: str) -> str | None:
+        return f"{self._prefix}-{suffix}" if self._prefix else None
+
+    def _for_dashboard(self, index: int, alarm: cloudwatch.Alarm) -> cloudwatch.IAlarm:
+        """The alarm by literal ARN when it has a literal name, so the dashboard needs no reference."""
+        cfn = alarm.node.default_child
+        name = cfn.alarm_name if isinstance(cfn, cloudwatch.CfnAlarm) else None
+        if not name or cdk.Token.is_unresolved(name) or cdk.Token.is_unresolved(self._stack.region):
+            return alarm
+        arn = self._stack.format_arn(
+            service="cloudwatch", resource="alarm", resource_name=name, arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME
+        )
+        scope = self.node.try_find_child("AlarmRefs") or Construct(self, "AlarmRefs")
+        return cloudwatch.Alarm.from_alarm_arn(scope, str(index), arn)
+
     def _widgets(
         self, buffers: Mapping[str, IntegrationBuffer], drop_zone: DropZone | None, threshold: cdk.Duration
     ) -> None:
@@ -183,7 +207,10 @@ class IntegrationMonitoring(Construct):
         if self.alarms:
             board.add_widgets(
                 cloudwatch.AlarmStatusWidget(
-                    title="Alarms", alarms=self.alarms, width=24, height=len(self.alarms) // 4 + 2
+                    title="Alarms",
+                    alarms=[self._for_dashboard(index, alarm) for index, alarm in enumerate(self.alarms)],
+                    width=24,
+                    height=len(self.alarms) // 4 + 2,
                 )
             )
         for name, buffer in buffers.items():

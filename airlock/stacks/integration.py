@@ -122,6 +122,7 @@ class IntegrationStack(cdk.Stack):
             subscribers=observability.subscribers,
             age_of_oldest_message_threshold=cdk.Duration.seconds(observability.age_of_oldest_message_seconds),
             rejected_flows_threshold=observability.rejected_flows_threshold,
+            alarm_name_prefix=f"airlock-{integration.name}",
         )
 
         cdk.CfnOutput(self, "VpcId", value=self.network.vpc_id)
