@@ -143,7 +143,8 @@ class DropZone(Construct):
                 },
             )
         )
-        cfn_bucket.node.add_dependency(self.log_bucket)
+        if self.log_bucket.policy is not None:
+            cfn_bucket.node.add_dependency(self.log_bucket.policy)
         bucket.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="DenyWritesOutsideThePrefixes",
@@ -173,7 +174,7 @@ class DropZone(Construct):
             "ArnEquals": {"aws:SourceArn": self.bucket_arn},
             "StringEquals": {"aws:SourceAccount": stack.account},
         }
-        queue.add_to_resource_policy(
+        queue_policy = queue.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowDropZoneEvents",
                 principals=[iam.ServicePrincipal("s3.amazonaws.com")],
@@ -182,6 +183,12 @@ class DropZone(Construct):
                 conditions=conditions,
             )
         )
+        if not queue_policy.statement_added:
+            cdk.Annotations.of(self).add_warning_v2(
+                "airlock:DropZoneQueuePolicy",
+                "the notify_queue is imported, so its queue policy cannot be changed here; allow s3.amazonaws.com "
+                "sqs:SendMessage from this bucket on it, or S3 cannot deliver events",
+            )
         queue_key = queue.encryption_master_key
         if queue_key is not None:
             added = queue_key.add_to_resource_policy(
@@ -215,10 +222,11 @@ class DropZone(Construct):
                 for prefix in self.prefixes
             ]
         )
-        # S3 sends a test event when the configuration is set: the queue policy (a child of
-        # the queue) must exist by then. The key policy is part of the key, which the queue
-        # already depends on.
-        cfn_bucket.node.add_dependency(queue)
+        # S3 sends a test event when the configuration is set: the queue policy must exist by
+        # then. (The key policy is part of the key, which the queue already depends on.)
+        policy = queue.node.try_find_child("Policy")
+        if policy is not None:
+            cfn_bucket.node.add_dependency(policy)
 
     def grant_put_objects(self, grantee: iam.IGrantable, prefix: str) -> iam.Grant:
         """Let ``grantee`` write objects under ``prefix`` (one of the declared prefixes), with the key."""

@@ -262,3 +262,36 @@ def test_request_metrics_are_published_for_the_dashboard(built):
 def test_bad_props_raise_early_with_the_fix(bare_stack, props, message):
     with pytest.raises(ValueError, match=message):
         DropZone(bare_stack(), "Zone", **props)
+
+
+def test_imported_queue_gets_a_warning(bare_stack):
+    from aws_cdk import aws_sqs as sqs
+
+    stack = bare_stack()
+    queue = sqs.Queue.from_queue_arn(stack, "Q", f"arn:aws:sqs:eu-central-1:{ACCOUNT}:theirs")
+    DropZone(stack, "Zone", prefixes=["in/"], bucket_name="b-bucket", notify_queue=queue)
+    Annotations.from_stack(stack).has_warning("/Bare/Zone", Match.string_like_regexp("queue policy cannot be changed"))
+
+
+def test_integration_stack_exposes_the_drop_zone_of_the_spec():
+    from aws_cdk import aws_s3 as s3
+
+    from airlock.spec import validate
+    from airlock.stacks import IntegrationStack
+    from tests.specs import spec_data
+
+    spec = validate(
+        spec_data(**{"integrations.0.drop_zone": {"prefixes": ["drop/nimbus/"], "notify_buffer": "inbound"}})
+    )
+    stack = IntegrationStack(
+        cdk.App(),
+        "Crm",
+        env=cdk.Environment(account="210000000001", region="eu-central-1"),
+        organization=spec.organization,
+        integration=spec.integrations[0],
+    )
+    assert isinstance(stack.drop_zone, DropZone)
+    assert isinstance(stack.drop_zone.bucket, s3.IBucket)
+    assert stack.drop_zone.bucket_name == "airlock-crm-210000000001-eu-central-1"
+    assert stack.drop_zone.notify_queue is stack.buffers["inbound"].queue
+    assert stack.drop_zone.prefixes == ("drop/nimbus/",)
