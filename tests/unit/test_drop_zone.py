@@ -291,7 +291,7 @@ def test_integration_stack_exposes_the_drop_zone_of_the_spec():
         integration=spec.integrations[0],
     )
     assert isinstance(stack.drop_zone, DropZone)
-    assert isinstance(stack.drop_zone.bucket, s3.IBucket)
+    assert isinstance(stack.drop_zone.bucket, s3.Bucket)
     assert stack.drop_zone.bucket_name == "airlock-crm-210000000001-eu-central-1"
     assert stack.drop_zone.notify_queue is stack.buffers["inbound"].queue
     assert stack.drop_zone.prefixes == ("drop/nimbus/",)
