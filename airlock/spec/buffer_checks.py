@@ -63,7 +63,19 @@ def buffer_checks(base: tuple[str | int, ...], integration: Integration) -> list
                         "characters",
                     )
                 )
-        prefixes = integration.drop_zone.prefixes
+        zone = integration.drop_zone
+        notified = next((b for b in integration.buffers if b.name == zone.notify_buffer), None)
+        if notified is not None and zone.expire_after_days * 86400 <= notified.dlq_retention_seconds:
+            days = -(-notified.dlq_retention_seconds // 86400)
+            issues.append(
+                SpecIssue(
+                    (*base, "drop_zone", "expire_after_days"),
+                    f"{zone.expire_after_days} days is not longer than the dead-letter retention of buffer "
+                    f"'{notified.name}' ({notified.dlq_retention_seconds} s); a redriven event would name an "
+                    f"expired file, so keep files at least {days + 1} days",
+                )
+            )
+        prefixes = zone.prefixes
         for position, prefix in enumerate(prefixes):
             for other in prefixes[:position]:
                 if prefix.startswith(other) or other.startswith(prefix):

@@ -90,6 +90,11 @@ CASES = {
         "integrations[0].drop_zone.prefixes[1]",
         ["'drop/x/' overlaps 'drop/'", "not inside another"],
     ),
+    "drop-zone-files-expire-before-their-events": (
+        {"integrations.0.drop_zone": {"prefixes": ["drop/x/"], "notify_buffer": "inbound", "expire_after_days": 14}},
+        "integrations[0].drop_zone.expire_after_days",
+        ["14 days is not longer than the dead-letter retention of buffer 'inbound' (1209600 s)", "at least 15 days"],
+    ),
     "subscriber-not-an-email": (
         {"integrations.0.observability": {"subscribers": ["oncall"]}},
         "integrations[0].observability.subscribers[0]",
