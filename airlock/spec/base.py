@@ -1,4 +1,4 @@
-"""The base of every spec model, in a module of its own so sub-model modules can import it."""
+"""The base of every spec model, in a module of its own so that sub-model modules can share it."""
 
 from __future__ import annotations
 
@@ -6,6 +6,6 @@ from pydantic import BaseModel, ConfigDict
 
 
 class SpecModel(BaseModel):
-    """Unknown keys are errors and a validated spec is frozen."""
+    """Unknown keys are errors (a typo never passes silently) and a validated spec is frozen."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -12,6 +12,7 @@ from airlock.compliance import acknowledge
 from airlock.constructs import DropZone, IntegrationBuffer, IntegrationMonitoring, IsolatedVpc
 from airlock.spec import Integration, Organization
 from airlock.spec.buffer_checks import drop_zone_bucket_name, queue_names
+from airlock.spec.buffer_checks import queue_base_name as spec_queue_base_name
 from airlock.spec.regions import region_of_az_id
 from airlock.spec.types import LOG_RETENTION_DAYS
 from airlock.stacks.tags import apply_tags, integration_tags
@@ -28,6 +29,11 @@ _RETENTION = dict(
 def log_retention(days: int) -> logs.RetentionDays:
     """The CDK retention enum for a number of days the spec accepted."""
     return _RETENTION[days]
+
+
+def queue_base_name(integration: Integration, buffer_name: str) -> str:
+    """``airlock-<integration>-<buffer>``: a buffer's source queue name before any '.fifo'."""
+    return spec_queue_base_name(integration.name, buffer_name)
 
 
 class IntegrationStack(cdk.Stack):
