@@ -88,6 +88,7 @@ class IntegrationMonitoring(Construct):
         stack = cdk.Stack.of(self)
         self._stack = stack
         self._prefix = alarm_name_prefix
+        self._alarm_refs: Construct | None = None
         self.key: kms.IKey = key or customer_managed_key(self, "Key", description=f"Alarm topic of {self.node.path}")
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
@@ -197,8 +198,9 @@ class IntegrationMonitoring(Construct):
         arn = self._stack.format_arn(
             service="cloudwatch", resource="alarm", resource_name=name, arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME
         )
-        scope = self.node.try_find_child("AlarmRefs") or Construct(self, "AlarmRefs")
-        return cloudwatch.Alarm.from_alarm_arn(scope, str(index), arn)
+        if self._alarm_refs is None:
+            self._alarm_refs = Construct(self, "AlarmRefs")
+        return cloudwatch.Alarm.from_alarm_arn(self._alarm_refs, str(index), arn)
 
     def _widgets(
         self, buffers: Mapping[str, IntegrationBuffer], drop_zone: DropZone | None, threshold: cdk.Duration
