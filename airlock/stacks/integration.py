@@ -31,6 +31,38 @@ def log_retention(days: int) -> logs.RetentionDays:
     return _RETENTION[days]
 
 
+#: Plugin prefix of the AWS Control Tower proactive controls (cfn-guard) in acknowledgement ids.
+_CONTROL_TOWER = "cdk-validator-cfnguard::"
+_ACCESS_LOG_TARGET = "This is the drop zone's server access log bucket"
+
+
+def _acknowledge_log_bucket(drop_zone: DropZone) -> None:
+    """Findings that cannot apply to an S3 server access log target bucket, with the reason."""
+    bucket = drop_zone.log_bucket
+    not_kms = (
+        f"{_ACCESS_LOG_TARGET}; S3 log delivery supports only SSE-S3 on its target bucket. The logs hold request "
+        "metadata; the files themselves stay under the drop zone's KMS key."
+    )
+    acknowledge(bucket, "NIST.800.53.R5-S3DefaultEncryptionKMS", reason=not_kms)
+    acknowledge(bucket, _CONTROL_TOWER + "s3_bucket_default_encryption_kms_check", reason=not_kms)
+    acknowledge(
+        bucket,
+        _CONTROL_TOWER + "s3_bucket_logging_enabled_check",
+        reason=f"{_ACCESS_LOG_TARGET}; logging its own requests into itself would write a record per record.",
+    )
+    acknowledge(
+        bucket,
+        _CONTROL_TOWER + "s3_bucket_object_lock_enabled_check",
+        reason=f"{_ACCESS_LOG_TARGET}; S3 does not deliver access logs to a bucket with an Object Lock default "
+        "retention.",
+    )
+    acknowledge(
+        bucket,
+        _CONTROL_TOWER + "s3_event_notifications_enabled_check",
+        reason=f"{_ACCESS_LOG_TARGET}; nothing processes access logs as events, they are read when auditing.",
+    )
+
+
 def queue_base_name(integration: Integration, buffer_name: str) -> str:
     """``airlock-<integration>-<buffer>``: a buffer's source queue name before any '.fifo'."""
     return spec_queue_base_name(integration.name, buffer_name)
@@ -104,11 +136,12 @@ class IntegrationStack(cdk.Stack):
                 expire_after=cdk.Duration.days(spec_zone.expire_after_days),
                 noncurrent_expire_after=cdk.Duration.days(spec_zone.noncurrent_expire_after_days),
             )
+            _acknowledge_log_bucket(self.drop_zone)
             acknowledge(
-                self.drop_zone.log_bucket,
-                "NIST.800.53.R5-S3DefaultEncryptionKMS",
-                reason="S3 server access log delivery supports SSE-S3 on the target bucket only; the logs hold "
-                "request metadata, the files themselves stay under the drop zone's KMS key.",
+                self.drop_zone.resource,
+                _CONTROL_TOWER + "s3_bucket_object_lock_enabled_check",
+                reason="Dropped files are transient: the lifecycle expires them after processing, which Object "
+                "Lock would forbid; versioning keeps overwritten files for the non-current expiry.",
             )
             acknowledge(
                 self.drop_zone,
