@@ -119,11 +119,24 @@ class DropZone(Construct):
             metrics=metrics,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        #: The drop-zone bucket.
-        self.bucket: s3.IBucket = bucket
+        #: The ``s3.Bucket`` itself.
         self.resource = bucket
         #: The bucket's ARN, literal when name and region are: policies name it without a reference.
         self.bucket_arn = f"arn:{_partition(stack)}:s3:::{self.bucket_name}"
+        #: The drop-zone bucket as an ``s3.IBucket`` named by its literal name and ARN. Grants and
+        #: policies made through it (a vendor role's put rights, say) do not reference the bucket
+        #: resource, so they cannot close a dependency cycle with the queue policy that the bucket
+        #: waits for; statements added to its resource policy land in the bucket's policy.
+        self.bucket: s3.IBucket = s3.Bucket.from_bucket_attributes(
+            self,
+            "Reference",
+            bucket_name=self.bucket_name,
+            bucket_arn=self.bucket_arn,
+            encryption_key=self.key,
+            account=stack.account,
+            region=stack.region,
+        )
+        self.bucket.policy = bucket.policy
         # Server access logs, set on the L1 so the log bucket keeps ACLs disabled and admits the
         # logging service by bucket policy, for this bucket and account only.
         cfn_bucket = bucket.node.default_child

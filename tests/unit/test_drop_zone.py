@@ -291,7 +291,32 @@ def test_integration_stack_exposes_the_drop_zone_of_the_spec():
         integration=spec.integrations[0],
     )
     assert isinstance(stack.drop_zone, DropZone)
-    assert isinstance(stack.drop_zone.bucket, s3.Bucket)
+    assert isinstance(stack.drop_zone.resource, s3.Bucket)
+    assert stack.drop_zone.bucket.bucket_name == "airlock-crm-210000000001-eu-central-1"
+    assert stack.drop_zone.bucket.encryption_key is stack.drop_zone.key
     assert stack.drop_zone.bucket_name == "airlock-crm-210000000001-eu-central-1"
     assert stack.drop_zone.notify_queue is stack.buffers["inbound"].queue
     assert stack.drop_zone.prefixes == ("drop/nimbus/",)
+
+
+def test_bucket_reference_names_the_bucket_literally_and_feeds_its_policy(bare_stack):
+    stack = bare_stack()
+    zone = DropZone(stack, "Zone", prefixes=["in/vendor/"], bucket_name="b-bucket")
+    role = iam.Role(stack, "Vendor", assumed_by=iam.AccountPrincipal("999999999999"))
+    assert zone.bucket.bucket_arn == "arn:aws:s3:::b-bucket"
+    statement = iam.PolicyStatement(
+        principals=[role], actions=["s3:PutObject"], resources=["arn:aws:s3:::b-bucket/in/vendor/*"]
+    )
+    assert zone.bucket.add_to_resource_policy(statement).statement_added
+    zone.grant_put_objects(role, "in/vendor/")
+    template = Template.from_stack(stack).to_json()
+    policies = [r for r in template["Resources"].values() if r["Type"] == "AWS::S3::BucketPolicy"]
+    zone_policy = next(p for p in policies if "DenyWritesOutsideThePrefixes" in json.dumps(p))
+    assert any(
+        s.get("Principal") == {"AWS": {"Fn::GetAtt": [stack.get_logical_id(role.node.default_child), "Arn"]}}
+        for s in zone_policy["Properties"]["PolicyDocument"]["Statement"]
+    )
+    (identity,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
+    # The grant names the bucket by its literal ARN: no reference to the bucket resource.
+    assert "arn:aws:s3:::b-bucket/in/vendor/*" in json.dumps(identity)
+    assert "Bucket" not in json.dumps(identity).replace("b-bucket", "")
