@@ -11,6 +11,7 @@ import json
 from collections import Counter
 from urllib.parse import unquote_plus
 
+import boto3
 import pytest
 
 from airlock.cli import main
@@ -61,20 +62,24 @@ def receive(sqs, url, **kwargs) -> list[dict]:
     return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, **kwargs).get("Messages", [])
 
 
-def test_a_thousand_messages_survive_a_failing_consumer_and_come_back_once(payroll, account_credentials, capsys):
+def test_a_thousand_messages_survive_a_failing_consumer_and_come_back_once(
+    emulator, example_spec, payroll, account_credentials, capsys
+):
     _, _, sqs, source, dead_letters = payroll
     max_receive_count = json.loads(
         sqs.get_queue_attributes(QueueUrl=source, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
     )["maxReceiveCount"]
     assert int(max_receive_count) == 3  # from the example spec
 
-    # The SaaS side sends 1,000 messages. (The vendor's cross-account role is not part of
-    # this stack yet; the messages go through the same SQS API with the account's credentials.)
+    # The SaaS side sends 1,000 messages, through the vendor's role (assumed from the vendor's
+    # account with its external id) where the stack has one. moto does not evaluate trust or
+    # permission policies; the template tests of the vendor role cover those.
+    vendor = vendor_sqs(emulator, example_spec, payroll[0], payroll[1]) or sqs
     expected = {json.dumps({"payslip": n}) for n in range(MESSAGES)}
     bodies = sorted(expected)
     for start in range(0, MESSAGES, 10):
         batch = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies[start : start + 10])]
-        assert not sqs.send_message_batch(QueueUrl=source, Entries=batch).get("Failed")
+        assert not vendor.send_message_batch(QueueUrl=source, Entries=batch).get("Failed")
     assert depth(sqs, source) == (MESSAGES, 0)
 
     # A core consumer that fails every message: it never deletes, and lets each message
@@ -122,6 +127,27 @@ def test_a_thousand_messages_survive_a_failing_consumer_and_come_back_once(payro
     assert set(consumed) == expected
     assert set(consumed.values()) == {1}
     assert depth(sqs, source) == (0, 0)
+
+
+def vendor_sqs(emulator, spec, summary, stack):
+    """An SQS client with the vendor's session on its role, or None when the stack has no vendor role."""
+    role_arn = emulator.outputs(stack).get("VendorRoleArn")
+    if role_arn is None:
+        return None
+    integration = spec.integration("payroll")
+    sts = emulator.client("sts", integration.vendor.account_ids[0], summary.region)
+    credentials = sts.assume_role(
+        RoleArn=role_arn, RoleSessionName="ledgerly", ExternalId=integration.access.external_id
+    )["Credentials"]
+    assert credentials["AccessKeyId"]
+    return boto3.client(
+        "sqs",
+        endpoint_url=emulator.endpoint,
+        region_name=summary.region,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
 
 
 def payroll_endpoint(sqs) -> str:
