@@ -195,6 +195,8 @@ class Redrive:
         waiting, in_flight = self.counts()
         if dry_run:
             return RedriveResult(method=method, moved=0, dry_run=True, waiting=waiting, in_flight=in_flight)
+        if waiting == 0 and in_flight == 0:
+            return RedriveResult(method=method, moved=0)
         report = progress or (lambda done, total: None)
         if method in ("auto", "move-task") and max_messages is None:
             try:

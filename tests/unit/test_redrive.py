@@ -297,3 +297,18 @@ def test_cli_rejects_a_non_positive_limit(capsys):
         main(["redrive", str(EXAMPLE_SPEC), "payroll", "payroll-files", "--max-messages", "0"])
     assert caught.value.code == 2
     assert "'0' is not a positive whole number" in capsys.readouterr().err
+
+
+def test_an_empty_dead_letter_queue_moves_nothing_and_starts_no_task():
+    client = boto3.client("sqs", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    stubber = Stubber(client)
+    stubber.add_response("get_queue_url", {"QueueUrl": SOURCE_URL})
+    stubber.add_response("get_queue_url", {"QueueUrl": DLQ_URL})
+    stubber.add_response(
+        "get_queue_attributes",
+        {"Attributes": {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}},
+    )
+    with stubber:
+        result = Redrive(client, TARGET).run()
+    stubber.assert_no_pending_responses()  # no move task, no receive
+    assert result.moved == 0
