@@ -1,6 +1,6 @@
 """The ``airlock`` command.
 
-Exit codes: 0 clean, 1 compliance findings or drift, 2 bad input or usage.
+Exit codes: 0 clean, 1 compliance findings, drift, or messages a redrive could not move; 2 bad input or usage.
 """
 
 from __future__ import annotations
@@ -100,6 +100,24 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--format", choices=("text", "json", "sarif"), default="text", help="output format (default: text)"
     )
+    redrive = commands.add_parser(
+        "redrive", help="move a buffer's dead-letter messages back to its source queue (needs AWS credentials)"
+    )
+    redrive.add_argument("spec", type=Path, help="path of the spec file (YAML)")
+    redrive.add_argument("integration", help="name of the integration in the spec")
+    redrive.add_argument("buffer", help="name of the buffer in that integration")
+    redrive.add_argument("--dry-run", action="store_true", help="show what would move, move nothing")
+    redrive.add_argument(
+        "--method",
+        choices=("auto", "move-task", "copy"),
+        default="auto",
+        help="move-task: SQS StartMessageMoveTask; copy: receive/send/delete; auto (default): move-task "
+        "where available, else copy",
+    )
+    redrive.add_argument("--max-messages", type=_positive, help="move at most this many (copy only)")
+    redrive.add_argument("--region", help="region of the integration (default: its only region)")
+    redrive.add_argument("--profile", help="AWS profile of the intermediate account (default: the credential chain)")
+    redrive.add_argument("--endpoint-url", help="SQS endpoint, e.g. of a local emulator (default: AWS's)")
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the spec")
     schema.add_argument("--out", type=Path, help="write to this file instead of standard output")
@@ -114,6 +132,16 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31") from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive whole number; pass e.g. 100")
+    return value
 
 
 def _bad_input(message: str) -> int:
@@ -154,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _accounts_sync(args.spec, profile=args.profile, endpoint_url=args.endpoint_url, check=args.check)
         if args.command == "verify":
             return _verify(args)
+        if args.command == "redrive":
+            return _redrive(args)
     except SpecError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -291,6 +321,37 @@ def _verify(args: argparse.Namespace) -> int:
         return _bad_input(str(exc))
     sys.stdout.write(render(report, args.format, spec_uri=args.spec.as_posix()))
     return report.exit_code
+
+
+def _redrive(args: argparse.Namespace) -> int:
+    from airlock.operations.redrive import Redrive, RedriveError, TerminalProgress, resolve_target, sqs_client
+    from airlock.spec import load, load_account_lock
+
+    spec = load(args.spec)
+    progress = TerminalProgress(sys.stderr)
+    try:
+        target = resolve_target(spec, load_account_lock(args.spec), args.integration, args.buffer, args.region)
+        client = sqs_client(region=target.region, profile=args.profile, endpoint_url=args.endpoint_url)
+        redrive = Redrive(client, target)
+        result = redrive.run(
+            method=args.method, dry_run=args.dry_run, progress=progress, max_messages=args.max_messages
+        )
+    except RedriveError as exc:
+        progress.close()
+        return _bad_input(str(exc))
+    progress.close()
+    if result.dry_run:
+        print(
+            f"dry run: would move about {result.waiting} messages from {target.dead_letter_name} to "
+            f"{target.source_name} ({target.region}); {result.in_flight} more are in flight and would move "
+            "once visible again"
+        )
+        return EXIT_OK
+    print(f"moved {result.moved} messages from {target.dead_letter_name} to {target.source_name} ({result.method})")
+    if result.failed:
+        print(f"{result.failed} messages could not be sent and stay in {target.dead_letter_name}; run again")
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 def _schema(out: Path | None, *, register: bool = False) -> int:

@@ -7,6 +7,7 @@ defaults without being asked, and exposes the resources it makes as attributes.
 from airlock.constructs.buffer import IntegrationBuffer
 from airlock.constructs.consumers import BufferConsumer, allow_core_consumers
 from airlock.constructs.dns_firewall import DnsFirewall
+from airlock.constructs.drop_zone import DropZone
 from airlock.constructs.egress import EgressLayout, FilteredEgress, egress_layout
 from airlock.constructs.network import (
     FLOW_LOG_FIELDS,
@@ -15,6 +16,7 @@ from airlock.constructs.network import (
     default_security_group_users,
     split_cidr,
 )
+from airlock.constructs.observability import IntegrationMonitoring
 from airlock.constructs.privatelink import ExposedService, VendorEndpoint, endpoint_security_group
 from airlock.constructs.service_endpoints import ServiceEndpoints, endpoint_policy
 from airlock.constructs.vendor_access import VendorAccessRole, VendorGrant
@@ -24,10 +26,12 @@ __all__ = [
     "FLOW_LOG_FORMAT",
     "BufferConsumer",
     "DnsFirewall",
+    "DropZone",
     "EgressLayout",
     "ExposedService",
     "FilteredEgress",
     "IntegrationBuffer",
+    "IntegrationMonitoring",
     "IsolatedVpc",
     "ServiceEndpoints",
     "VendorAccessRole",

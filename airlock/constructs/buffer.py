@@ -14,6 +14,7 @@ from airlock.constructs._keys import customer_managed_key
 MAX_QUEUE_NAME = 80
 _DLQ_SUFFIX = "-dlq"
 _FIFO_SUFFIX = ".fifo"
+_MAX_VISIBILITY = 12 * 3600
 
 
 class IntegrationBuffer(Construct):
@@ -32,6 +33,8 @@ class IntegrationBuffer(Construct):
     :param max_receive_count: receives before a message moves to the DLQ (1-1000). Default: 5.
     :param consumer_timeout: the longest a consumer takes per message; the visibility
         timeout is six times this, at most 12 hours. Default: 30 seconds.
+    :param visibility_timeout: visibility timeout of the source queue, at least six times
+        ``consumer_timeout`` and at most 12 hours. Default: exactly six times ``consumer_timeout``.
     :param retention_period: retention of the source queue. Default: 4 days.
     :param dead_letter_retention_period: retention of the DLQ, longer than the source's.
         Default: 14 days (the SQS maximum).
@@ -47,6 +50,7 @@ class IntegrationBuffer(Construct):
         fifo: bool = False,
         max_receive_count: int = 5,
         consumer_timeout: cdk.Duration | None = None,
+        visibility_timeout: cdk.Duration | None = None,
         retention_period: cdk.Duration | None = None,
         dead_letter_retention_period: cdk.Duration | None = None,
         key: kms.IKey | None = None,
@@ -57,11 +61,22 @@ class IntegrationBuffer(Construct):
         dead_letter_retention_period = dead_letter_retention_period or cdk.Duration.days(14)
         if not 1 <= max_receive_count <= 1000:
             raise ValueError(f"max_receive_count {max_receive_count} is outside 1-1000; use e.g. 5")
-        visibility = consumer_timeout.to_seconds() * 6
-        if visibility > 43200:
+        minimum_visibility = consumer_timeout.to_seconds() * 6
+        if minimum_visibility > _MAX_VISIBILITY:
             raise ValueError(
-                f"consumer_timeout {consumer_timeout.to_seconds()} s needs a visibility timeout of {visibility} s "
-                "(6x), above the SQS maximum of 43200 s; use a consumer timeout of at most 7200 s"
+                f"consumer_timeout {consumer_timeout.to_seconds()} s needs a visibility timeout of "
+                f"{minimum_visibility} s (6x), above the SQS maximum of 43200 s; "
+                "use a consumer timeout of at most 7200 s"
+            )
+        visibility = minimum_visibility if visibility_timeout is None else visibility_timeout.to_seconds()
+        if visibility < minimum_visibility:
+            raise ValueError(
+                f"visibility_timeout {visibility} s is below 6x consumer_timeout ({minimum_visibility} s); a slow "
+                f"consumer would see its message twice, so use at least {minimum_visibility} s or leave it out"
+            )
+        if visibility > _MAX_VISIBILITY:
+            raise ValueError(
+                f"visibility_timeout {visibility} s is above the SQS maximum of 43200 s (12 hours); use at most 43200 s"
             )
         if dead_letter_retention_period.to_seconds() <= retention_period.to_seconds():
             raise ValueError(
@@ -133,6 +148,23 @@ class IntegrationBuffer(Construct):
         """Let ``grantee`` receive and delete from the source queue (and decrypt)."""
         return self.queue.grant_consume_messages(grantee)
 
+    def metric_number_of_messages_sent(self, **props: object) -> cloudwatch.Metric:
+        """Messages sent to the source queue (the SaaS side's volume). Default: sum over 5 minutes."""
+        return self.queue.metric_number_of_messages_sent(**props)  # type: ignore[arg-type]
+
+    def metric_number_of_messages_received(self, **props: object) -> cloudwatch.Metric:
+        """Messages received from the source queue, retries included. Default: sum over 5 minutes."""
+        return self.queue.metric_number_of_messages_received(**props)  # type: ignore[arg-type]
+
+    def metric_number_of_messages_deleted(self, **props: object) -> cloudwatch.Metric:
+        """Messages consumers processed and deleted. Default: sum over 5 minutes."""
+        return self.queue.metric_number_of_messages_deleted(**props)  # type: ignore[arg-type]
+
+    def metric_sent_message_size(self, **props: object) -> cloudwatch.Metric:
+        """Bytes sent to the source queue. Default: sum over 5 minutes (the volume, not the average size)."""
+        props = {"statistic": "Sum", **props}
+        return self.queue.metric_sent_message_size(**props)  # type: ignore[arg-type]
+
     def metric_approximate_age_of_oldest_message(self, **props: object) -> cloudwatch.Metric:
         """Age of the oldest message in the source queue: how far consumers lag."""
         return self.queue.metric_approximate_age_of_oldest_message(**props)  # type: ignore[arg-type]
@@ -144,3 +176,7 @@ class IntegrationBuffer(Construct):
     def metric_dead_letter_messages_visible(self, **props: object) -> cloudwatch.Metric:
         """Messages in the DLQ: each is a message that failed ``max_receive_count`` times."""
         return self.dead_letter_queue.metric_approximate_number_of_messages_visible(**props)  # type: ignore[arg-type]
+
+    def metric_dead_letter_age_of_oldest_message(self, **props: object) -> cloudwatch.Metric:
+        """Age of the oldest message in the DLQ: how long a failure has waited for a redrive."""
+        return self.dead_letter_queue.metric_approximate_age_of_oldest_message(**props)  # type: ignore[arg-type]

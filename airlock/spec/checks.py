@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
 from airlock.spec.access_checks import access_checks
+from airlock.spec.buffer_checks import buffer_checks
 from airlock.spec.errors import SpecIssue
 from airlock.spec.models import Integration, Organization
 from airlock.spec.network import MIN_SUBNET_PREFIX
@@ -33,6 +34,7 @@ def cross_checks(org: Organization | None, integrations: Indexed) -> list[SpecIs
         issues.extend(_integration_checks(index, integration))
         issues.extend(register_checks(index, integration))
         issues.extend(network_checks(org, index, integration))
+        issues.extend(buffer_checks(("integrations", index), integration))
         if org is not None:
             issues.extend(_against_organization(org, index, integration))
     issues.extend(access_checks(org, integrations))

@@ -16,6 +16,7 @@ from airlock.spec.base import SpecModel
 from airlock.spec.compliance import Compliance
 from airlock.spec.network import MIN_SUBNET_PREFIX as MIN_SUBNET_PREFIX
 from airlock.spec.network import Network
+from airlock.spec.observability import Observability
 from airlock.spec.organization import (
     AccountSync,
     Bootstrap,
@@ -130,6 +131,30 @@ class Buffer(SpecModel):
     dlq_retention_seconds: int = Field(
         default=14 * 24 * 3600, ge=60, le=14 * 24 * 3600, description="Retention of the dead-letter queue."
     )
+    visibility_timeout_seconds: int | None = Field(
+        default=None,
+        ge=0,
+        le=12 * 3600,
+        description="Visibility timeout of the source queue; at least 6x consumer_timeout_seconds, at most "
+        "43200. Default: exactly 6x consumer_timeout_seconds.",
+    )
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _no_fifo_suffix(cls, value: object) -> object:
+        if isinstance(value, str) and value.endswith(".fifo"):
+            raise ValueError(
+                f"'{value}' ends in '.fifo'; write the name without it ('{value.removesuffix('.fifo')}') "
+                "and set fifo: true, airlock appends '.fifo' to both queue names"
+            )
+        return value
+
+    @property
+    def visibility_timeout(self) -> int:
+        """The source queue's visibility timeout in seconds."""
+        if self.visibility_timeout_seconds is not None:
+            return self.visibility_timeout_seconds
+        return 6 * self.consumer_timeout_seconds
 
     @model_validator(mode="after")
     def _dlq_outlives_source(self) -> Buffer:
@@ -142,6 +167,13 @@ class Buffer(SpecModel):
             raise ValueError(
                 f"consumer_timeout_seconds {self.consumer_timeout_seconds} needs a visibility timeout of "
                 f"{6 * self.consumer_timeout_seconds} s (6x), above the SQS maximum of 43200 s; use at most 7200"
+            )
+        visibility = self.visibility_timeout_seconds
+        if visibility is not None and visibility < 6 * self.consumer_timeout_seconds:
+            raise ValueError(
+                f"visibility_timeout_seconds {visibility} is below 6x consumer_timeout_seconds "
+                f"({6 * self.consumer_timeout_seconds}); a slow consumer would see its message twice, so use at "
+                f"least {6 * self.consumer_timeout_seconds} or leave it out"
             )
         return self
 
@@ -207,6 +239,9 @@ class Integration(SpecModel):
     )
     guardrails: IntegrationGuardrails = Field(
         default_factory=IntegrationGuardrails, description="SCP guardrails on the intermediate account."
+    )
+    observability: Observability = Field(
+        default_factory=Observability, description="Alarm subscribers and thresholds of the integration."
     )
 
     @field_validator("owner")

@@ -72,16 +72,24 @@ def wire_access(
 
 
 def _acknowledge_prefix(role: VendorAccessRole, bucket: s3.IBucket, prefix: str) -> None:
-    """Acknowledge the one wildcard of a put-objects grant: the object names under its prefix."""
-    cfn_bucket = bucket.node.default_child
-    if role.permissions is None or not isinstance(cfn_bucket, cdk.CfnElement):  # pragma: no cover
+    """Acknowledge the one wildcard of a put-objects grant: the object names under its prefix.
+
+    The finding names the bucket as cdk-nag prints it: the literal ARN when the bucket is
+    referenced by name (the drop zone), else ``<LogicalId.Arn>``.
+    """
+    if role.permissions is None:  # pragma: no cover - grants always create the permissions policy
         return
-    stack = cdk.Stack.of(cfn_bucket)
-    logical_id = stack.resolve(stack.get_logical_id(cfn_bucket))
+    arn = bucket.bucket_arn
+    if cdk.Token.is_unresolved(arn):
+        cfn_bucket = bucket.node.default_child
+        if not isinstance(cfn_bucket, cdk.CfnElement):  # pragma: no cover
+            return
+        stack = cdk.Stack.of(cfn_bucket)
+        arn = f"<{stack.resolve(stack.get_logical_id(cfn_bucket))}.Arn>"
     for policy in (role.permissions, role.boundary):
         acknowledge(
             policy,
-            f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/{prefix}*]",
+            f"AwsSolutions-IAM5[Resource::{arn}/{prefix}*]",
             reason=f"Objects are named by the vendor at upload time; the grant is limited to the prefix '{prefix}'.",
         )
 

@@ -100,6 +100,11 @@ def test_generated_names_fit_sqs_limits(bare_stack):
             "is not longer than retention_period",
         ),
         ({"queue_name": "x" * 80}, "does not fit"),
+        (
+            {"consumer_timeout": cdk.Duration.seconds(60), "visibility_timeout": cdk.Duration.seconds(359)},
+            r"visibility_timeout 359 s is below 6x consumer_timeout \(360 s\)",
+        ),
+        ({"visibility_timeout": cdk.Duration.seconds(43201)}, "above the SQS maximum of 43200 s"),
     ],
 )
 def test_bad_props_raise_early_with_the_fix(bare_stack, props, message):
@@ -127,3 +132,20 @@ def test_metrics_name_the_cloudwatch_metric(bare_stack):
     buffer = IntegrationBuffer(bare_stack(), "Buffer", queue_name="orders")
     assert buffer.metric_approximate_age_of_oldest_message().metric_name == "ApproximateAgeOfOldestMessage"
     assert buffer.metric_dead_letter_messages_visible().metric_name == "ApproximateNumberOfMessagesVisible"
+
+
+def test_a_longer_visibility_than_six_times_is_kept(bare_stack):
+    _, template = build(
+        bare_stack,
+        queue_name="orders",
+        consumer_timeout=cdk.Duration.seconds(10),
+        visibility_timeout=cdk.Duration.minutes(10),
+    )
+    assert queues(template)["orders"]["VisibilityTimeout"] == 600
+
+
+def test_dlq_has_no_redrive_of_its_own_and_is_retained(standard):
+    resources = standard.find_resources("AWS::SQS::Queue")
+    dlq = next(r for r in resources.values() if r["Properties"]["QueueName"] == "orders-dlq")
+    assert "RedrivePolicy" not in dlq["Properties"]
+    assert all(r["DeletionPolicy"] == "Retain" for r in resources.values())

@@ -1,0 +1,1 @@
+"""Operations on deployed integrations, with boto3 (redrive of dead letters)."""
