@@ -76,8 +76,13 @@ def test_any_visible_dead_letter_raises_the_alarm(payroll):
 def test_rejected_flows_are_counted_from_the_flow_log_group(payroll):
     (metric_filter,) = of_type(payroll, "AWS::Logs::MetricFilter").values()
     props = metric_filter["Properties"]
-    (group_id,) = of_type(payroll, "AWS::Logs::LogGroup")
-    assert props["LogGroupName"] == {"Ref": group_id}
+    (flow_log,) = [
+        f
+        for f in of_type(payroll, "AWS::EC2::FlowLog").values()
+        if f["Properties"]["LogDestinationType"] == "cloud-watch-logs"
+    ]
+    assert props["LogGroupName"] == flow_log["Properties"]["LogGroupName"]
+    assert props["LogGroupName"]["Ref"] in of_type(payroll, "AWS::Logs::LogGroup")
     assert 'action = "REJECT"' in props["FilterPattern"]
     (transformation,) = props["MetricTransformations"]
     assert transformation == {

@@ -100,7 +100,13 @@ def test_records_reflect_spec_and_templates(records, example_spec):
         ["AWS:arn:aws:iam::900000000011:role/nimbus-event-reader"],
         ["Service:vpc-flow-logs.amazonaws.com"],
     ]
-    assert {r["type"] for r in crm["logging"]} == {"AWS::EC2::FlowLog", "AWS::Logs::LogGroup"}
+    assert {r["type"] for r in crm["logging"]} == {
+        "AWS::EC2::FlowLog",
+        "AWS::Logs::LogGroup",
+        "AWS::Logs::MetricFilter",
+        "AWS::CloudWatch::Alarm",
+        "AWS::CloudWatch::Dashboard",
+    }
     assert sorted(r["name"] for r in crm["resilience"]) == ["airlock-crm-crm-events", "airlock-crm-crm-events-dlq"]
     endpoint_types = {e["type"] for e in crm["endpoints"]}
     assert {"AWS::EC2::VPCEndpoint", "AWS::EC2::VPCEndpointService"} <= endpoint_types
