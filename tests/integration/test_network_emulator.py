@@ -80,7 +80,7 @@ def test_vendor_endpoint_sits_only_in_the_shared_az_ids_behind_its_own_security_
     # Egress (none) is asserted on the template: the emulator ignores SecurityGroupEgress.
 
 
-def test_service_endpoints_exist_with_organization_fenced_policies(emulator, deployed_example):
+def test_service_endpoints_exist_with_organization_fenced_policies(emulator, deployed_example, example_spec):
     ec2, vpc_id = _vpc(emulator, deployed_example, "airlock-crm-eu-central-1")
     endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["VpcEndpoints"]
     services = {e["ServiceName"]: e for e in endpoints if e["ServiceName"].startswith("com.amazonaws.eu-central-1.")}
@@ -88,7 +88,7 @@ def test_service_endpoints_exist_with_organization_fenced_policies(emulator, dep
     for endpoint in services.values():
         assert endpoint["Groups"], endpoint["ServiceName"]
         (statement,) = _policy(endpoint["PolicyDocument"])["Statement"]
-        assert statement["Condition"]["StringEquals"]["aws:PrincipalOrgID"] == "o-a1b2c3d4e5"
+        assert statement["Condition"]["StringEquals"]["aws:PrincipalOrgID"] == example_spec.organization.organization_id
         assert statement["Condition"]["StringEquals"]["aws:ResourceAccount"] == ["210000000001"]
 
 
