@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from airlock.spec import AccountLock, Spec
+from airlock.spec import AccountLock, Integration, Spec
 
 #: Target key of the dedicated OU in :attr:`Expectations.scps` (its id is only known live).
 DEDICATED_OU = "ou"
@@ -61,6 +61,10 @@ class ExpectedVendorRole:
     max_session_duration: int = 3600
     managed_policy_arns: frozenset[str] = frozenset()
     inline_policy_names: frozenset[str] = frozenset()
+    #: Take the boundary and the managed policies from the deployed integration stack's
+    #: template (the role's ``PermissionsBoundary`` and the ``AWS::IAM::ManagedPolicy``
+    #: resources attached to it), for policies whose names CloudFormation generates.
+    policies_from_stack: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,12 +108,35 @@ class ExpectationProvider(Protocol):
     def __call__(self, spec: Spec, lock: AccountLock) -> Expectations: ...
 
 
-def expectations_for(spec: Spec, lock: AccountLock) -> Expectations:
-    """The expectations the builders on this branch define.
+def vendor_role_name(integration: Integration) -> str:
+    """Mirrors :func:`airlock.stacks.access.vendor_role_name` for the home region without
+    importing the CDK; a test keeps them equal."""
+    return f"airlock-{integration.name}-vendor"
 
-    Nothing yet: the guardrail catalogue, the quarantine SCP, the vendor role and the
-    endpoint builders are connected here as they land, e.g.
-    ``Expectations(scps={DEDICATED_OU: [ExpectedPolicy(p.name, p.document) for p in guardrails(spec)]})``.
+
+def expected_vendor_role(integration: Integration) -> ExpectedVendorRole | None:
+    """The vendor role the access builder makes for ``integration`` (None without access)."""
+    access = integration.access
+    if access is None:
+        return None
+    inline = {"DenySensitiveActions"} | ({"Suspended"} if integration.state == "suspended" else set())
+    return ExpectedVendorRole(
+        role_name=vendor_role_name(integration),
+        principals=frozenset([*access.principals, *access.trust_accounts]),
+        external_id=access.external_id,
+        max_session_duration=access.max_session_seconds,
+        inline_policy_names=frozenset(inline),
+        policies_from_stack=True,
+    )
+
+
+def expectations_for(spec: Spec, lock: AccountLock) -> Expectations:
+    """The expectations the builders define, connected to the verifier.
+
+    Connected: the vendor role of every integration with declared access. Not yet connected
+    (their checks report no rows): the SCP guardrails and quarantine SCP, whose packing into
+    policies happens in the organization stack, and the expected endpoints.
     """
-    del spec, lock
-    return Expectations()
+    del lock
+    roles = {i.name: role for i in spec.integrations if (role := expected_vendor_role(i)) is not None}
+    return Expectations(vendor_roles=roles)

@@ -189,6 +189,13 @@ def test_clean_deployment_has_no_drift(emulator, verified_deployment, management
     } <= ran
     accounts = {f["account"] for f in output["findings"] if f["check_id"] == "AV-ACCOUNT-1"}
     assert accounts == set(ACCOUNTS.values())
+    # The vendor roles the spec declares (crm, payroll) are audited from the spec itself.
+    vendor_rows = {(f["check_id"], f["account"]) for f in output["findings"] if f["check_id"].startswith("AV-VENDOR")}
+    assert vendor_rows == {
+        (check_id, ACCOUNTS[name])
+        for check_id in ("AV-VENDOR-1", "AV-VENDOR-2", "AV-VENDOR-3")
+        for name in ("crm", "payroll")
+    }
 
 
 def test_text_table_has_one_row_per_result(emulator, verified_deployment, management_credentials, capsys):

@@ -689,3 +689,14 @@ def test_vendor_boundary_and_policies_given_by_logical_id_resolve_through_the_st
         ("AV-VENDOR-2", "ok"),
         ("AV-VENDOR-3", "ok"),
     ]
+
+
+def test_verify_mirrors_the_vendor_role_name_of_the_stacks():
+    from airlock.spec import validate
+    from airlock.stacks.access import vendor_role_name
+    from airlock.verify.expected import vendor_role_name as mirrored
+    from tests.specs import spec_data
+
+    spec = validate(spec_data())
+    for integration in spec.integrations:
+        assert mirrored(integration) == vendor_role_name(integration, integration.regions[0])

@@ -55,6 +55,31 @@ def resolve_policy(ctx: Context, value: str) -> str:
     return (stack.physical_id(value) if stack else None) or value
 
 
+def _stack_policies(ctx: Context, want: ExpectedVendorRole) -> tuple[str | None, set[str]]:
+    """The boundary and managed policies the deployed stack's template gives the role (physical ids)."""
+    assert ctx.integration is not None
+    stack = deployed_stack(ctx.scoped(ctx.integration, _iam_region(ctx)))
+    if stack is None:
+        return None, set()
+    roles = {
+        logical: body
+        for logical, body in stack.template_resources("AWS::IAM::Role").items()
+        if body.get("Properties", {}).get("RoleName") == want.role_name
+    }
+    if len(roles) != 1:
+        return None, set()
+    ((logical, body),) = roles.items()
+    boundary = body.get("Properties", {}).get("PermissionsBoundary")
+    boundary_id = stack.physical_id(boundary["Ref"]) if isinstance(boundary, dict) and "Ref" in boundary else None
+    managed = {
+        pid
+        for policy_logical, policy in stack.template_resources("AWS::IAM::ManagedPolicy").items()
+        if {"Ref": logical} in policy.get("Properties", {}).get("Roles", [])
+        and (pid := stack.physical_id(policy_logical))
+    }
+    return boundary_id, managed
+
+
 def _principal_arn(ctx: Context, principal: str) -> str:
     if _ACCOUNT_ID.match(principal):
         return f"arn:{ctx.partition}:iam::{principal}:root"
@@ -121,6 +146,8 @@ def vendor_limits(ctx: Context) -> list[Finding]:
     problems = []
     boundary = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
     expected_boundary = resolve_policy(ctx, want.permissions_boundary_arn) if want.permissions_boundary_arn else None
+    if want.policies_from_stack and expected_boundary is None:
+        expected_boundary = _stack_policies(ctx, want)[0]
     if expected_boundary is not None and boundary != expected_boundary:
         problems.append(f"boundary is {boundary or 'absent'}, expected {expected_boundary}")
     duration = role.get("MaxSessionDuration")
@@ -151,6 +178,8 @@ def vendor_policies(ctx: Context) -> list[Finding]:
     }
     inline = set(account.items("iam", region, "list_role_policies", "PolicyNames", RoleName=want.role_name))
     managed = {resolve_policy(ctx, policy) for policy in want.managed_policy_arns}
+    if want.policies_from_stack:
+        managed |= _stack_policies(ctx, want)[1]
     problems = []
     if attached - managed:
         problems.append(f"extra managed policies {', '.join(sorted(attached - managed))}")
