@@ -22,6 +22,7 @@ from aws_cdk import aws_networkfirewall as nfw
 from constructs import Construct
 
 from airlock.compliance.acknowledge import acknowledge
+from airlock.compliance.declare import declare_filtered_egress
 from airlock.constructs._keys import log_encryption_key
 from airlock.constructs.network import acknowledge_az_name
 
@@ -89,7 +90,9 @@ class FilteredEgress(Construct):
 
     The firewall policy has one stateful rule group: a domain allow-list on ``TLS_SNI`` and
     ``HTTP_HOST``, strict rule order, default actions drop and alert. Alert and flow logs go
-    to two log groups encrypted with ``key``.
+    to two log groups encrypted with ``key``. The construct declares itself as the filter of
+    its subnets' egress (``airlock.compliance.declare_filtered_egress``), so the
+    ``Airlock-IsolatedNetwork`` rule accepts its internet gateway.
 
     :param vpc: the VPC; its CIDR becomes the rule group's ``HOME_NET``.
     :param allowed_domains: ``api.x.com``, or ``.x.com`` for x.com and every name below it.
@@ -170,6 +173,8 @@ class FilteredEgress(Construct):
             ),
         )
 
+        # This construct is the filter: the Airlock-IsolatedNetwork rule accepts its gateway.
+        declare_filtered_egress(self, via=f"AWS Network Firewall {self.node.path}")
         self.internet_gateway = ec2.CfnInternetGateway(self, "InternetGateway")
         attachment = ec2.CfnVPCGatewayAttachment(
             self, "InternetGatewayAttachment", vpc_id=vpc.vpc_id, internet_gateway_id=self.internet_gateway.ref

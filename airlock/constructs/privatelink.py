@@ -18,6 +18,8 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_elasticloadbalancingv2_targets as targets
 from constructs import Construct
 
+from airlock.compliance.acknowledge import acknowledge
+
 _SERVICE_NAME = re.compile(r"^com\.amazonaws\.vpce\.[a-z]{2}(-[a-z]+)+-\d\.vpce-svc-[0-9a-f]{17}$")
 _PRINCIPAL = re.compile(r"^arn:aws:iam::\d{12}:(root|role/[\w+=,.@/-]+|user/[\w+=,.@/-]+)$")
 
@@ -77,6 +79,8 @@ class VendorEndpoint(Construct):
 
     The endpoint gets a security group of its own that admits only ``ports`` from
     ``sources`` and has no egress rule. Nothing else is opened: no route, gateway or peering.
+    ``Airlock-EndpointPolicy`` is acknowledged on it: an endpoint to another account's
+    service does not evaluate endpoint policies.
 
     :param vpc: the VPC to place the endpoint in.
     :param service_name: the vendor's service, ``com.amazonaws.vpce.<region>.vpce-svc-<17 hex>``.
@@ -130,6 +134,13 @@ class VendorEndpoint(Construct):
             security_group_ids=[self.security_group.security_group_id],
             private_dns_enabled=private_dns,
         )
+        acknowledge(
+            self,
+            "Airlock-EndpointPolicy",
+            reason="An endpoint to another account's endpoint service does not evaluate endpoint policies; "
+            "its security group admits only the declared ports and sources, and the vendor's service "
+            "accepts only the accounts it names.",
+        )
 
     @property
     def endpoint_id(self) -> str:
@@ -170,6 +181,9 @@ class ExposedService(Construct):
     named ``allowed_principals`` may even request one. The NLB is internal, forwards TCP on
     ``ports`` to ``target_ips`` in the VPC and has a security group admitting only the VPC's
     CIDR on those ports (PrivateLink traffic reaches it from the NLB's own addresses).
+    Access logging findings are acknowledged on the NLB (NLB access logs cover TLS listeners
+    only; the flows are in the VPC flow logs), and the ACM-certificate finding on each TCP
+    listener (TLS passes through to the targets).
 
     :param vpc: the VPC of the NLB and its targets.
     :param ports: TCP ports to listen on and forward.
@@ -240,6 +254,23 @@ class ExposedService(Construct):
             )
             self.listeners.append(listener)
             self.target_groups.append(group)
+            acknowledge(
+                listener,
+                "NIST.800.53.R5-ELBv2ACMCertificateRequired",
+                reason="TCP listener passing TLS through to the targets, which hold the API's certificate; "
+                "the NLB never sees plaintext.",
+            )
+        for rule in (
+            "AwsSolutions-ELB2",
+            "NIST.800.53.R5-ELBLoggingEnabled",
+            "cdk-validator-cfnguard::elbv2_logging_enabled_check",
+        ):
+            acknowledge(
+                self.load_balancer,
+                rule,
+                reason="NLB access logs record TLS listeners only; "
+                "these TCP listeners' flows are in the VPC flow logs.",
+            )
         self.resource = ec2.CfnVPCEndpointService(
             self,
             "Resource",

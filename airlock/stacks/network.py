@@ -8,7 +8,6 @@ import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 
 from airlock.compliance import acknowledge
-from airlock.compliance.declare import declare_filtered_egress
 from airlock.constructs.dns_firewall import DnsFirewall
 from airlock.constructs.egress import FilteredEgress, egress_layout
 from airlock.constructs.network import IsolatedVpc
@@ -89,13 +88,6 @@ def build_network(stack: cdk.Stack, *, organization: Organization, integration: 
             subnets=subnets,
             private_dns=endpoint.private_dns,
         )
-        acknowledge(
-            built.vendor_endpoints[endpoint.name],
-            "Airlock-EndpointPolicy",
-            reason="An endpoint to another account's endpoint service does not evaluate endpoint policies; "
-            "its security group admits only the declared ports and sources, and the vendor's service "
-            "accepts only this account.",
-        )
 
     vendor_roots = [f"arn:aws:iam::{account}:root" for account in integration.vendor.account_ids]
     for api in spec.exposed_apis:
@@ -107,25 +99,6 @@ def build_network(stack: cdk.Stack, *, organization: Organization, integration: 
             target_ips=api.targets,
             allowed_principals=api.allowed_principals or vendor_roots,
         )
-        acknowledge(
-            service.load_balancer,
-            "AwsSolutions-ELB2",
-            reason="NLB access logs record TLS listeners only; these TCP listeners' flows are in the VPC flow logs.",
-        )
-        for rule in ("NIST.800.53.R5-ELBLoggingEnabled", "cdk-validator-cfnguard::elbv2_logging_enabled_check"):
-            acknowledge(
-                service.load_balancer,
-                rule,
-                reason="NLB access logs record TLS listeners only; "
-                "these TCP listeners' flows are in the VPC flow logs.",
-            )
-        for listener in service.listeners:
-            acknowledge(
-                listener,
-                "NIST.800.53.R5-ELBv2ACMCertificateRequired",
-                reason="TCP listener passing TLS through to the targets, which hold the API's certificate; "
-                "the NLB never sees plaintext.",
-            )
         built.exposed_apis[api.name] = service
 
     if spec.service_endpoints:
@@ -151,7 +124,6 @@ def build_network(stack: cdk.Stack, *, organization: Organization, integration: 
             log_retention=retention,
             key=vpc.key,
         )
-        declare_filtered_egress(built.egress, via=f"AWS Network Firewall {built.egress.node.path}")
         acknowledge(
             built.egress,
             "cdk-validator-cfnguard::netfw_multi_az_enabled_check",

@@ -1,0 +1,124 @@
+"""Every public construct, alone in a bare stack with no spec, passes compliance at its defaults.
+
+Each case builds one construct from ``airlock.constructs`` with only the props it requires
+(and the neighbours it cannot do without, such as a VPC), attaches AwsSolutions and the
+project's own Airlock pack, synthesizes, and asserts that the
+validation report has no unacknowledged finding. A construct whose secure defaults produce a
+finding fails here, whatever the landing zone's stacks acknowledge around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+import airlock.constructs as library
+from airlock.compliance import attach_packs, read_report
+from airlock.synth import is_validation_failure
+
+ACCOUNT = "123456789012"
+REGION = "eu-central-1"
+AZ_IDS = ["euc1-az1", "euc1-az2"]
+QUEUE_ARN = "arn:aws:sqs:eu-central-1:220000000002:airlock-payroll-payroll-files"
+KEY_ARN = "arn:aws:kms:eu-central-1:220000000002:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+#: AwsSolutions and Airlock always run; NIST 800-53 findings are the landing zone's to acknowledge.
+PACKS: tuple[str, ...] = ()
+
+
+def _vpc(stack: cdk.Stack, cidr: str = "10.40.0.0/24", **props: object) -> library.IsolatedVpc:
+    return library.IsolatedVpc(stack, "Network", cidr=cidr, az_ids=AZ_IDS, **props)  # type: ignore[arg-type]
+
+
+def _filtered_egress(stack: cdk.Stack) -> Construct:
+    layout = library.egress_layout("10.40.0.0/22", 2)
+    network = _vpc(stack, "10.40.0.0/22", subnet_cidrs=layout.workload)
+    return library.FilteredEgress(
+        stack,
+        "Egress",
+        vpc=network.vpc,
+        allowed_domains=["api.vendor.example"],
+        protected_subnets=network.vpc.isolated_subnets,
+        firewall_subnet_cidrs=layout.firewall,
+        public_subnet_cidrs=layout.public,
+    )
+
+
+def _monitoring(stack: cdk.Stack) -> Construct:
+    buffer = library.IntegrationBuffer(stack, "Orders", queue_name="orders")
+    return library.IntegrationMonitoring(
+        stack, "Monitoring", dashboard_name="orders", buffers={"orders": buffer}, subscribers=["oncall@example.com"]
+    )
+
+
+#: Construct name -> a builder that puts it, at its defaults, into a bare stack.
+BUILDERS: dict[str, Callable[[cdk.Stack], Construct]] = {
+    "IsolatedVpc": lambda stack: _vpc(stack),
+    "IntegrationBuffer": lambda stack: library.IntegrationBuffer(stack, "Buffer", queue_name="orders"),
+    "BufferConsumer": lambda stack: library.BufferConsumer(
+        stack,
+        "Consumer",
+        queue_arn=QUEUE_ARN,
+        key_arn=KEY_ARN,
+        consumer=iam.Role(stack, "Worker", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com")),
+    ),
+    "VendorAccessRole": lambda stack: library.VendorAccessRole(
+        stack,
+        "Vendor",
+        external_id="LDG-CUST-000482-5f2b9e71d0c84a3b",
+        principals=["arn:aws:iam::900000000022:role/ledgerly-file-transfer"],
+    ),
+    "DnsFirewall": lambda stack: library.DnsFirewall(
+        stack, "DnsFirewall", vpc=_vpc(stack).vpc, allowed_domains=["api.vendor.example"]
+    ),
+    "FilteredEgress": _filtered_egress,
+    "ServiceEndpoints": lambda stack: library.ServiceEndpoints(
+        stack, "Endpoints", vpc=_vpc(stack).vpc, services=["sqs", "kms", "s3"], principal_org_id="o-a1b2c3d4e5"
+    ),
+    "VendorEndpoint": lambda stack: library.VendorEndpoint(
+        stack,
+        "Endpoint",
+        vpc=_vpc(stack).vpc,
+        service_name="com.amazonaws.vpce.eu-central-1.vpce-svc-0123456789abcdef0",
+        ports=[443],
+        sources=["10.40.0.0/24"],
+    ),
+    "ExposedService": lambda stack: library.ExposedService(
+        stack,
+        "Api",
+        vpc=_vpc(stack).vpc,
+        ports=[443],
+        target_ips=["10.40.0.10"],
+        allowed_principals=["arn:aws:iam::900000000022:root"],
+    ),
+    "DropZone": lambda stack: library.DropZone(stack, "DropZone", prefixes=["drop/vendor/"]),
+    "IntegrationMonitoring": _monitoring,
+}
+
+
+def test_every_public_construct_has_a_case():
+    exported = {
+        name
+        for name in library.__all__
+        if isinstance(getattr(library, name), type) and issubclass(getattr(library, name), Construct)
+    }
+    assert exported == set(BUILDERS), "add a builder for each construct exported from airlock.constructs"
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_construct_alone_has_no_unacknowledged_findings(name, tmp_path):
+    app = cdk.App(outdir=str(tmp_path), context={"@aws-cdk/core:validationReportJson": True})
+    stack = cdk.Stack(app, "Bare", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    built = BUILDERS[name](stack)
+    assert isinstance(built, getattr(library, name))
+    attach_packs(app, PACKS)
+    try:
+        app.synth()
+    except RuntimeError as exc:
+        if not is_validation_failure(exc):
+            raise
+    report = read_report(tmp_path)
+    assert report.findings == (), "\n".join(f"{f.rule} {f.path}: {f.description[:120]}" for f in report.findings)
