@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
         default=Path("airlock-check"),
         help="folder for the reports and the cloud assembly, replaced as a whole (default: airlock-check)",
     )
+    check.add_argument(
+        "--fail-on-overdue",
+        action="store_true",
+        help="also exit 1 when an integration's review is overdue or it was never assessed",
+    )
+    check.add_argument("--today", type=_date, help="date (YYYY-MM-DD) to judge reviews on (default: the system date)")
 
     summary = commands.add_parser("summary", help="summarize a cloud assembly that `cdk synth` wrote")
     summary.add_argument("assembly", type=Path, nargs="?", default=Path("cdk.out"), help="default: cdk.out")
@@ -171,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "synth":
             return _synth(args.spec, args.out)
         if args.command == "check":
-            return _check(args.spec, args.out)
+            return _check(args.spec, args.out, fail_on_overdue=args.fail_on_overdue, today=args.today)
         if args.command == "summary":
             return _summary(args.assembly)
         if args.command == "register":
@@ -217,9 +223,11 @@ def _synth(spec_path: Path, out: Path) -> int:
     return EXIT_OK if result.passed else EXIT_FINDINGS
 
 
-def _check(spec_path: Path, out: Path) -> int:
+def _check(spec_path: Path, out: Path, *, fail_on_overdue: bool = False, today: date | None = None) -> int:
     from airlock.compliance.check import run_check
     from airlock.compliance.writers.text import render_text
+    from airlock.register.reviews import overdue
+    from airlock.spec import load
 
     if out.exists() and not out.is_dir():
         return _bad_input(f"--out '{out}' is a file; pass a folder for the reports")
@@ -227,7 +235,10 @@ def _check(spec_path: Path, out: Path) -> int:
         return _bad_input(f"--out '{out}' would replace the working folder; pass a folder of its own")
     result = run_check(spec_path, out)
     print(render_text(result))
-    return EXIT_OK if result.passed else EXIT_FINDINGS
+    late = overdue(load(spec_path, today=today), today or date.today()) if fail_on_overdue else []
+    for state in late:
+        print(f"review {state.status}: {state.message}")
+    return EXIT_OK if result.passed and not late else EXIT_FINDINGS
 
 
 def _summary(assembly: Path) -> int:
