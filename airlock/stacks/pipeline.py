@@ -52,12 +52,11 @@ INSTALL_COMMANDS: tuple[str, ...] = (
 #: What the synth step runs to write the compliance-checked cloud assembly (``{spec_file}``
 #: is the spec's path in the repository), and the folder it writes the assembly to. It fails
 #: the build on bad input (exit 2) and on unacknowledged findings (exit 1). The virtualenv
-#: comes first on PATH so that jsii runs the Node.js that requirements.txt pins.
-#: Where the synth-only compliance check ``airlock check`` is available, switch both to:
-#:     'PATH="$PWD/.venv/bin:$PATH" .venv/bin/airlock check {spec_file} --out airlock-check'
-#:     and SYNTH_OUTPUT = "airlock-check/cdk.out" (its reports then sit beside the assembly).
-SYNTH_COMMAND = 'PATH="$PWD/.venv/bin:$PATH" .venv/bin/airlock synth {spec_file} --out cdk.out'
-SYNTH_OUTPUT = "cdk.out"
+#: comes first on PATH so that jsii runs the Node.js that requirements.txt pins. It is the
+#: synth-only compliance check: every pack and cfn-lint gate the deployment, and the reports
+#: (JSON, SARIF, JUnit, Markdown) sit beside the assembly.
+SYNTH_COMMAND = 'PATH="$PWD/.venv/bin:$PATH" .venv/bin/airlock check {spec_file} --out airlock-check'
+SYNTH_OUTPUT = "airlock-check/cdk.out"
 
 
 def wave_name(region: str, number: int, waves: int) -> str:
