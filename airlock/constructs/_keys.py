@@ -22,6 +22,12 @@ def customer_managed_key(scope: Construct, id: str, *, description: str) -> kms.
         enable_key_rotation=True,
         removal_policy=cdk.RemovalPolicy.RETAIN,
     )
+    deny_grants_except_for_aws_services(key)
+    return key
+
+
+def deny_grants_except_for_aws_services(key: kms.Key) -> None:
+    """Refuse ``kms:CreateGrant`` unless the grant is for an AWS resource (Control Tower CT.KMS.PR.3)."""
     key.add_to_resource_policy(
         iam.PolicyStatement(
             sid="DenyGrantsExceptForAwsServices",
@@ -32,7 +38,6 @@ def customer_managed_key(scope: Construct, id: str, *, description: str) -> kms.
             conditions={"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
         )
     )
-    return key
 
 
 def log_encryption_key(scope: Construct, id: str, *, description: str) -> kms.Key:

@@ -19,7 +19,6 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_codebuild as codebuild
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -27,7 +26,7 @@ from aws_cdk import pipelines
 from constructs import Construct
 
 from airlock.compliance import acknowledge
-from airlock.constructs._keys import log_encryption_key
+from airlock.constructs._keys import deny_grants_except_for_aws_services, log_encryption_key
 from airlock.limits import PIPELINE_STACK
 from airlock.spec import Integration, Organization
 from airlock.spec.pipeline import Pipeline
@@ -273,18 +272,7 @@ def _harden_artifact_bucket(bucket: s3.IBucket) -> None:
     )
     key = bucket.encryption_key
     if isinstance(key, kms.Key):
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="DenyGrantsExceptForAwsServices",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["kms:CreateGrant"],
-                resources=["*"],
-                conditions={
-                    "BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}
-                },
-            )
-        )
+        deny_grants_except_for_aws_services(key)
 
 
 def _acknowledge_artifact_bucket(bucket: s3.IBucket) -> None:
