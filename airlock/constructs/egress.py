@@ -185,29 +185,8 @@ class FilteredEgress(Construct):
         for position, protected in enumerate(protected_subnets):
             az = protected.availability_zone
             holder = Construct(zones, az if not cdk.Token.is_unresolved(az) else f"Zone{position}")
-            placement = _placement(az)
-            firewall_subnet = ec2.CfnSubnet(
-                holder,
-                "FirewallSubnet",
-                vpc_id=vpc.vpc_id,
-                cidr_block=firewall_subnet_cidrs[position],
-                map_public_ip_on_launch=False,
-                availability_zone=placement.get("availability_zone"),
-                availability_zone_id=placement.get("availability_zone_id"),
-            )
-            if "availability_zone" in placement:
-                acknowledge_az_name(firewall_subnet)
-            public_subnet = ec2.CfnSubnet(
-                holder,
-                "PublicSubnet",
-                vpc_id=vpc.vpc_id,
-                cidr_block=public_subnet_cidrs[position],
-                map_public_ip_on_launch=False,
-                availability_zone=placement.get("availability_zone"),
-                availability_zone_id=placement.get("availability_zone_id"),
-            )
-            if "availability_zone" in placement:
-                acknowledge_az_name(public_subnet)
+            firewall_subnet = _placed_subnet(holder, "FirewallSubnet", vpc.vpc_id, firewall_subnet_cidrs[position], az)
+            public_subnet = _placed_subnet(holder, "PublicSubnet", vpc.vpc_id, public_subnet_cidrs[position], az)
             firewall = nfw.CfnFirewall(
                 holder,
                 "Firewall",
@@ -290,6 +269,23 @@ class FilteredEgress(Construct):
             )
             self.firewalls.append(firewall)
             self.nat_gateways.append(nat)
+
+
+def _placed_subnet(holder: Construct, id: str, vpc_id: str, cidr: str, az: str) -> ec2.CfnSubnet:
+    """A subnet without public IPs in the same zone as ``az`` (by AZ ID where it is one)."""
+    placement = _placement(az)
+    subnet = ec2.CfnSubnet(
+        holder,
+        id,
+        vpc_id=vpc_id,
+        cidr_block=cidr,
+        map_public_ip_on_launch=False,
+        availability_zone=placement.get("availability_zone"),
+        availability_zone_id=placement.get("availability_zone_id"),
+    )
+    if "availability_zone" in placement:
+        acknowledge_az_name(subnet)
+    return subnet
 
 
 def _placement(az: str) -> dict[str, str]:
