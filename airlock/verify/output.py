@@ -7,11 +7,11 @@ import json
 from typing import Any
 
 from airlock import __version__
+from airlock.sarif import sarif_log
 from airlock.verify.findings import Finding, Status
 from airlock.verify.runner import Report
 
 FORMATS = ("text", "json", "sarif")
-SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 
 def render(report: Report, fmt: str, *, spec_uri: str) -> str:
@@ -124,20 +124,4 @@ def render_sarif(report: Report, *, spec_uri: str) -> str:
                 },
             }
         )
-    sarif = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "airlock-verify",
-                        "version": __version__,
-                        "rules": rules,
-                    }
-                },
-                "results": results,
-            }
-        ],
-    }
-    return json.dumps(sarif, indent=2) + "\n"
+    return sarif_log({"name": "airlock-verify", "version": __version__, "rules": rules}, results)

@@ -8,15 +8,14 @@ findings are results with an accepted in-source suppression carrying the reason 
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import TYPE_CHECKING, Any
 
 from airlock.compliance.report import Finding
+from airlock.sarif import sarif_log
 
 if TYPE_CHECKING:
     from airlock.compliance.check import CheckResult
 
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/saas-airlock/saas-airlock"
 
 
@@ -80,23 +79,15 @@ def render_sarif(result: CheckResult) -> str:
             entry["help"] = {"text": finding.fix}
         rules[rule] = entry
     index = {rule: n for n, rule in enumerate(rules)}
-    sarif = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "saas-airlock",
-                        "version": result.versions.get("saas-airlock", "0"),
-                        "informationUri": INFORMATION_URI,
-                        "rules": list(rules.values()),
-                    }
-                },
-                "automationDetails": {"id": f"airlock-check/{result.spec}"},
-                "results": [_result(f, result, index) for f in everything],
-                "properties": {"packs": list(result.packs), "passed": result.passed},
-            }
-        ],
+    driver = {
+        "name": "saas-airlock",
+        "version": result.versions.get("saas-airlock", "0"),
+        "informationUri": INFORMATION_URI,
+        "rules": list(rules.values()),
     }
-    return json.dumps(sarif, indent=2) + "\n"
+    return sarif_log(
+        driver,
+        [_result(f, result, index) for f in everything],
+        automationDetails={"id": f"airlock-check/{result.spec}"},
+        properties={"packs": list(result.packs), "passed": result.passed},
+    )
