@@ -11,10 +11,10 @@ from constructs import Construct
 
 
 def _control_tower(_app: Construct) -> cdk.IPolicyValidationPlugin:
-    from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
+    from airlock.compliance.control_tower import ControlTowerChecks
 
-    # CfnGuardValidator implements IPolicyValidationPlugin; its jsii type hints name the beta interface.
-    return cast(cdk.IPolicyValidationPlugin, CfnGuardValidator(control_tower_rules_enabled=True))
+    # jsii's implements() decorator keeps the class's own type; the instance is the interface.
+    return cast(cdk.IPolicyValidationPlugin, ControlTowerChecks())
 
 
 def _airlock(app: Construct) -> cdk.IPolicyValidationPlugin:
