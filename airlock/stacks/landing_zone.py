@@ -34,13 +34,30 @@ def integration_stack_name(integration: Integration, region: str) -> str:
     return f"airlock-{integration.name}-{region}"
 
 
+#: Context key that turns the CDK's built-in CloudFormation validation back on (``-c ...=true``).
+CLOUDFORMATION_VALIDATION = "airlock:cloudformation-validation"
+
+
 def new_app(outdir: str | Path | None = None) -> cdk.App:
-    """An App with airlock's context; ``outdir`` defaults to what the CDK CLI passes."""
+    """An App with airlock's context; ``outdir`` defaults to what the CDK CLI passes.
+
+    The CDK's built-in CloudFormation validation (a WebAssembly schema checker that only
+    warns unless told otherwise) is off: its start-up alone costs about 2.5 s per synthesis,
+    more than everything else in the default example, and ``airlock check`` runs cfn-lint
+    over every template, blocking on errors. ``-c airlock:cloudformation-validation=true``
+    turns it back on (see :func:`build`).
+    """
     return cdk.App(
         outdir=str(outdir) if outdir is not None else None,
         analytics_reporting=False,
+        builtin_cloud_formation_validation=False,
         context=dict(APP_CONTEXT),
     )
+
+
+def _context_flag(app: cdk.App, key: str) -> bool:
+    value = app.node.try_get_context(key)
+    return value is True or str(value).strip().lower() in {"true", "1", "yes"}
 
 
 @dataclass
@@ -121,5 +138,7 @@ def build(
     if layout is not None:
         zone.pipeline = layout.finish()
     zone.packs = attach_packs(app, packs if packs is not None else org.compliance.packs)
+    if _context_flag(app, CLOUDFORMATION_VALIDATION):
+        cdk.Validations.of(app).add_plugins(cdk.CloudFormationValidatePlugin())
     organization.node.add_metadata(PACKS_METADATA, list(zone.packs), stack_trace=False)
     return zone

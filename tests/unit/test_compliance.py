@@ -184,3 +184,31 @@ def test_a_validation_stop_is_a_failure_even_without_a_report(tmp_path):
     result = summarize(tmp_path, validated=False)
     assert not result.passed
     assert "compliance: FAILED" in render_summary(result)
+
+
+@pytest.mark.parametrize(("flag", "runs"), [(None, False), ("false", False), ("true", True)])
+def test_cdk_builtin_cloudformation_validation_runs_only_when_asked(tmp_path, flag, runs):
+    """airlock apps leave CloudFormation schema checks to cfn-lint unless the context asks for the CDK's own."""
+    from datetime import date
+
+    from airlock.spec import AccountLock, validate
+    from airlock.stacks import build, new_app
+    from airlock.stacks.landing_zone import CLOUDFORMATION_VALIDATION
+    from tests.specs import spec_data
+
+    app = new_app(tmp_path)
+    if flag is not None:
+        app.node.set_context(CLOUDFORMATION_VALIDATION, flag)
+    build(app, validate(spec_data(), today=date(2026, 6, 1)), lock=AccountLock(), packs=())
+    broken = cdk.Stack(app, "Broken", env=cdk.Environment(account="123456789012", region="eu-central-1"))
+    cdk.CfnResource(broken, "Queue", type="AWS::SQS::Queue", properties={"NoSuchProperty": 1})
+    try:
+        app.synth()
+    except RuntimeError as exc:  # AwsSolutions flags the bare queue: that is not what this test is about
+        if not is_validation_failure(exc):
+            raise
+    reports = json.loads((tmp_path / "validation-report.json").read_text())["pluginReports"]
+    schema = [r for r in reports if r["pluginName"] == "CloudFormation Validate"]
+    assert bool(schema) is runs
+    if runs:  # and when it runs, it finds what it is for
+        assert any("NoSuchProperty" in json.dumps(v) for v in schema[0]["violations"])
