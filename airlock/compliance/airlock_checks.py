@@ -21,8 +21,8 @@ import jsii
 from constructs import IConstruct
 
 from airlock import __version__
-from airlock.compliance.declare import declarations_of
-from airlock.compliance.rules import NON_COMPLIANT, RULES, Outcome, Resource, Rule
+from airlock.compliance.declare import declared_by, to_declarations
+from airlock.compliance.rules import NON_COMPLIANT, RULES, Declarations, Outcome, Resource, Rule
 
 PACK_NAME = "Airlock"
 
@@ -75,7 +75,14 @@ class AirlockChecks(cdk_nag.NagPack):
     def __init__(self, scope: IConstruct | None = None, *, verbose: bool | None = None) -> None:
         super().__init__(scope, verbose=verbose)
         self._pack_name = PACK_NAME
+        self._reset()
+
+    def _reset(self) -> None:
+        # Everything below is looked up once per validation: each lookup is a round trip to jsii.
         self._templates: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._stacks: dict[int, tuple[cdk.Stack, str, str | None]] = {}
+        self._tag_properties: dict[str, str | None] = {}
+        self._declared: dict[int, tuple[IConstruct, dict[str, Any]]] = {}
 
     @property
     def name(self) -> str:
@@ -89,6 +96,10 @@ class AirlockChecks(cdk_nag.NagPack):
     def rule_ids(self) -> list[str]:
         return [f"{PACK_NAME}-{rule_id}" for rule_id in RULES]
 
+    def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
+        self._reset()  # the app may have changed since the last validation
+        return super().validate(context)
+
     def _check_resource(self, node: cdk.CfnResource) -> None:
         resource = self._resource(node)
         if resource is None:
@@ -98,15 +109,12 @@ class AirlockChecks(cdk_nag.NagPack):
                 outcome = rule(resource)
             except Exception:  # a rule that cannot decide reports the resource, never passes it silently
                 outcome = NON_COMPLIANT
-            if outcome is not Outcome.NOT_APPLICABLE:
+            # cdk-nag records nothing for a compliant resource: only findings go back to it.
+            if outcome is Outcome.NON_COMPLIANT:
                 # _Applied implements the jsii interface IApplyRule structurally.
                 self._apply_rule(_Applied(rule, node, outcome))  # type: ignore[arg-type]
 
-    def _template(self, stack: cdk.Stack) -> Mapping[str, Any]:
-        stage = cdk.Stage.of(stack)
-        if stage is None:
-            raise ValueError(f"stack {stack.node.path} is not in an App or Stage; add it to one before synthesis")
-        path = os.path.join(stage.outdir, stack.template_file)
+    def _template(self, path: str) -> Mapping[str, Any]:
         mtime = Path(path).stat().st_mtime_ns
         cached = self._templates.get(path)
         if cached is None or cached[0] != mtime:
@@ -114,25 +122,61 @@ class AirlockChecks(cdk_nag.NagPack):
             self._templates[path] = cached
         return cached[1]
 
-    def _resource(self, node: cdk.CfnResource) -> Resource | None:
+    def _stack(self, node: cdk.CfnResource) -> tuple[cdk.Stack, str, str | None]:
+        """The resource's stack, its template file and its account (None unless a literal)."""
         stack = cdk.Stack.of(node)
-        template = self._template(stack)
+        cached = self._stacks.get(id(stack))
+        if cached is None:
+            stage = cdk.Stage.of(stack)
+            if stage is None:
+                raise ValueError(f"stack {stack.node.path} is not in an App or Stage; add it to one before synthesis")
+            account = stack.account
+            cached = (
+                stack,
+                os.path.join(stage.outdir, stack.template_file),
+                account if not cdk.Token.is_unresolved(account) else None,
+            )
+            self._stacks[id(stack)] = cached
+        return cached
+
+    def _tag_property(self, node: cdk.CfnResource) -> str | None:
+        """The template's name of the property that carries tags, per resource type."""
+        type_ = node.cfn_resource_type
+        if type_ not in self._tag_properties:
+            tag_property = None
+            if cdk.TagManager.is_taggable(node):
+                tag_property = cast(cdk.ITaggable, node).tags.tag_property_name
+            elif cdk.TagManager.is_taggable_v2(node):
+                tag_property = cast(cdk.ITaggableV2, node).cdk_tag_manager.tag_property_name
+            if tag_property:  # the CDK's name of the property ("tags"); the template's is capitalized
+                tag_property = tag_property[0].upper() + tag_property[1:]
+            self._tag_properties[type_] = tag_property
+        return self._tag_properties[type_]
+
+    def _declarations(self, node: cdk.CfnResource) -> Declarations:
+        """The declarations of the resource's scopes, each scope's metadata read once."""
+        found: dict[str, Any] = {}
+        for scope in reversed(node.node.scopes):
+            cached = self._declared.get(id(scope))
+            if cached is None:
+                cached = (scope, declared_by(scope))
+                if scope is not node:  # the resource itself is visited once
+                    self._declared[id(scope)] = cached
+            for kind, data in cached[1].items():
+                found.setdefault(kind, data)
+        return to_declarations(found)
+
+    def _resource(self, node: cdk.CfnResource) -> Resource | None:
+        stack, template_path, account = self._stack(node)
+        template = self._template(template_path)
         logical_id = stack.resolve(stack.get_logical_id(node))
         if logical_id not in template.get("Resources", {}):
             return None  # removed by a condition or an override: nothing deployed to check
-        account = stack.account if not cdk.Token.is_unresolved(stack.account) else None
-        tag_property = None
-        if cdk.TagManager.is_taggable(node):
-            tag_property = cast(cdk.ITaggable, node).tags.tag_property_name
-        elif cdk.TagManager.is_taggable_v2(node):
-            tag_property = cast(cdk.ITaggableV2, node).cdk_tag_manager.tag_property_name
-        if tag_property:  # the CDK's name of the property ("tags"); the template's is capitalized
-            tag_property = tag_property[0].upper() + tag_property[1:]
         return Resource.from_template(
             template,
             logical_id,
             account=account,
-            tag_property=tag_property,
-            declarations=declarations_of(node),
+            tag_property=self._tag_property(node),
+            declarations=self._declarations(node),
             path=node.node.path,
         )

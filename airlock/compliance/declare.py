@@ -36,14 +36,26 @@ def declare_filtered_egress(scope: IConstruct, *, via: str) -> None:
     scope.node.add_metadata(FILTERED_EGRESS, via.strip(), stack_trace=False)
 
 
-def declarations_of(scope: IConstruct) -> Declarations:
-    """The declarations that apply to ``scope``: its own and its ancestors' (the nearest wins)."""
+def declared_by(construct: IConstruct) -> dict[str, Any]:
+    """The declarations ``construct`` itself made (the first of each kind), by kind."""
     found: dict[str, Any] = {}
-    for construct in reversed(scope.node.scopes):
-        for entry in construct.node.metadata:
-            if entry.type in (MANDATORY_TAGS, FILTERED_EGRESS) and entry.type not in found:
-                found[entry.type] = entry.data
+    for entry in construct.node.metadata:
+        if entry.type in (MANDATORY_TAGS, FILTERED_EGRESS) and entry.type not in found:
+            found[entry.type] = entry.data
+    return found
+
+
+def to_declarations(found: dict[str, Any]) -> Declarations:
     return Declarations(
         mandatory_tags=tuple(found.get(MANDATORY_TAGS) or ()),
         filtered_egress=found.get(FILTERED_EGRESS),
     )
+
+
+def declarations_of(scope: IConstruct) -> Declarations:
+    """The declarations that apply to ``scope``: its own and its ancestors' (the nearest wins)."""
+    found: dict[str, Any] = {}
+    for construct in reversed(scope.node.scopes):
+        for kind, data in declared_by(construct).items():
+            found.setdefault(kind, data)
+    return to_declarations(found)
