@@ -48,12 +48,15 @@ class TargetScps:
         OU alone for itself); empty for an account.
     :param integration: for an account, the integration's name; None for an OU.
     :param packed: the policies as packed within the quotas, in attachment order.
+    :param externals: names of the SCPs attached outside airlock that the spec declares on
+        this target (``guardrails.external_scps``).
     """
 
     target: str
     ou_chain: tuple[str, ...]
     integration: str | None
     packed: tuple[PackedPolicy, ...]
+    externals: tuple[str, ...] = ()
 
     @property
     def policies(self) -> list[PlannedScp]:
@@ -123,15 +126,16 @@ def plan_scps(organization: Organization, integrations: Sequence[Integration]) -
         chain: tuple[str, ...],
         integration: str | None,
         statements: Sequence[Mapping[str, Any]],
-        reserved: dict[str, int],
+        externals: list[str],
         loc: Loc,
     ) -> None:
+        reserved = reserved_attachments(externals, quarantine=integration is not None)
         try:
             packed = pack(target, statements, quota=quota, reserved=reserved, labels=labels)
         except ScpBudgetError as exc:
             issues.append(SpecIssue(loc, str(exc)))
             return
-        targets.append(TargetScps(target, chain, integration, tuple(packed)))
+        targets.append(TargetScps(target, chain, integration, tuple(packed), tuple(externals)))
 
     for name, chain, loc in walk_ous(org):
         found = sub_ou(org, chain)
@@ -143,7 +147,7 @@ def plan_scps(organization: Organization, integrations: Sequence[Integration]) -
                 chain,
                 None,
                 guardrail_statements(names, guardrail_context(org)),
-                reserved_attachments(externals),
+                externals,
                 (*loc, "guardrails") if found is not None else ("organization", "guardrails", "ou"),
             )
     for index, integration in enumerate(integrations):
@@ -156,7 +160,7 @@ def plan_scps(organization: Organization, integrations: Sequence[Integration]) -
                 (),
                 integration.name,
                 guardrail_statements(names, context),
-                reserved_attachments(externals, quarantine=True),
+                externals,
                 ("integrations", index, "guardrails", "account"),
             )
     if issues:
