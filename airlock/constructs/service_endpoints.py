@@ -20,6 +20,11 @@ _SERVICE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)*$")
 GATEWAY_SERVICES = frozenset({"s3", "dynamodb"})
 
 
+def service_endpoint_name(region: str, service: str) -> str:
+    """The endpoint service name of an AWS service in a region: ``com.amazonaws.<region>.<service>``."""
+    return f"com.amazonaws.{region}.{service}"
+
+
 def endpoint_policy(*, principal_org_id: str, resource_accounts: Sequence[str]) -> iam.PolicyDocument:
     """Allow a request only from a principal of the organization to a resource of ``resource_accounts``.
 
@@ -123,7 +128,7 @@ class ServiceEndpoints(Construct):
                 self,
                 service,
                 vpc_id=vpc.vpc_id,
-                service_name=f"com.amazonaws.{stack.region}.{service}",
+                service_name=service_endpoint_name(stack.region, service),
                 vpc_endpoint_type="Gateway" if gateway else "Interface",
                 policy_document=self.policy,
                 route_table_ids=[s.route_table.route_table_id for s in vpc.isolated_subnets] if gateway else None,

@@ -12,8 +12,9 @@ from airlock.constructs.dns_firewall import DnsFirewall
 from airlock.constructs.egress import FilteredEgress, egress_layout
 from airlock.constructs.network import IsolatedVpc
 from airlock.constructs.privatelink import ExposedService, VendorEndpoint
-from airlock.constructs.service_endpoints import ServiceEndpoints
+from airlock.constructs.service_endpoints import ServiceEndpoints, service_endpoint_name
 from airlock.spec import Integration, Organization
+from airlock.spec.network import VendorEndpoint as VendorEndpointSpec
 from airlock.spec.regions import region_of_az_id
 from airlock.spec.types import LOG_RETENTION_DAYS
 
@@ -41,6 +42,21 @@ class IntegrationNetwork:
     service_endpoints: ServiceEndpoints | None = None
     egress: FilteredEgress | None = None
     dns_firewall: DnsFirewall | None = None
+
+
+def vendor_endpoints_in(integration: Integration, region: str) -> list[VendorEndpointSpec]:
+    """The vendor endpoints of ``integration`` that belong in ``region`` (the region of their service name)."""
+    return [e for e in integration.network.vendor_endpoints if e.service_name.split(".")[3] == region]
+
+
+def endpoint_service_names(integration: Integration, region: str) -> list[str]:
+    """The service names of the VPC endpoints :func:`build_network` creates in ``region``: the
+    vendor's PrivateLink endpoints of that region, then one per AWS service endpoint."""
+    names = [endpoint.service_name for endpoint in vendor_endpoints_in(integration, region)]
+    names += [
+        service_endpoint_name(region, service) for service in dict.fromkeys(integration.network.service_endpoints)
+    ]
+    return names
 
 
 def build_network(stack: cdk.Stack, *, organization: Organization, integration: Integration) -> IntegrationNetwork:
@@ -74,9 +90,7 @@ def build_network(stack: cdk.Stack, *, organization: Organization, integration: 
     )
     built = IntegrationNetwork(vpc=vpc)
 
-    for endpoint in spec.vendor_endpoints:
-        if endpoint.service_name.split(".")[3] != region:
-            continue
+    for endpoint in vendor_endpoints_in(integration, region):
         subnets = [vpc.subnets_by_az_id[az] for az in az_ids if az in endpoint.az_ids]
         built.vendor_endpoints[endpoint.name] = VendorEndpoint(
             vpc,

@@ -10,19 +10,11 @@ from aws_cdk import aws_organizations as organizations
 from constructs import Construct
 
 from airlock.constructs.bootstrap import AccountBootstrap
-from airlock.constructs.guardrails import (
-    GuardrailContext,
-    GuardrailPolicies,
-    QuarantinePolicy,
-    ScpBudgetError,
-    ScpQuota,
-    guardrail_statements,
-    statement_owners,
-)
+from airlock.constructs.guardrails import GuardrailPolicies, QuarantinePolicy
 from airlock.spec import Integration, Organization, SpecError, SpecIssue
-from airlock.spec.errors import Loc
 from airlock.spec.organization_checks import sub_ou, walk_ous
 from airlock.stacks.bootstrap_template import BootstrapTemplateNotFound, cdk_bootstrap_template
+from airlock.stacks.guardrail_plan import plan_scps
 from airlock.stacks.tags import apply_tags, integration_tags
 
 
@@ -84,6 +76,8 @@ class OrganizationStack(cdk.Stack):
             cdk.CfnOutput(self, f"{integration.name}AccountId", value=account.attr_account_id)
 
         self.guardrails: dict[str, GuardrailPolicies] = {}
+        #: The SCPs of every target, as planned from the spec (and expected by ``airlock verify``).
+        self.scp_plan = plan_scps(org, integrations)
         self._add_guardrails(integrations)
         suspended = [self.account_id_of(i) for i in integrations if i.state == "suspended"]
         self.quarantine = QuarantinePolicy(
@@ -92,6 +86,7 @@ class OrganizationStack(cdk.Stack):
             deployment_role_pattern=org.deployment_role_pattern,
             break_glass_role=org.break_glass_role,
             target_ids=suspended,
+            name=self.scp_plan.quarantine.name,
         )
         self.bootstrap: AccountBootstrap | None = None
         if org.bootstrap.enabled:
@@ -119,63 +114,18 @@ class OrganizationStack(cdk.Stack):
             self.ous[name] = ou
 
     def _add_guardrails(self, integrations: Sequence[Integration]) -> None:
-        org = self.organization
-        settings = org.guardrails
-        quota = ScpQuota(settings.quotas.max_policy_characters, settings.quotas.max_policies_per_target)
-        issues: list[SpecIssue] = []
+        """One :class:`GuardrailPolicies` per target of the SCP plan (which ``airlock verify`` expects too)."""
         scope = Construct(self, "Guardrails")
         ou_scope, account_scope = Construct(scope, "Ous"), Construct(scope, "Accounts")
-
-        def context(filtered_egress: bool = False) -> GuardrailContext:
-            return GuardrailContext(
-                deployment_role_pattern=org.deployment_role_pattern,
-                break_glass_role=org.break_glass_role,
-                allowed_regions=tuple(org.allowed_regions),
-                filtered_egress=filtered_egress,
+        by_name = {integration.name: integration for integration in integrations}
+        for planned in self.scp_plan.targets:
+            if planned.integration is None:
+                parent, target_id = ou_scope, self.ous[planned.ou_chain[-1]].attr_id
+            else:
+                parent, target_id = account_scope, self.account_id_of(by_name[planned.integration])
+            self.guardrails[planned.target] = GuardrailPolicies(
+                parent, planned.target, target_id=target_id, target_name=planned.target, packed=planned.packed
             )
-
-        def add(parent: Construct, target: str, target_id: str, statements: list[Any], reserved: Any, loc: Loc) -> None:
-            try:
-                self.guardrails[target] = GuardrailPolicies(
-                    parent,
-                    target,
-                    target_id=target_id,
-                    target_name=target,
-                    statements=statements,
-                    quota=quota,
-                    reserved=reserved,
-                    labels=statement_owners(context()),
-                )
-            except ScpBudgetError as exc:
-                issues.append(SpecIssue(loc, str(exc)))
-
-        for name, chain, loc in walk_ous(org):
-            found = sub_ou(org, chain)
-            names = found.guardrails if found is not None else settings.ou
-            if names:
-                externals = [e.name for e in settings.external_scps if name in e.ous]
-                add(
-                    ou_scope,
-                    f"ou-{name}",
-                    self.ous[name].attr_id,
-                    guardrail_statements(names, context()),
-                    _reserved(externals),
-                    (*loc, "guardrails") if found is not None else ("organization", "guardrails", "ou"),
-                )
-        for index, integration in enumerate(integrations):
-            names = integration.guardrails.account
-            if names:
-                externals = [e.name for e in settings.external_scps if integration.name in e.integrations]
-                add(
-                    account_scope,
-                    f"integration-{integration.name}",
-                    self.account_id_of(integration),
-                    guardrail_statements(names, context(integration.guardrails.filtered_egress)),
-                    _reserved(externals, quarantine=True),
-                    ("integrations", index, "guardrails", "account"),
-                )
-        if issues:
-            raise SpecError(issues)
 
     def _add_bootstrap(self, template: str | None) -> None:
         org = self.organization
@@ -195,17 +145,3 @@ class OrganizationStack(cdk.Stack):
             execution_policies=settings.execution_policies,
             qualifier=settings.qualifier,
         )
-
-
-def _reserved(externals: Sequence[str], *, quarantine: bool = False) -> dict[str, int]:
-    """The attachments besides airlock's guardrails that take a slot on a target.
-
-    ``FullAWSAccess`` stays on every target (airlock's SCPs only deny). An account always
-    keeps a slot for the quarantine SCP, so the kill switch can be thrown whatever the quota.
-    """
-    reserved = {"FullAWSAccess": 1}
-    if externals:
-        reserved[f"external SCPs ({', '.join(externals)})"] = len(externals)
-    if quarantine:
-        reserved["airlock-quarantine (kept free for the kill switch)"] = 1
-    return reserved

@@ -16,6 +16,7 @@ from airlock.verify.expected import (
     ExpectedPolicy,
     ExpectedVendorRole,
     expectations_for,
+    sub_ou_key,
 )
 from airlock.verify.findings import Finding, Status
 from airlock.verify.registry import REGISTRY, Check, Scope, all_checks, check
@@ -42,5 +43,6 @@ __all__ = [
     "all_checks",
     "check",
     "expectations_for",
+    "sub_ou_key",
     "verify",
 ]

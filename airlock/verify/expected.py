@@ -21,7 +21,14 @@ from typing import Any, Protocol
 from airlock.spec import AccountLock, Integration, Spec
 
 #: Target key of the dedicated OU in :attr:`Expectations.scps` (its id is only known live).
-DEDICATED_OU = "ou"
+#: No integration name, OU, root or account id contains a ``:``.
+DEDICATED_OU = "ou:"
+
+
+def sub_ou_key(path: Sequence[str]) -> str:
+    """Target key of a sub-OU in :attr:`Expectations.scps`: the OU names from below the
+    dedicated OU down to it (``ou:restricted/payroll-prod``); found live by name."""
+    return DEDICATED_OU + "/".join(path)
 
 
 @dataclass(frozen=True)
@@ -75,20 +82,27 @@ class ExpectedEndpoint:
         ``com.amazonaws.eu-central-1.sqs``.
     :param security_groups: its security groups, as ``sg-`` ids or logical ids of the
         integration stack (resolved through the stack's resources).
+    :param security_groups_from_stack: take the security groups from the deployed
+        integration stack's template instead (those of its ``AWS::EC2::VPCEndpoint`` for this
+        service), for groups whose ids CloudFormation generates.
     """
 
     service_name: str
     security_groups: frozenset[str] = frozenset()
+    security_groups_from_stack: bool = False
 
 
 @dataclass(frozen=True)
 class Expectations:
     """Expected state from the builders, keyed by where it applies.
 
-    :param scps: SCPs by target: :data:`DEDICATED_OU`, an integration name (its account),
-        or a literal root, OU or account id. Each target must carry exactly these (by name,
-        with a normalised document comparison) plus ``allowed_extra_scps``.
+    :param scps: SCPs by target: :data:`DEDICATED_OU`, a sub-OU's :func:`sub_ou_key`, an
+        integration name (its account), or a literal root, OU or account id. Each target
+        must carry exactly these (by name, with a normalised document comparison) plus
+        ``allowed_extra_scps``.
     :param allowed_extra_scps: SCP names tolerated on any target (AWS's ``FullAWSAccess``).
+    :param external_scps: SCP names attached outside airlock that a target may carry too
+        (the spec's ``guardrails.external_scps``), by the same keys as ``scps``.
     :param quarantine_scp: the SCP a suspended integration's account carries, and an active
         one does not.
     :param vendor_roles: the vendor role by integration name.
@@ -97,6 +111,7 @@ class Expectations:
 
     scps: Mapping[str, Sequence[ExpectedPolicy]] = field(default_factory=dict)
     allowed_extra_scps: frozenset[str] = frozenset({"FullAWSAccess"})
+    external_scps: Mapping[str, frozenset[str]] = field(default_factory=dict)
     quarantine_scp: ExpectedPolicy | None = None
     vendor_roles: Mapping[str, ExpectedVendorRole] = field(default_factory=dict)
     endpoints: Mapping[tuple[str, str], Sequence[ExpectedEndpoint]] = field(default_factory=dict)
@@ -133,10 +148,45 @@ def expected_vendor_role(integration: Integration) -> ExpectedVendorRole | None:
 def expectations_for(spec: Spec, lock: AccountLock) -> Expectations:
     """The expectations the builders define, connected to the verifier.
 
-    Connected: the vendor role of every integration with declared access. Not yet connected
-    (their checks report no rows): the SCP guardrails and quarantine SCP, whose packing into
-    policies happens in the organization stack, and the expected endpoints.
+    * the guardrail SCPs of every OU of the tree and every integration account (besides
+      the external SCPs the spec declares there), and the quarantine SCP, from the plan the
+      organization stack builds its policies from (:func:`airlock.stacks.guardrail_plan.plan_scps`);
+    * the vendor role of every integration with declared access;
+    * the VPC endpoints of every integration and region, from the network builder
+      (:func:`airlock.stacks.network.endpoint_service_names`), with the security groups the
+      deployed stack gives them.
+
+    Loads the CDK libraries (the builders live beside the stacks) but synthesizes nothing.
+    Raises :class:`~airlock.spec.SpecError` when the guardrails do not fit the SCP quotas.
     """
     del lock
+    from airlock.stacks.guardrail_plan import plan_scps
+    from airlock.stacks.network import endpoint_service_names
+
+    plan = plan_scps(spec.organization, spec.integrations)
+    scps: dict[str, list[ExpectedPolicy]] = {}
+    externals: dict[str, frozenset[str]] = {}
+    for target in plan.targets:
+        if target.integration is not None:
+            key = target.integration
+        else:
+            key = DEDICATED_OU if len(target.ou_chain) == 1 else sub_ou_key(target.ou_chain[1:])
+        scps[key] = [ExpectedPolicy(policy.name, policy.document) for policy in target.policies]
+        if target.externals:
+            externals[key] = frozenset(target.externals)
+    endpoints = {
+        (integration.name, region): [
+            ExpectedEndpoint(name, security_groups_from_stack=True)
+            for name in endpoint_service_names(integration, region)
+        ]
+        for integration in spec.integrations
+        for region in integration.regions
+    }
     roles = {i.name: role for i in spec.integrations if (role := expected_vendor_role(i)) is not None}
-    return Expectations(vendor_roles=roles)
+    return Expectations(
+        scps=scps,
+        external_scps=externals,
+        quarantine_scp=ExpectedPolicy(plan.quarantine.name, plan.quarantine.document),
+        vendor_roles=roles,
+        endpoints={key: value for key, value in endpoints.items() if value},
+    )

@@ -1,8 +1,9 @@
 """`airlock verify` against the example deployed into the local AWS emulator.
 
 The organisation is built through the Organizations API the way the organization stack
-builds it (root ``r-a1b2``, the dedicated OU, one account per integration in it), the
-integration stacks come from the shared ``deployed_example`` fixture. A clean deployment
+builds it (root ``r-a1b2``, the dedicated OU, one account per integration in it, and the
+SCPs of the stack's own plan attached to them), the integration stacks come from the
+shared ``deployed_example`` fixture. A clean deployment
 verifies with no drift; then each test changes one thing, checks that exactly that is
 reported with the right check id and exit code 1, and puts it back (the deployment is
 shared by the whole session).
@@ -22,7 +23,7 @@ import yaml
 
 from airlock.cli import main
 from airlock.spec import load, load_account_lock
-from airlock.verify import Sessions, Status, permissions, verify
+from airlock.verify import Sessions, Status, expectations_for, permissions, verify
 from tests.conftest import EXAMPLE_SPEC
 
 pytestmark = pytest.mark.integration
@@ -43,10 +44,28 @@ def _create_account(org: Any, name: str, account_id: str) -> None:
         org.create_account(AccountName=f"airlock-{name}", Email=f"aws-airlock-{name}@contoso-freight.example")
 
 
+def _create_scp(org: Any, policy: Any, description: str) -> str:
+    # Organizations stores the content as given; the stack's CloudFormation sends it minified.
+    return str(
+        org.create_policy(
+            Name=policy.name,
+            Description=description,
+            Type="SERVICE_CONTROL_POLICY",
+            Content=json.dumps(policy.document, separators=(",", ":")),
+        )["Policy"]["PolicySummary"]["Id"]
+    )
+
+
 @pytest.fixture(scope="session")
-def organization(emulator, example_spec) -> dict[str, str]:
-    """The dedicated OU under the example's root, with every integration account in it."""
+def organization(emulator, example_spec) -> dict[str, Any]:
+    """The dedicated OU under the example's root, with every integration account in it, and
+    the guardrail SCPs and the quarantine SCP of the organization stack's plan
+    (:func:`airlock.stacks.guardrail_plan.plan_scps`): each created and attached to its
+    target as the stack's ``AWS::Organizations::Policy`` resources are, the quarantine
+    attached to no account (no integration of the example is suspended)."""
     import moto.organizations.utils as ids
+
+    from airlock.stacks.guardrail_plan import plan_scps
 
     org = emulator.client("organizations", MANAGEMENT, "eu-central-1")
     with mock.patch.object(ids, "make_random_root_id", return_value=ROOT):
@@ -56,7 +75,16 @@ def organization(emulator, example_spec) -> dict[str, str]:
     for name, account_id in ACCOUNTS.items():
         _create_account(org, name, account_id)
         org.move_account(AccountId=account_id, SourceParentId=ROOT, DestinationParentId=ou_id)
-    return {"ou_id": ou_id}
+    plan = plan_scps(example_spec.organization, example_spec.integrations)
+    policy_ids: dict[str, str] = {}
+    for target in plan.targets:
+        assert target.integration is not None or target.ou_chain == (example_spec.organization.ou_name,)
+        target_id = ACCOUNTS[target.integration] if target.integration is not None else ou_id
+        for policy in target.policies:
+            policy_ids[policy.name] = _create_scp(org, policy, f"saas-airlock guardrails for {target.target}")
+            org.attach_policy(PolicyId=policy_ids[policy.name], TargetId=target_id)
+    policy_ids[plan.quarantine.name] = _create_scp(org, plan.quarantine, "saas-airlock kill switch")
+    return {"ou_id": ou_id, "policy_ids": policy_ids, "plan": plan}
 
 
 def _resolver(emulator, account: str, region: str, stack_name: str):
@@ -166,7 +194,9 @@ def _cli_not_ok(output: dict[str, Any]) -> list[tuple[str, str]]:
 # --- a clean deployment ---------------------------------------------------------------------
 
 
-def test_clean_deployment_has_no_drift(emulator, verified_deployment, management_credentials, capsys):
+def test_clean_deployment_has_no_drift(
+    emulator, organization, example_spec, verified_deployment, management_credentials, capsys
+):
     code, output = _cli(emulator, capsys)
     assert _cli_not_ok(output) == []
     assert code == 0
@@ -182,6 +212,10 @@ def test_clean_deployment_has_no_drift(emulator, verified_deployment, management
         "AV-EGRESS-4",
         "AV-EGRESS-5",
         "AV-ENDPOINT-1",
+        "AV-ENDPOINT-2",
+        "AV-SCP-1",
+        "AV-SCP-2",
+        "AV-SCP-3",
         "AV-LOGGROUP-1",
         "AV-QUEUE-1",
         "AV-QUEUE-2",
@@ -189,6 +223,22 @@ def test_clean_deployment_has_no_drift(emulator, verified_deployment, management
     } <= ran
     accounts = {f["account"] for f in output["findings"] if f["check_id"] == "AV-ACCOUNT-1"}
     assert accounts == set(ACCOUNTS.values())
+    rows = {check_id: [f for f in output["findings"] if f["check_id"] == check_id] for check_id in ran}
+    # Every SCP of the organization stack's plan, checked on its target: the OU's, each account's.
+    plan = organization["plan"]
+    on_ou = {f"{organization['ou_id']}/{p.name}" for p in plan.ous()[(example_spec.organization.ou_name,)].policies}
+    on_accounts = {f"{ACCOUNTS[name]}/{p.name}" for name, target in plan.accounts().items() for p in target.policies}
+    assert on_ou and len(on_accounts) == len(ACCOUNTS)
+    assert {f["resource"] for f in rows["AV-SCP-1"]} == on_ou | on_accounts
+    assert {f["resource"] for f in rows["AV-SCP-2"]} == {organization["ou_id"], *ACCOUNTS.values()}
+    assert {f["account"] for f in rows["AV-SCP-3"]} == set(ACCOUNTS.values())  # none quarantined
+    # One row per endpoint the network builder declares, in its integration and region.
+    expected = expectations_for(example_spec, load_account_lock(EXAMPLE_SPEC)).endpoints
+    declared = {(name, region, e.service_name) for (name, region), wanted in expected.items() for e in wanted}
+    assert len(declared) >= 8  # crm: the vendor's PrivateLink endpoint and four services; events: three
+    assert sorted(
+        (f["integration"], f["region"], f["message"].split(" with ")[0]) for f in rows["AV-ENDPOINT-2"]
+    ) == sorted(declared)
     # The vendor roles the spec declares (crm, payroll) are audited from the spec itself.
     vendor_rows = {(f["check_id"], f["account"]) for f in output["findings"] if f["check_id"].startswith("AV-VENDOR")}
     assert vendor_rows == {
@@ -347,9 +397,11 @@ class CallCounter:
 
 
 def _count(emulator, spec_path: Path, **kwargs: Any) -> tuple[CallCounter, Any]:
+    """The calls of a verification with the real expectations, as the command line runs it."""
     counter = CallCounter()
-    spec = load(spec_path)
-    report = verify(spec, load_account_lock(spec_path), _sessions(emulator, [("before-call", counter)]), **kwargs)
+    spec, lock = load(spec_path), load_account_lock(spec_path)
+    sessions = _sessions(emulator, [("before-call", counter)])
+    report = verify(spec, lock, sessions, expectations=expectations_for(spec, lock), **kwargs)
     return counter, report
 
 
@@ -365,19 +417,34 @@ def _spec_with(tmp_path: Path, names: list[str], extra: list[dict[str, Any]] = (
     return path
 
 
-#: Calls to verify the crm integration (one region, one buffer): sts:GetCallerIdentity and
-#: AssumeRole; Organizations ListOrganizationalUnitsForParent and ListParents; CloudFormation
-#: DescribeStacks, ListStackResources, GetTemplate; EC2 DescribeFlowLogs, five egress
-#: lookups (peering twice: requester and accepter side), DescribeVpcEndpoints and
-#: DescribeSecurityGroups (the endpoints' groups); Logs DescribeLogGroups per group (flow logs,
-#: DNS query logs); SQS GetQueueUrl and GetQueueAttributes per queue (two per buffer).
-CRM_CALL_BOUND = 2 + 2 + 3 + 1 + 6 + 1 + 1 + 2 + 4
+def crm_call_bound(spec) -> int:
+    """Calls to verify the crm integration (one region, one buffer), with the real expectations.
+
+    sts:GetCallerIdentity and AssumeRole (2); Organizations ListOrganizationalUnitsForParent
+    and ListParents (2), ListPoliciesForTarget on the dedicated OU and on the account (2) and
+    DescribePolicy once per guardrail SCP planned for those two targets (the quarantine SCP is
+    only read where it is attached); IAM GetRole, ListAttachedRolePolicies and
+    ListRolePolicies for the vendor role (3); CloudFormation DescribeStacks,
+    ListStackResources, GetTemplate (3); EC2 DescribeFlowLogs (1), five egress lookups
+    (peering twice: requester and accepter side, 6), DescribeVpcEndpoints (1, shared by both
+    endpoint checks) and DescribeSecurityGroups (1, the endpoints' groups); Logs
+    DescribeLogGroups per group (flow logs, DNS query logs: 2); SQS GetQueueUrl and
+    GetQueueAttributes per queue (two per buffer: 4).
+    """
+    from airlock.stacks.guardrail_plan import plan_scps
+
+    plan = plan_scps(spec.organization, spec.integrations)
+    scps = len(plan.ous()[(spec.organization.ou_name,)].packed) + len(plan.accounts()["crm"].packed)
+    return 2 + 2 + 2 + scps + 3 + 3 + 1 + 6 + 1 + 1 + 2 + 4
 
 
 def test_api_calls_are_bounded_and_independent_of_other_integrations(emulator, verified_deployment, tmp_path):
-    alone, report = _count(emulator, _spec_with(tmp_path / "one", ["crm"]))
+    one = _spec_with(tmp_path / "one", ["crm"])
+    bound = crm_call_bound(load(one))
+    alone, report = _count(emulator, one)
     assert report.passed, _not_ok(report)
-    assert alone.total <= CRM_CALL_BOUND, alone.calls
+    assert {"AV-SCP-1", "AV-SCP-3", "AV-VENDOR-1", "AV-ENDPOINT-2"} <= {f.check_id for f in report.findings}
+    assert alone.total <= bound, alone.calls
 
     narrowed, report = _count(emulator, EXAMPLE_SPEC, integrations=["crm"])
     assert report.passed, _not_ok(report)
@@ -401,7 +468,7 @@ def test_api_calls_are_bounded_and_independent_of_other_integrations(emulator, v
 
     # Verifying everything grows with the integrations verified, not faster.
     everything, _ = _count(emulator, crowded)
-    assert everything.total <= CRM_CALL_BOUND * len(load(crowded).integrations)
+    assert everything.total <= bound * len(load(crowded).integrations)
 
     # ... and every call is one the documented least-privilege policies allow.
     allowed = permissions.actions(permissions.MANAGEMENT_POLICY) | permissions.actions(
@@ -415,66 +482,101 @@ def verify_ou_id(org) -> str:
     return ou["Id"]
 
 
-# --- checks fed by the builders' expectations, on the emulator's real API shapes ------------
-#
-# The guardrail, quarantine and vendor-role builders are not part of this change; these tests
-# create what they would deploy by hand and hand the verifier the matching expectations, so
-# the checks are proven against the emulator's responses (URL-encoded trust policies, SCP
-# content as text) before the builders are connected in airlock.verify.expectations_for.
+# --- the organisation's SCPs, against the organization stack's own plan --------------------
 
-GUARDRAIL = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "DenyLeavingTheOrganization",
-            "Effect": "Deny",
-            "Action": "organizations:LeaveOrganization",
-            "Resource": "*",
-        },
-        {
-            "Sid": "DenyInternetGateways",
-            "Effect": "Deny",
-            "Action": ["ec2:CreateInternetGateway", "ec2:AttachInternetGateway"],
-            "Resource": "*",
-        },
-    ],
-}
+
+@pytest.mark.parametrize(
+    ("policy", "integration"),
+    [("airlock-ou-saas-integrations-1", "crm"), ("airlock-integration-payroll-1", "payroll")],
+)
+def test_detached_scp_is_reported(
+    emulator, organization, verified_deployment, management_credentials, capsys, policy, integration
+):
+    org = emulator.client("organizations", MANAGEMENT, "eu-central-1")
+    target = organization["ou_id"] if policy.startswith("airlock-ou-") else ACCOUNTS[integration]
+    policy_id = organization["policy_ids"][policy]
+    org.detach_policy(PolicyId=policy_id, TargetId=target)
+    try:
+        code, output = _cli(emulator, capsys, "--integration", integration)
+        assert _cli_not_ok(output) == [("AV-SCP-1", "missing")]
+        (finding,) = [f for f in output["findings"] if f["status"] != "ok"]
+        assert finding["resource"] == f"{target}/{policy}"
+        assert code == 1
+    finally:
+        org.attach_policy(PolicyId=policy_id, TargetId=target)
+
+
+def test_weakened_scp_is_reported(emulator, organization, verified_deployment, management_credentials, capsys):
+    org = emulator.client("organizations", MANAGEMENT, "eu-central-1")
+    policy_id = organization["policy_ids"]["airlock-ou-saas-integrations-1"]
+    original = org.describe_policy(PolicyId=policy_id)["Policy"]["Content"]
+    document = json.loads(original)
+    org.update_policy(PolicyId=policy_id, Content=json.dumps({**document, "Statement": document["Statement"][1:]}))
+    try:
+        code, output = _cli(emulator, capsys, "--integration", "events")
+        assert _cli_not_ok(output) == [("AV-SCP-1", "drift")]
+        (finding,) = [f for f in output["findings"] if f["status"] != "ok"]
+        assert "1 expected statement(s) absent or changed" in finding["message"]
+        assert code == 1
+    finally:
+        org.update_policy(PolicyId=policy_id, Content=original)
+
+
+def test_quarantine_on_an_active_integration_is_reported(
+    emulator, organization, verified_deployment, management_credentials, capsys
+):
+    org = emulator.client("organizations", MANAGEMENT, "eu-central-1")
+    policy_id = organization["policy_ids"]["airlock-quarantine"]
+    org.attach_policy(PolicyId=policy_id, TargetId=ACCOUNTS["events"])
+    try:
+        code, output = _cli(emulator, capsys, "--integration", "events")
+        assert _cli_not_ok(output) == [("AV-SCP-3", "drift")]
+        assert code == 1
+    finally:
+        org.detach_policy(PolicyId=policy_id, TargetId=ACCOUNTS["events"])
+
+
+def test_missing_vendor_endpoint_is_reported(emulator, verified_deployment, management_credentials, capsys):
+    summary, outputs = _stack(verified_deployment, emulator, "airlock-crm-eu-central-1")
+    ec2 = emulator.client("ec2", summary.account, summary.region)
+    service = "com.amazonaws.vpce.eu-central-1.vpce-svc-0a1b2c3d4e5f60718"  # the example's Nimbus endpoint
+    (endpoint,) = ec2.describe_vpc_endpoints(
+        Filters=[{"Name": "vpc-id", "Values": [outputs["VpcId"]]}, {"Name": "service-name", "Values": [service]}]
+    )["VpcEndpoints"]
+    ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint["VpcEndpointId"]])
+    try:
+        code, output = _cli(emulator, capsys, "--integration", "crm")
+        assert _cli_not_ok(output) == [("AV-ENDPOINT-2", "missing")]
+        (finding,) = [f for f in output["findings"] if f["status"] != "ok"]
+        assert finding["resource"] == service
+        assert code == 1
+    finally:
+        ec2.create_vpc_endpoint(
+            VpcId=outputs["VpcId"],
+            VpcEndpointType="Interface",
+            ServiceName=service,
+            SubnetIds=endpoint["SubnetIds"],
+            SecurityGroupIds=[group["GroupId"] for group in endpoint["Groups"]],
+            PrivateDnsEnabled=False,
+        )
+    code, output = _cli(emulator, capsys, "--integration", "crm")
+    assert code == 0, _cli_not_ok(output)
+
+
+# --- the vendor role, with hand-made expectations ---------------------------------------------
+#
+# The crm and payroll vendor roles the stacks deploy are audited through the real
+# expectations in the clean run above. The events integration declares no vendor access, so
+# no stack deploys a role of this name: these tests create one by hand, as the access builder
+# would, and hand the verifier matching expectations, so the trust and policy checks are
+# proven on the emulator's own API shapes (URL-encoded trust policies).
+VENDOR_ROLE = "airlock-events-vendor"
+EXTERNAL_ID = "contoso-events-0123456789abcdef0123456789"
 
 
 def _verify_with(emulator, expectations, integration: str) -> list[tuple[str, str]]:
     report = _verify(emulator, integrations=[integration], expectations=expectations)
     return sorted({(f.check_id, f.status.value) for f in report.findings if f.status is not Status.OK})
-
-
-def test_detached_scp_is_reported(emulator, organization, verified_deployment):
-    from airlock.verify import DEDICATED_OU, Expectations, ExpectedPolicy
-
-    org = emulator.client("organizations", MANAGEMENT, "eu-central-1")
-    policy_id = org.create_policy(
-        Name="airlock-guardrails",
-        Description="saas-airlock guardrails",
-        Type="SERVICE_CONTROL_POLICY",
-        Content=json.dumps(GUARDRAIL, indent=4),
-    )["Policy"]["PolicySummary"]["Id"]
-    org.attach_policy(PolicyId=policy_id, TargetId=organization["ou_id"])
-    # The expectation lists the statements in another order and single values as lists.
-    expected = {**GUARDRAIL, "Statement": list(reversed(GUARDRAIL["Statement"]))}
-    expectations = Expectations(scps={DEDICATED_OU: [ExpectedPolicy("airlock-guardrails", expected)]})
-    try:
-        assert _verify_with(emulator, expectations, "crm") == []
-        org.detach_policy(PolicyId=policy_id, TargetId=organization["ou_id"])
-        assert _verify_with(emulator, expectations, "crm") == [("AV-SCP-1", "missing")]
-        report = _verify(emulator, integrations=["crm"], expectations=expectations)
-        assert report.exit_code == 1
-    finally:
-        with suppress(Exception):
-            org.detach_policy(PolicyId=policy_id, TargetId=organization["ou_id"])
-        org.delete_policy(PolicyId=policy_id)
-
-
-# The events integration declares no vendor access, so no stack deploys a role of this name.
-VENDOR_ROLE = "airlock-events-vendor"
-EXTERNAL_ID = "contoso-events-0123456789abcdef0123456789"
 
 
 @pytest.fixture

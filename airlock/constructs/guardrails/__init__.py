@@ -12,7 +12,13 @@ from airlock.constructs.guardrails.catalogue import (
     guardrail_statements,
     statement_owners,
 )
-from airlock.constructs.guardrails.policies import GuardrailPolicies, QuarantinePolicy
+from airlock.constructs.guardrails.policies import (
+    QUARANTINE_POLICY_NAME,
+    GuardrailPolicies,
+    QuarantinePolicy,
+    guardrail_policy_name,
+    quarantine_document,
+)
 
 __all__ = [
     "DEFAULT_ACCOUNT_GUARDRAILS",
@@ -20,6 +26,7 @@ __all__ = [
     "GLOBAL_SERVICE_ACTIONS",
     "GUARDRAILS",
     "QUARANTINE",
+    "QUARANTINE_POLICY_NAME",
     "Guardrail",
     "GuardrailContext",
     "GuardrailPolicies",
@@ -27,7 +34,9 @@ __all__ = [
     "QuarantinePolicy",
     "ScpBudgetError",
     "ScpQuota",
+    "guardrail_policy_name",
     "guardrail_statements",
     "pack",
+    "quarantine_document",
     "statement_owners",
 ]

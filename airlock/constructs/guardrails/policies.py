@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aws_cdk import aws_organizations as organizations
 from constructs import Construct
@@ -13,6 +14,20 @@ from airlock.constructs.guardrails.catalogue import QUARANTINE, GuardrailContext
 #: Organizations allows policy names of up to 128 characters and descriptions of up to 512.
 MAX_POLICY_NAME = 128
 MAX_POLICY_DESCRIPTION = 512
+#: Name of the quarantine SCP (the kill switch) by default.
+QUARANTINE_POLICY_NAME = "airlock-quarantine"
+
+
+def guardrail_policy_name(target_name: str, number: int, *, name_prefix: str = "airlock-") -> str:
+    """The name of the ``number``-th (from 1) packed guardrail SCP of a target: ``airlock-<target>-<n>``."""
+    return f"{name_prefix}{target_name}-{number}"
+
+
+def quarantine_document(*, deployment_role_pattern: str, break_glass_role: str) -> dict[str, Any]:
+    """The quarantine SCP's content: deny everything to everyone but the two exempt roles."""
+    context = GuardrailContext(deployment_role_pattern=deployment_role_pattern, break_glass_role=break_glass_role)
+    (statement,) = QUARANTINE.statements(context)
+    return {"Version": "2012-10-17", "Statement": [statement]}
 
 
 def _description(target_name: str, number: int, count: int, sids: Sequence[str]) -> str:
@@ -34,6 +49,11 @@ class GuardrailPolicies(Construct):
     Raises ``ScpBudgetError`` in ``__init__`` when no packing fits. ``policies`` holds the
     ``AWS::Organizations::Policy`` resources, named ``<name_prefix><target_name>-<n>``.
     ``labels`` (statement id -> guardrail name) make the quota error name what to drop.
+
+    ``packed`` takes policies the caller already packed with :func:`pack` (a planner that
+    also needs the documents elsewhere, e.g. to verify them live) instead of ``statements``;
+    ``statements``, ``quota``, ``reserved`` and ``labels`` are then left out. Default: the
+    statements are packed here.
     """
 
     def __init__(
@@ -43,11 +63,12 @@ class GuardrailPolicies(Construct):
         *,
         target_id: str,
         target_name: str,
-        statements: Sequence[Statement],
+        statements: Sequence[Statement] = (),
         quota: ScpQuota | None = None,
         reserved: Mapping[str, int] | None = None,
         name_prefix: str = "airlock-",
         labels: Mapping[str, str] | None = None,
+        packed: Sequence[PackedPolicy] | None = None,
     ) -> None:
         super().__init__(scope, id)
         if not target_name or len(name_prefix + target_name) + 4 > MAX_POLICY_NAME:
@@ -55,25 +76,34 @@ class GuardrailPolicies(Construct):
                 f"target_name '{target_name}' makes policy names longer than {MAX_POLICY_NAME} characters; "
                 "use a shorter target name"
             )
+        if packed is not None and (statements or quota or reserved is not None or labels):
+            raise ValueError(
+                f"packed is given for target '{target_name}' together with statements, quota, reserved or labels; "
+                "give either packed policies or the statements to pack"
+            )
         self.target_name = target_name
-        self.packed: list[PackedPolicy] = pack(
-            target_name,
-            statements,
-            quota=quota or ScpQuota(),
-            reserved={"FullAWSAccess": 1} if reserved is None else reserved,
-            labels=labels,
+        self.packed: list[PackedPolicy] = (
+            list(packed)
+            if packed is not None
+            else pack(
+                target_name,
+                statements,
+                quota=quota or ScpQuota(),
+                reserved={"FullAWSAccess": 1} if reserved is None else reserved,
+                labels=labels,
+            )
         )
         self.policies: list[organizations.CfnPolicy] = []
         count = len(self.packed)
-        for number, packed in enumerate(self.packed, start=1):
+        for number, packed_policy in enumerate(self.packed, start=1):
             self.policies.append(
                 organizations.CfnPolicy(
                     self,
                     f"Policy{number}",
-                    name=f"{name_prefix}{target_name}-{number}",
+                    name=guardrail_policy_name(target_name, number, name_prefix=name_prefix),
                     type="SERVICE_CONTROL_POLICY",
-                    description=_description(target_name, number, count, packed.sids),
-                    content=packed.document,
+                    description=_description(target_name, number, count, packed_policy.sids),
+                    content=packed_policy.document,
                     target_ids=[target_id],
                 )
             )
@@ -95,18 +125,19 @@ class QuarantinePolicy(Construct):
         deployment_role_pattern: str,
         break_glass_role: str,
         target_ids: Sequence[str] = (),
-        name: str = "airlock-quarantine",
+        name: str = QUARANTINE_POLICY_NAME,
     ) -> None:
         super().__init__(scope, id)
-        context = GuardrailContext(deployment_role_pattern=deployment_role_pattern, break_glass_role=break_glass_role)
-        (statement,) = QUARANTINE.statements(context)
-        self.statement = statement
+        document = quarantine_document(
+            deployment_role_pattern=deployment_role_pattern, break_glass_role=break_glass_role
+        )
+        (self.statement,) = document["Statement"]
         self.policy = organizations.CfnPolicy(
             self,
             "Resource",
             name=name,
             type="SERVICE_CONTROL_POLICY",
             description="saas-airlock kill switch: denies every action except to the break-glass and deployment roles",
-            content={"Version": "2012-10-17", "Statement": [statement]},
+            content=document,
             target_ids=list(target_ids) or None,
         )

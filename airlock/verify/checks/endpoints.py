@@ -6,6 +6,8 @@ from typing import Any
 
 from airlock.verify.checks.network import stack_vpcs
 from airlock.verify.context import Context
+from airlock.verify.discovery import DeployedStack
+from airlock.verify.expected import ExpectedEndpoint
 from airlock.verify.findings import Finding
 from airlock.verify.registry import Scope, check
 
@@ -75,29 +77,81 @@ def endpoint_groups_closed(ctx: Context) -> list[Finding]:
     return findings
 
 
+def _group_id(stack: DeployedStack, value: Any) -> str | None:
+    """A security group id from a template value: literal, ``Ref`` or ``Fn::GetAtt [sg, GroupId]``."""
+    if isinstance(value, dict) and set(value) == {"Fn::GetAtt"}:
+        logical, attribute = value["Fn::GetAtt"]
+        return stack.physical_id(logical) if attribute == "GroupId" else None
+    return stack.resolve(value)
+
+
+def _stack_groups(stack: DeployedStack, service_name: str) -> set[str] | None:
+    """The security groups the deployed template gives its endpoint for ``service_name``
+    (None when it declares no such endpoint)."""
+    declared = [
+        body.get("Properties", {})
+        for body in stack.template_resources("AWS::EC2::VPCEndpoint").values()
+        if body.get("Properties", {}).get("ServiceName") == service_name
+    ]
+    if not declared:
+        return None
+    return {
+        group
+        for props in declared
+        for value in props.get("SecurityGroupIds") or []
+        if (group := _group_id(stack, value)) is not None
+    }
+
+
+def _wanted_groups(stack: DeployedStack, want: ExpectedEndpoint) -> set[str] | None:
+    if want.security_groups_from_stack:
+        return _stack_groups(stack, want.service_name)
+    return {group if group.startswith("sg-") else (stack.physical_id(group) or group) for group in want.security_groups}
+
+
 @check("AV-ENDPOINT-2", scope=Scope.REGION, title="Declared endpoints exist with the expected security groups")
 def expected_endpoints(ctx: Context) -> list[Finding]:
-    """Each endpoint the endpoint builder declares for the integration and region exists in
-    its VPC, with exactly the declared security groups."""
+    """Each endpoint the network builder declares for the integration and region (the
+    vendor's PrivateLink endpoints, the AWS service endpoints) exists in its VPC, with
+    exactly the security groups the integration stack gives it."""
     assert ctx.integration is not None and ctx.region is not None
     expected = ctx.expectations.endpoints.get((ctx.integration.name, ctx.region), ())
     stack, vpcs = stack_vpcs(ctx)
     if not expected or stack is None:
         return []
-    live = {e.get("ServiceName"): e for e in vpc_endpoints(ctx, vpcs)}
+    live: dict[str, list[dict[str, Any]]] = {}
+    for endpoint in sorted(vpc_endpoints(ctx, vpcs), key=lambda e: str(e.get("VpcEndpointId"))):
+        live.setdefault(str(endpoint.get("ServiceName")), []).append(endpoint)
     findings = []
     for want in expected:
-        endpoint = live.get(want.service_name)
-        if endpoint is None:
-            findings.append(ctx.missing("AV-ENDPOINT-2", want.service_name, "no endpoint for this service in the VPC"))
+        candidates = live.get(want.service_name, [])
+        if not candidates:
+            findings.append(
+                ctx.missing(
+                    "AV-ENDPOINT-2",
+                    want.service_name,
+                    "no endpoint for this service in the VPC; redeploy the integration stack",
+                )
+            )
             continue
-        wanted = {
-            group if group.startswith("sg-") else (stack.physical_id(group) or group) for group in want.security_groups
-        }
-        actual = {group["GroupId"] for group in endpoint.get("Groups", [])}
+        wanted = _wanted_groups(stack, want)
+        if wanted is None:
+            findings.append(
+                ctx.drift(
+                    "AV-ENDPOINT-2",
+                    candidates[0]["VpcEndpointId"],
+                    f"the deployed stack {stack.name} declares no endpoint for {want.service_name}, the spec does; "
+                    "redeploy the integration stack",
+                )
+            )
+            continue
+        # Another endpoint to the same service (someone's own) does not hide the declared one.
+        groups = [(e, {group["GroupId"] for group in e.get("Groups", [])}) for e in candidates]
+        endpoint, actual = next(((e, g) for e, g in groups if g == wanted), groups[0])
         resource = endpoint["VpcEndpointId"]
         if actual == wanted:
-            findings.append(ctx.ok("AV-ENDPOINT-2", resource, f"{want.service_name} with {', '.join(sorted(actual))}"))
+            shown = ", ".join(sorted(actual)) or "no security group (a gateway endpoint)"
+            findings.append(ctx.ok("AV-ENDPOINT-2", resource, f"{want.service_name} with {shown}"))
             continue
         parts = []
         if wanted - actual:

@@ -42,7 +42,8 @@ def compare_scps(
 ) -> list[Finding]:
     """AV-SCP-1 per expected policy (attached, same content) and AV-SCP-2 per unexpected one.
 
-    ``tolerated`` names SCPs another check judges (the quarantine SCP).
+    ``tolerated`` names SCPs another check judges (the quarantine SCP) or that the spec
+    declares as attached outside airlock.
     """
     attached = attached_scps(ctx, target_id)
     findings = []
@@ -80,30 +81,64 @@ def compare_scps(
     return findings
 
 
-def _target_id(ctx: Context, key: str) -> str | None:
-    if key == DEDICATED_OU:
-        from airlock.verify.checks.organization import dedicated_ou
+def _child_ou(ctx: Context, parent_id: str, name: str) -> str | None:
+    def read() -> str | None:
+        units = ctx.management().items(
+            "organizations",
+            ctx.home_region,
+            "list_organizational_units_for_parent",
+            "OrganizationalUnits",
+            ParentId=parent_id,
+        )
+        return next((unit["Id"] for unit in units if unit.get("Name") == name), None)
 
-        unit = dedicated_ou(ctx)
-        return unit["Id"] if unit else None
-    return key
+    return ctx.memo(("child-ou", parent_id, name), read)
+
+
+def _target_id(ctx: Context, key: str) -> tuple[str | None, str]:
+    """The live id of a target key (None when its OU does not exist), and why not."""
+    if not key.startswith(DEDICATED_OU):
+        return key, ""
+    from airlock.verify.checks.organization import dedicated_ou
+
+    unit = dedicated_ou(ctx)
+    if unit is None:
+        return None, "the dedicated OU does not exist (see AV-OU-1)"
+    target: str | None = unit["Id"]
+    path = [name for name in key.removeprefix(DEDICATED_OU).split("/") if name]
+    for depth, name in enumerate(path):
+        assert target is not None
+        target = _child_ou(ctx, target, name)
+        if target is None:
+            below = "/".join([ctx.spec.organization.ou_name, *path[:depth]])
+            return None, f"no OU named '{name}' under {below}; deploy the organization stack"
+    return target, ""
+
+
+def _label(ctx: Context, key: str) -> str:
+    """A readable name of a target key: the OU path from the parent for an OU key."""
+    if not key.startswith(DEDICATED_OU):
+        return key
+    org = ctx.spec.organization
+    return "/".join([org.parent_id, org.ou_name, *filter(None, key.removeprefix(DEDICATED_OU).split("/"))])
 
 
 @check("AV-SCP-1", scope=Scope.ORGANIZATION, title="Expected SCPs are attached with the expected content")
 def organization_scps(ctx: Context) -> list[Finding]:
-    """Each SCP the guardrail builders expect on the dedicated OU (or another OU or root) is
-    attached directly to it, and its document equals the expected one after normalisation;
-    AV-SCP-2 rows name every other SCP attached there (``FullAWSAccess`` is tolerated)."""
+    """Each SCP the guardrail builders expect on the dedicated OU, its sub-OUs (or another OU
+    or root) is attached directly to it, and its document equals the expected one after
+    normalisation; AV-SCP-2 rows name every other SCP attached there (``FullAWSAccess`` and
+    the external SCPs the spec declares on the target are tolerated)."""
     findings: list[Finding] = []
     integration_names = {integration.name for integration in ctx.spec.integrations}
     for key, expected in sorted(ctx.expectations.scps.items()):
         if key in integration_names:
             continue  # compared per integration, in its account
-        target = _target_id(ctx, key)
+        target, why = _target_id(ctx, key)
         if target is None:
-            findings.append(ctx.missing("AV-SCP-1", key, "the dedicated OU does not exist (see AV-OU-1)"))
+            findings.append(ctx.missing("AV-SCP-1", _label(ctx, key), why))
             continue
-        findings.extend(compare_scps(ctx, target, expected))
+        findings.extend(compare_scps(ctx, target, expected, sorted(ctx.expectations.external_scps.get(key, ()))))
     return findings
 
 
@@ -118,7 +153,8 @@ def account_scps(ctx: Context) -> list[Finding]:
     if account_id is None or (not expected and quarantine is None):
         return []
     suspended = ctx.integration.state == "suspended"
-    tolerated = [quarantine.name] if quarantine is not None else []
+    tolerated = sorted(ctx.expectations.external_scps.get(ctx.integration.name, ()))
+    tolerated += [quarantine.name] if quarantine is not None else []
     findings = compare_scps(ctx, account_id, expected, tolerated) if expected else []
     if quarantine is None:
         return findings
