@@ -17,6 +17,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 from unittest import mock
+from urllib.parse import unquote
 
 import pytest
 import yaml
@@ -563,97 +564,52 @@ def test_missing_vendor_endpoint_is_reported(emulator, verified_deployment, mana
     assert code == 0, _cli_not_ok(output)
 
 
-# --- the vendor role, with hand-made expectations ---------------------------------------------
-#
-# The crm and payroll vendor roles the stacks deploy are audited through the real
-# expectations in the clean run above. The events integration declares no vendor access, so
-# no stack deploys a role of this name: these tests create one by hand, as the access builder
-# would, and hand the verifier matching expectations, so the trust and policy checks are
-# proven on the emulator's own API shapes (URL-encoded trust policies).
-VENDOR_ROLE = "airlock-events-vendor"
-EXTERNAL_ID = "contoso-events-0123456789abcdef0123456789"
-
-
-def _verify_with(emulator, expectations, integration: str) -> list[tuple[str, str]]:
-    report = _verify(emulator, integrations=[integration], expectations=expectations)
-    return sorted({(f.check_id, f.status.value) for f in report.findings if f.status is not Status.OK})
+# --- the vendor role the crm stack deployed ---------------------------------------------------
 
 
 @pytest.fixture
-def vendor_role(emulator, verified_deployment):
-    """A vendor role as the access builder would make it, in the events account."""
-    from airlock.verify import ExpectedVendorRole
+def crm_vendor_role(emulator, example_spec, verified_deployment):
+    """The IAM client of the crm account and the name of the vendor role its stack deployed."""
+    role_name = expectations_for(example_spec, load_account_lock(EXAMPLE_SPEC)).vendor_roles["crm"].role_name
+    iam = emulator.client("iam", ACCOUNTS["crm"], "eu-central-1")
+    iam.get_role(RoleName=role_name)  # deployed by CloudFormation, not made up here
+    return iam, role_name
 
-    iam = emulator.client("iam", ACCOUNTS["events"], "eu-west-1")
-    boundary = iam.create_policy(
-        PolicyName="airlock-events-vendor-boundary",
-        PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
-        ),
-    )["Policy"]["Arn"]
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::900000000033:root"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
-            }
-        ],
+
+def _trust_of(iam, role_name: str) -> dict[str, Any]:
+    document = iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
+    return json.loads(unquote(document)) if isinstance(document, str) else document
+
+
+def test_vendor_trust_without_external_id_is_reported(emulator, crm_vendor_role, management_credentials, capsys):
+    iam, role_name = crm_vendor_role
+    trust = _trust_of(iam, role_name)
+    (vendor,) = {
+        principal
+        for statement in trust["Statement"]
+        for principal in ([statement["Principal"]["AWS"]] if isinstance(statement["Principal"]["AWS"], str) else [])
     }
-    iam.create_role(
-        RoleName=VENDOR_ROLE,
-        AssumeRolePolicyDocument=json.dumps(trust),
-        PermissionsBoundary=boundary,
-        MaxSessionDuration=3600,
-    )
-    iam.put_role_policy(
-        RoleName=VENDOR_ROLE,
-        PolicyName="send-tracking-events",
-        PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
-        ),
-    )
-    expected = ExpectedVendorRole(
-        role_name=VENDOR_ROLE,
-        principals=frozenset({"900000000033"}),
-        external_id=EXTERNAL_ID,
-        permissions_boundary_arn=boundary,
-        max_session_duration=3600,
-        inline_policy_names=frozenset({"send-tracking-events"}),
-    )
-    yield iam, trust, expected
-    for attached in iam.list_attached_role_policies(RoleName=VENDOR_ROLE)["AttachedPolicies"]:
-        iam.detach_role_policy(RoleName=VENDOR_ROLE, PolicyArn=attached["PolicyArn"])
-    iam.delete_role_policy(RoleName=VENDOR_ROLE, PolicyName="send-tracking-events")
-    iam.delete_role(RoleName=VENDOR_ROLE)
-    iam.delete_policy(PolicyArn=boundary)
-
-
-def test_vendor_trust_without_external_id_is_reported(emulator, vendor_role):
-    from airlock.verify import Expectations
-
-    iam, trust, expected = vendor_role
-    expectations = Expectations(vendor_roles={"events": expected})
-    assert _verify_with(emulator, expectations, "events") == []
-    loose = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::900000000033:root"}, "Action": "sts:AssumeRole"}
+    loose = {"Effect": "Allow", "Principal": {"AWS": vendor}, "Action": "sts:AssumeRole"}
     iam.update_assume_role_policy(
-        RoleName=VENDOR_ROLE, PolicyDocument=json.dumps({**trust, "Statement": [*trust["Statement"], loose]})
+        RoleName=role_name, PolicyDocument=json.dumps({**trust, "Statement": [*trust["Statement"], loose]})
     )
-    assert _verify_with(emulator, expectations, "events") == [("AV-VENDOR-1", "drift")]
+    try:
+        code, output = _cli(emulator, capsys, "--integration", "crm")
+        assert _cli_not_ok(output) == [("AV-VENDOR-1", "drift")]
+        assert code == 1
+    finally:
+        iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=json.dumps(trust))
 
 
-def test_extra_policy_on_the_vendor_role_is_reported(emulator, vendor_role):
-    from airlock.verify import Expectations
-
-    iam, _, expected = vendor_role
+def test_extra_policy_on_the_vendor_role_is_reported(emulator, crm_vendor_role, management_credentials, capsys):
+    iam, role_name = crm_vendor_role
     everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
     extra = iam.create_policy(PolicyName="just-one-more-permission", PolicyDocument=json.dumps(everything))
-    iam.attach_role_policy(RoleName=VENDOR_ROLE, PolicyArn=extra["Policy"]["Arn"])
+    iam.attach_role_policy(RoleName=role_name, PolicyArn=extra["Policy"]["Arn"])
     try:
-        findings = _verify_with(emulator, Expectations(vendor_roles={"events": expected}), "events")
-        assert findings == [("AV-VENDOR-3", "drift")]
+        code, output = _cli(emulator, capsys, "--integration", "crm")
+        assert _cli_not_ok(output) == [("AV-VENDOR-3", "drift")]
+        assert code == 1
     finally:
-        iam.detach_role_policy(RoleName=VENDOR_ROLE, PolicyArn=extra["Policy"]["Arn"])
+        iam.detach_role_policy(RoleName=role_name, PolicyArn=extra["Policy"]["Arn"])
         iam.delete_policy(PolicyArn=extra["Policy"]["Arn"])
