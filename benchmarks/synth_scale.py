@@ -127,7 +127,7 @@ def _tree_sample(pid: int, cpu_ticks: dict[int, int]) -> int:
 def measure_child(kind: str, source: str, outdir: Path) -> tuple[float, float, float, dict[str, Any]]:
     """Run one child synthesis; return (wall s, CPU s of the process tree, peak tree RSS MiB, its summary).
 
-    CPU time (user + system, of the child and the Node.js process it waits for) barely
+    CPU time (user + system, of the child, the Node.js process and the cfn-guard processes) barely
     changes with other load on the machine; wall time does.
     """
     env = dict(os.environ)
@@ -314,7 +314,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "Findings are unacknowledged findings of the opt-in packs (HIPAA, PCI); the default packs pass. "
         "Marginal cost: CPU seconds per added integration between one size and the one before it. "
-        "CPU time is of the synth process and its Node.js child; wall time on a loaded machine is pessimistic.",
+        "CPU time is of the synth process, its Node.js child and the cfn-guard processes; "
+        "wall time on a loaded machine is pessimistic.",
     ]
     lines.append(
         f"Example over the floor in wall time, for reference: {report['results']['example_over_floor_wall']}x."
