@@ -1,0 +1,73 @@
+"""The synth benchmark: its targets, its README table, and a short real run that writes the JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchmarks import synth_scale
+from benchmarks.synth_scale import README_END, README_START, Run, evaluate, update_readme
+
+
+def _run(label: str, integrations: int | None, seconds: float, cpu: float, rss: float = 500.0) -> Run:
+    return Run(label=label, integrations=integrations, seconds=seconds, cpu_seconds=cpu, peak_rss_mb=rss, digest="d")
+
+
+def _targets(hundred_wall: float = 30.0, hundred_cpu: float = 32.0, example_cpu: float = 4.0):
+    floor = _run("empty app", None, 1.5, 2.0)
+    example = _run("example", 3, 3.0, example_cpu)
+    sized = [_run("1", 1, 2.0, 2.5), _run("10", 10, 5.0, 6.1), _run("100", 100, hundred_wall, hundred_cpu)]
+    return evaluate(floor, example, sized, repeat=_run("100 repeat", 100, 30.0, 32.0))
+
+
+def test_targets_are_met_by_a_fast_run():
+    results = _targets()
+    assert all(target["met"] for target in results["targets"].values()), results["targets"]
+    assert results["marginal_cpu_seconds_per_integration"] == {"10": 0.4, "100": 0.288}
+    assert results["deterministic_100"] is True
+
+
+@pytest.mark.parametrize(
+    ("change", "missed"),
+    [
+        ({"hundred_wall": 61.0}, "100 integrations under 60 s (wall)"),
+        ({"example_cpu": 5.2}, "example under 2.5x the empty-app floor (CPU)"),
+        ({"hundred_cpu": 60.0}, "marginal CPU per integration at 100 <= 1.3x at 10"),
+    ],
+)
+def test_each_target_can_be_missed(change, missed):
+    targets = _targets(**change)["targets"]
+    assert [name for name, target in targets.items() if not target["met"]] == [missed]
+
+
+def test_readme_table_goes_between_the_markers_only(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"before\n{README_START}\nold table\n{README_END}\nafter\n", encoding="utf-8")
+    update_readme(readme, "new table\n")
+    assert readme.read_text(encoding="utf-8") == f"before\n{README_START}\nnew table\n{README_END}\nafter\n"
+
+
+def test_a_short_run_writes_the_json_and_the_table(tmp_path, capsys):
+    code = synth_scale.main(["--sizes", "1", "--no-repeat", "--out", str(tmp_path)])
+    report = json.loads((tmp_path / "synth_scale.json").read_text(encoding="utf-8"))
+    runs = {run["label"]: run for run in report["runs"]}
+    assert list(runs) == ["empty app", "example", "1 integration"]
+    assert runs["empty app"]["stacks"] == 0
+    assert runs["example"]["stacks"] == 4 and runs["1 integration"]["stacks"] == 2
+    for label in ("example", "1 integration"):
+        assert runs[label]["cpu_seconds"] > runs["empty app"]["cpu_seconds"] > 0
+        assert runs[label]["template_bytes"] > 0 and runs[label]["peak_rss_mb"] > 0
+        assert runs[label]["digest"]
+    assert report["packs"] == [
+        "AwsSolutions",
+        "Airlock",
+        "NIST.800.53.R5",
+        "HIPAA.Security",
+        "PCI.DSS.321",
+        "ControlTower",
+    ]
+    assert list(report["results"]["targets"]) == ["example under 2.5x the empty-app floor (CPU)"]
+    assert code == (0 if report["results"]["targets"]["example under 2.5x the empty-app floor (CPU)"]["met"] else 1)
+    table = (tmp_path / "synth_scale.md").read_text(encoding="utf-8")
+    assert "| example | 3 | 4 |" in table and table in capsys.readouterr().out
