@@ -33,14 +33,6 @@ from tests.verify_stubs import (
 )
 
 
-@pytest.fixture
-def stubs():
-    stubs = Stubs()
-    stubs.sessions.region = REGION
-    yield stubs
-    stubs.assert_no_pending_responses()
-
-
 def statuses(findings):
     return [(f.check_id, f.status.value) for f in findings]
 

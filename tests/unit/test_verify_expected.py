@@ -18,7 +18,7 @@ from airlock.verify import DEDICATED_OU, Expectations, ExpectedEndpoint, Expecte
 from airlock.verify.checks import endpoints, scp
 from tests.conftest import EXAMPLE_SPEC
 from tests.unit.test_organization import organization_template, ou_logical_id, policies, rich_spec
-from tests.verify_stubs import MANAGEMENT, REGION, Stubs, network_stack, with_stack
+from tests.verify_stubs import MANAGEMENT, REGION, network_stack, with_stack
 
 SCP = "AWS::Organizations::Policy"
 
@@ -114,14 +114,6 @@ def test_packed_and_statements_together_are_refused():
 
 OU = {"Id": "ou-a1b2-11111111", "Arn": "arn:aws:organizations::100000000001:ou/o-x/ou-a1b2-11111111"}
 DENY = {"Version": "2012-10-17", "Statement": [{"Sid": "A", "Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}
-
-
-@pytest.fixture
-def stubs():
-    stubs = Stubs()
-    stubs.sessions.region = REGION
-    yield stubs
-    stubs.assert_no_pending_responses()
 
 
 def _units(stubs, parent: str, units: list[dict]) -> None:
