@@ -89,7 +89,7 @@ def _insecure(stack: cdk.Stack) -> None:
     cdk.CfnResource(stack, "Balancer", type="AWS::ElasticLoadBalancingV2::LoadBalancer", properties={})
 
 
-def _verdicts(tmp: Path, plugin: cdk.IPolicyValidationPlugin, included: Path) -> tuple[str, list[Any]]:
+def _verdicts(tmp: Path, plugin: cdk.IPolicyValidationPlugin, included: list[Path]) -> tuple[str, list[Any]]:
     """Synthesize the test app with only ``plugin``; return its conclusion and every violation."""
     app = cdk.App(
         outdir=str(tmp),
@@ -98,9 +98,10 @@ def _verdicts(tmp: Path, plugin: cdk.IPolicyValidationPlugin, included: Path) ->
         context={"@aws-cdk/core:validationReportJson": True},
     )
     _insecure(cdk.Stack(app, "Insecure"))
-    # the included template brings its own BootstrapVersion parameter and rule
-    example = cdk.Stack(app, "Example", synthesizer=cdk.BootstraplessSynthesizer())
-    cfn_inc.CfnInclude(example, "Crm", template_file=str(included))
+    for number, template in enumerate(included):
+        # an included template brings its own BootstrapVersion parameter and rule
+        example = cdk.Stack(app, f"Example{number}", synthesizer=cdk.BootstraplessSynthesizer())
+        cfn_inc.CfnInclude(example, "Included", template_file=str(template))
     cdk.Validations.of(app).add_plugins(plugin)
     try:
         app.synth()
@@ -132,7 +133,9 @@ def both_verdicts(tmp_path_factory, example_synth):
     from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
     _, assembly = example_synth
-    included = assembly.outdir / "airlock-crm-eu-central-1.template.json"
+    # the example's integrations between them hold every resource type airlock deploys
+    included = sorted(assembly.outdir.glob("airlock-*-*.template.json"))
+    assert len(included) == 3, included
     plain = _verdicts(tmp_path_factory.mktemp("plain"), CfnGuardValidator(control_tower_rules_enabled=True), included)
     ours = _verdicts(tmp_path_factory.mktemp("ours"), ControlTowerChecks(), included)
     return plain, ours
@@ -148,7 +151,12 @@ def test_the_comparison_has_teeth(both_verdicts):
     assert conclusion == "failure"
     rules = {row[0] for row in rows}
     assert len(rules) >= 15, sorted(rules)
-    assert {row[4] for row in rows} - {None} == {"Insecure.template.json", "Example.template.json"}
+    assert {row[4] for row in rows} - {None} == {
+        "Insecure.template.json",
+        "Example0.template.json",
+        "Example1.template.json",
+        "Example2.template.json",
+    }
 
 
 def test_reports_every_control_tower_rule_id_of_the_package():
