@@ -11,6 +11,7 @@ import aws_cdk as cdk
 
 from airlock.compliance import attach_packs
 from airlock.spec import AccountLock, Integration, Spec
+from airlock.stacks.feature_flags import FEATURE_FLAGS
 from airlock.stacks.integration import IntegrationStack
 from airlock.stacks.organization import OrganizationStack
 
@@ -25,6 +26,7 @@ PACKS_METADATA = "airlock:compliance-packs"
 #: CDK's own resource-count check is off: airlock.limits checks every limit of every stack
 #: after synthesis and reports all of them at once, with the fix.
 APP_CONTEXT: dict[str, object] = {
+    **FEATURE_FLAGS,
     "@aws-cdk/core:validationReportJson": True,
     "@aws-cdk/core:stackResourceLimit": 0,
 }

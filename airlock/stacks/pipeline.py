@@ -202,7 +202,8 @@ def _acknowledge_pipeline(stack: DeploymentPipelineStack) -> None:
         reason="Artifacts are written under keys named per pipeline execution, so the roles need every object "
         "of the pipeline's own artifact bucket, and no other bucket.",
     )
-    prefix = f"arn:<AWS::Partition>:{{service}}:{stack.region}:{stack.account}"
+    partition = _partition(stack)
+    prefix = f"arn:{partition}:{{service}}:{stack.region}:{stack.account}"
     for project in (pipeline.synth_project, pipeline.self_mutation_project):
         project_id = _logical_id(project)
         acknowledge(
@@ -242,7 +243,7 @@ def _acknowledge_pipeline(stack: DeploymentPipelineStack) -> None:
         name = stack.resolve(replica.bucket_name)  # a physical name, literal in the pipeline stack
         acknowledge(
             pipeline.pipeline.role,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{name}/*]",
+            f"AwsSolutions-IAM5[Resource::arn:{partition}:s3:::{name}/*]",
             reason="Artifacts of each execution are replicated under keys named per execution into the "
             "pipeline's own replication bucket of the target region, and no other bucket.",
         )
@@ -252,6 +253,11 @@ def _acknowledge_pipeline(stack: DeploymentPipelineStack) -> None:
             reason="The replication keys of other regions are named by alias, which IAM cannot scope; each "
             "key's own policy admits only this pipeline's roles.",
         )
+
+
+def _partition(stack: cdk.Stack) -> str:
+    """The partition as cdk-nag prints it in a finding: a literal in a region-bound stack, else the token."""
+    return "<AWS::Partition>" if cdk.Token.is_unresolved(stack.partition) else stack.partition
 
 
 def _harden_artifact_bucket(bucket: s3.IBucket) -> None:
