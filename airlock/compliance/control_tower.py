@@ -207,6 +207,8 @@ class ControlTowerChecks:
     """
 
     def __init__(self, *, workers: int | None = None) -> None:
+        if workers is not None and workers < 1:
+            raise ValueError(f"workers {workers} must be at least 1; leave it out for one per CPU")
         self._guard = guard()
         self._workers = workers or os.cpu_count() or 1
 

@@ -211,3 +211,8 @@ def test_plan_runs_a_rule_only_where_its_type_is_and_trims_the_rest(tmp_path):
     assert list(trimmed) == ["a.json"]  # a template with keys but no queue is not the queue rules' business
     assert trimmed["a.json"]["Resources"] == {"Q": {"Type": "AWS::SQS::Queue"}, "K": {"Type": "AWS::KMS::Key"}}
     assert trimmed["a.json"]["Parameters"] == with_queue["Parameters"]
+
+
+def test_workers_must_be_positive():
+    with pytest.raises(ValueError, match=r"workers 0 must be at least 1; leave it out for one per CPU"):
+        ControlTowerChecks(workers=0)
