@@ -21,8 +21,8 @@ import jsii
 from constructs import IConstruct
 
 from airlock import __version__
-from airlock.compliance.declare import declared_by, to_declarations
-from airlock.compliance.rules import NON_COMPLIANT, RULES, Declarations, Outcome, Resource, Rule
+from airlock.compliance.declare import declarations_of, declared_by
+from airlock.compliance.rules import NON_COMPLIANT, RULES, Outcome, Resource, Rule
 
 PACK_NAME = "Airlock"
 
@@ -153,18 +153,13 @@ class AirlockChecks(cdk_nag.NagPack):
             self._tag_properties[type_] = tag_property
         return self._tag_properties[type_]
 
-    def _declarations(self, node: cdk.CfnResource) -> Declarations:
-        """The declarations of the resource's scopes, each scope's metadata read once."""
-        found: dict[str, Any] = {}
-        for scope in reversed(node.node.scopes):
-            cached = self._declared.get(id(scope))
-            if cached is None:
-                cached = (scope, declared_by(scope))
-                if scope is not node:  # the resource itself is visited once
-                    self._declared[id(scope)] = cached
-            for kind, data in cached[1].items():
-                found.setdefault(kind, data)
-        return to_declarations(found)
+    def _declared_by(self, construct: IConstruct) -> Mapping[str, Any]:
+        """One construct's own declarations, its metadata read once per validation."""
+        cached = self._declared.get(id(construct))
+        if cached is None:  # the construct is kept with its entry, so its id is not reused
+            cached = (construct, declared_by(construct))
+            self._declared[id(construct)] = cached
+        return cached[1]
 
     def _resource(self, node: cdk.CfnResource) -> Resource | None:
         stack, template_path, account = self._stack(node)
@@ -177,6 +172,6 @@ class AirlockChecks(cdk_nag.NagPack):
             logical_id,
             account=account,
             tag_property=self._tag_property(node),
-            declarations=self._declarations(node),
+            declarations=declarations_of(node, own=self._declared_by),
             path=node.node.path,
         )

@@ -6,7 +6,7 @@ assembly's manifest too: an auditor sees what a stack declared, not only what pa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from constructs import IConstruct
@@ -45,17 +45,17 @@ def declared_by(construct: IConstruct) -> dict[str, Any]:
     return found
 
 
-def to_declarations(found: dict[str, Any]) -> Declarations:
+def declarations_of(scope: IConstruct, own: Callable[[IConstruct], Mapping[str, Any]] = declared_by) -> Declarations:
+    """The declarations that apply to ``scope``: its own and its ancestors' (the nearest wins).
+
+    ``own`` reads one construct's declarations; AirlockChecks passes one that reads each
+    construct's metadata once per validation.
+    """
+    found: dict[str, Any] = {}
+    for construct in reversed(scope.node.scopes):
+        for kind, data in own(construct).items():
+            found.setdefault(kind, data)
     return Declarations(
         mandatory_tags=tuple(found.get(MANDATORY_TAGS) or ()),
         filtered_egress=found.get(FILTERED_EGRESS),
     )
-
-
-def declarations_of(scope: IConstruct) -> Declarations:
-    """The declarations that apply to ``scope``: its own and its ancestors' (the nearest wins)."""
-    found: dict[str, Any] = {}
-    for construct in reversed(scope.node.scopes):
-        for kind, data in declared_by(construct).items():
-            found.setdefault(kind, data)
-    return to_declarations(found)
