@@ -143,11 +143,6 @@ def guard() -> Guard:
     return Guard(binary=binary, rules=tuple(sorted(rules, key=lambda rule: str(rule.path))))
 
 
-def control_tower_rules() -> tuple[GuardRule, ...]:
-    """The Control Tower rules of the installed package."""
-    return guard().rules
-
-
 def plan(
     templates: dict[str, dict[str, Any]], rules: Iterable[GuardRule]
 ) -> list[tuple[list[GuardRule], dict[str, dict[str, Any]]]]:

@@ -9,6 +9,8 @@ import aws_cdk as cdk
 import cdk_nag
 from constructs import Construct
 
+from airlock.compliance.control_tower import PLUGIN_NAME as CONTROL_TOWER_PLUGIN
+
 
 def _control_tower(_app: Construct) -> cdk.IPolicyValidationPlugin:
     from airlock.compliance.control_tower import ControlTowerChecks
@@ -36,7 +38,7 @@ ALWAYS_ON: tuple[str, ...] = ("AwsSolutions", "Airlock")
 #: What a spec selects when it says nothing (see airlock.spec.compliance).
 DEFAULT_PACKS: tuple[str, ...] = ("NIST.800.53.R5", "ControlTower")
 #: The name each pack's plugin reports under in the validation report.
-PLUGIN_NAMES = {name: name for name in PACKS} | {"ControlTower": "cdk-validator-cfnguard"}
+PLUGIN_NAMES = {name: name for name in PACKS} | {"ControlTower": CONTROL_TOWER_PLUGIN}
 
 
 def selected_packs(packs: Sequence[str] = DEFAULT_PACKS) -> tuple[str, ...]:

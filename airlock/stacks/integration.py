@@ -8,6 +8,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from airlock.compliance import acknowledge, declare_mandatory_tags
+from airlock.compliance.control_tower import PLUGIN_NAME as CONTROL_TOWER_PLUGIN
 from airlock.constructs import DropZone, IntegrationBuffer, IntegrationMonitoring
 from airlock.spec import Integration, Organization
 from airlock.spec.buffer_checks import drop_zone_bucket_name, queue_names
@@ -23,7 +24,7 @@ __all__ = ["IntegrationStack", "log_retention", "queue_base_name"]
 
 
 #: Plugin prefix of the AWS Control Tower proactive controls (cfn-guard) in acknowledgement ids.
-_CONTROL_TOWER = "cdk-validator-cfnguard::"
+_CONTROL_TOWER = f"{CONTROL_TOWER_PLUGIN}::"
 _ACCESS_LOG_TARGET = "This is the drop zone's server access log bucket"
 
 

@@ -10,7 +10,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import cloudformation_include as cfn_inc
 
-from airlock.compliance.control_tower import PLUGIN_NAME, ControlTowerChecks, control_tower_rules, parse_rule, plan
+from airlock.compliance.control_tower import PLUGIN_NAME, ControlTowerChecks, guard, parse_rule, plan
 from airlock.synth import is_validation_failure
 
 OPEN = "0.0.0.0/0"
@@ -167,7 +167,7 @@ def test_reports_every_control_tower_rule_id_of_the_package():
     assert ours.name == plain.name == PLUGIN_NAME
     assert ours.version == plain.version
     assert sorted(ours.rule_ids or []) == sorted(plain.rule_ids or [])
-    assert len(control_tower_rules()) == len(plain.rule_ids or []) > 200
+    assert len(guard().rules) == len(plain.rule_ids or []) > 200
 
 
 def test_reads_the_types_a_rule_reports_on_and_the_types_it_reads(tmp_path):
@@ -183,7 +183,7 @@ def test_reads_the_types_a_rule_reports_on_and_the_types_it_reads(tmp_path):
 
 
 def test_every_packaged_rule_names_what_it_reports_on():
-    for rule in control_tower_rules():
+    for rule in guard().rules:
         assert rule.reports_on, rule.path
         assert rule.reports_on <= rule.reads, rule.path
 
