@@ -88,7 +88,7 @@ def _role_arn(value: Any) -> str:
     return value
 
 
-def _source_cidr(value: Any) -> str:
+def _public_source_cidr(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a CIDR; write an address block in quotes, e.g. '203.0.113.0/24'")
     try:
@@ -110,7 +110,7 @@ def _source_cidr(value: Any) -> str:
 
 ExternalId = Annotated[str, BeforeValidator(_external_id)]
 RoleArn = Annotated[str, BeforeValidator(_role_arn)]
-SourceCidr = Annotated[str, BeforeValidator(_source_cidr)]
+PublicSourceCidr = Annotated[str, BeforeValidator(_public_source_cidr)]
 
 GrantKind = Literal["send", "consume", "put_objects"]
 
@@ -192,7 +192,7 @@ class VendorAccess(SpecModel):
         description="Vendor accounts trusted as a whole (any principal the vendor's account allows); only when "
         "the vendor cannot name its roles.",
     )
-    source_ips: list[SourceCidr] = Field(
+    source_ips: list[PublicSourceCidr] = Field(
         default_factory=list,
         description="Public egress ranges of the vendor; when given, AssumeRole from elsewhere is refused.",
     )

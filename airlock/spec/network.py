@@ -63,7 +63,7 @@ def _port(value: Any) -> int:
     return value
 
 
-def _source(value: Any) -> str:
+def _private_source(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a CIDR; write an IPv4 block in quotes, e.g. '10.20.0.0/22'")
     try:
@@ -108,7 +108,7 @@ def _bucket_arn(value: Any) -> str:
 EndpointServiceName = Annotated[str, BeforeValidator(_service_name)]
 Domain = Annotated[str, BeforeValidator(_domain)]
 Port = Annotated[int, BeforeValidator(_port)]
-SourceCidr = Annotated[str, BeforeValidator(_source)]
+PrivateSourceCidr = Annotated[str, BeforeValidator(_private_source)]
 IpAddress = Annotated[str, BeforeValidator(_ip)]
 PrincipalArn = Annotated[str, BeforeValidator(_principal)]
 BucketArn = Annotated[str, BeforeValidator(_bucket_arn)]
@@ -138,7 +138,7 @@ class VendorEndpoint(SpecModel):
         description="AZ IDs the vendor's endpoint service is offered in; must overlap the integration's AZ IDs.",
     )
     ports: list[Port] = Field(min_length=1, description="TCP ports the endpoint admits, e.g. [443].")
-    sources: list[SourceCidr] = Field(
+    sources: list[PrivateSourceCidr] = Field(
         min_length=1, description="Private CIDRs that may connect to the endpoint (0.0.0.0/0 is refused)."
     )
     private_dns: bool = Field(default=False, description="Enable the vendor's private DNS name in the VPC.")
@@ -227,7 +227,7 @@ class Network(SpecModel):
     service_endpoints: list[ServiceEndpointName] = Field(
         default_factory=list, description="AWS services reached through VPC endpoints restricted to the organization."
     )
-    service_endpoint_sources: list[SourceCidr] = Field(
+    service_endpoint_sources: list[PrivateSourceCidr] = Field(
         default_factory=list,
         description="CIDRs that may use the AWS service endpoints on 443. Default: the VPC's own CIDR.",
     )
