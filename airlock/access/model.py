@@ -27,6 +27,12 @@ PolicyKind = Literal[
     "resource",  # resource-based policy: queue, bucket, topic, API, endpoint service permissions
     "key",  # KMS key policy
     "endpoint",  # VPC endpoint policy
+    # Not IAM policies, but deciders of a flow's network steps, named in verdicts the same way:
+    "dns-firewall",  # a Route 53 Resolver DNS Firewall rule
+    "network-firewall",  # an AWS Network Firewall rule group
+    "security-group",  # a security group's rules
+    "endpoint-service",  # the allowed principals of a VPC endpoint service
+    "handler",  # a CloudFormation resource handler's permission list (deployability)
 ]
 
 
@@ -75,6 +81,11 @@ class Source:
             "resource": "resource policy",
             "key": "key policy",
             "endpoint": "endpoint policy",
+            "dns-firewall": "DNS Firewall rule",
+            "network-firewall": "Network Firewall rule group",
+            "security-group": "security group",
+            "endpoint-service": "endpoint service permissions",
+            "handler": "resource handler",
         }[self.kind]
         parts = [what]
         if self.name:
