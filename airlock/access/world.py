@@ -519,9 +519,9 @@ class World:
                     values[f"aws:ResourceTag/{key}"] = value
         if endpoint is not None:
             values["aws:SourceVpce"] = endpoint.resource.arn.rsplit("/", 1)[-1] if endpoint.resource.arn else ""
-        values.update(extra or {})
-        values = {key: value for key, value in values.items() if value is not None}
-        return Request(principal, action, resource, context(values))
+        merged = {key.lower(): value for key, value in values.items()}
+        merged.update({key.lower(): value for key, value in (extra or {}).items()})
+        return Request(principal, action, resource, context({k: v for k, v in merged.items() if v is not None}))
 
 
 def _rekind(statement: Statement, kind: Any) -> Statement:

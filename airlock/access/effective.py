@@ -1,0 +1,203 @@
+"""A vendor's effective access, exhaustively: what it can do, compared with what its grants declare.
+
+For each declared vendor principal: the sessions of every role it can assume in the
+integration's account, and the principal itself calling the account's resources directly.
+Every action of the IAM action catalogue is considered against every resource of the
+integration's account (each action against the resources of the types it acts on) and ``*``.
+
+An action can only be allowed if some Allow statement covers it: the principal's identity
+policies, or a resource or key policy statement that names the principal (or ``*``). Actions
+no such statement covers are implicitly denied, without a request to evaluate; every other
+pair is evaluated, once per calling path (directly, and through each AWS service that calls
+KMS for it). The result is the exact list of allowed (action, resource, path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from airlock import grants
+from airlock.access import catalogue
+from airlock.access.chains import assume_steps, fas_context, session_of, vendor_context
+from airlock.access.evaluate import evaluate
+from airlock.access.model import Decision, Policy, Principal, Statement, Verdict
+from airlock.access.policy import actions_matching
+from airlock.access.view import IntegrationView, RegionView
+from airlock.access.world import World
+
+#: Services that call KMS with a caller's permissions for the resources airlock creates.
+KEY_CALLERS: tuple[str, ...] = ("sqs", "s3", "sns", "logs")
+DIRECT = "direct"
+
+
+@dataclass(frozen=True, order=True)
+class Access:
+    """One thing a principal can do: ``action`` on ``resource``, directly or ``via`` a service."""
+
+    action: str
+    resource: str
+    via: str = DIRECT
+    role: str | None = None
+
+    def describe(self) -> str:
+        path = "" if self.via == DIRECT else f" via {self.via}"
+        return f"{self.action} on {self.resource}{path}"
+
+
+@dataclass
+class EffectiveAccess:
+    """What one vendor principal can do in its integration's account, and what it should."""
+
+    integration: str
+    principal: str
+    allowed: list[Access] = field(default_factory=list)
+    expected: list[Access] = field(default_factory=list)
+    undecided: list[tuple[Access, Decision]] = field(default_factory=list)
+    evaluated: int = 0
+    pruned: int = 0
+
+    @property
+    def beyond(self) -> list[Access]:
+        """Allowed but not declared by a grant."""
+        expected = {(a.action.lower(), a.resource, a.via) for a in self.expected}
+        return [a for a in self.allowed if (a.action.lower(), a.resource, a.via) not in expected]
+
+    @property
+    def ineffective(self) -> list[Access]:
+        """Declared by a grant but not allowed."""
+        allowed = {(a.action.lower(), a.resource, a.via) for a in self.allowed}
+        return [a for a in self.expected if (a.action.lower(), a.resource, a.via) not in allowed]
+
+    @property
+    def equal(self) -> bool:
+        return not self.beyond and not self.ineffective and not self.undecided
+
+
+def _names(statement: Statement, principal: Principal) -> bool:
+    """Whether a resource-policy statement's Principal names ``principal`` itself or everyone."""
+    if statement.not_principals is not None:
+        return True
+    named = dict(statement.principals or ())
+    if "*" in named or "*" in named.get("AWS", ()):
+        return True
+    return principal.arn in named.get("AWS", ()) or (principal.session_arn or "") in named.get("AWS", ())
+
+
+def _candidates(identity: Sequence[Policy], resource_side: Iterable[Policy], principal: Principal) -> frozenset[str]:
+    names = catalogue.action_names()
+    found = set(actions_matching(identity, names)) if identity else set()
+    named = [
+        Policy(p.source, tuple(s for s in p.statements if s.effect == "Allow" and _names(s, principal)))
+        for p in resource_side
+    ]
+    found |= actions_matching([p for p in named if p.statements], names)
+    return frozenset(found)
+
+
+def _arns(view: IntegrationView) -> tuple[str, ...]:
+    out: list[str] = []
+    stacks = {region.stack for region in view.regions}
+    for resource in view.world.resources:
+        if resource.stack in stacks and resource.arn:
+            out.append(resource.arn)
+    zone = view.integration.drop_zone
+    for region in view.regions:
+        bucket = region.bucket()
+        if bucket is not None and bucket.arn and zone is not None:
+            out += [f"{bucket.arn}/{prefix}airlock-proof.csv" for prefix in zone.prefixes]
+            out.append(f"{bucket.arn}/airlock-proof-outside.csv")
+    return tuple(dict.fromkeys(out))
+
+
+def _resource_side(world: World, arns: Sequence[str]) -> list[Policy]:
+    policies: list[Policy] = []
+    for arn in arns:
+        policies += world.resource_policies.get(arn, [])
+        if arn in world.key_policies:
+            policies.append(world.key_policies[arn])
+        if arn in world.roles:
+            policies.append(world.roles[arn].trust)
+    return policies
+
+
+def _explore(
+    view: IntegrationView, region: RegionView, principal: Principal, candidates: frozenset[str], arns: tuple[str, ...],
+    result: EffectiveAccess, role: str | None, caller: dict[str, object],
+) -> None:
+    world = view.world
+    result.pruned += len(catalogue.actions()) - len(candidates)
+    for action in sorted(candidates):
+        service = action.split(":", 1)[0].lower()
+        for resource in catalogue.resources_for(action, arns):
+            paths: list[tuple[str, dict[str, object]]] = [(DIRECT, caller)]
+            if service == "kms":
+                paths += [(via, fas_context(via, region.region)) for via in KEY_CALLERS]
+            for via, extra in paths:
+                request = world.request(principal, action, resource, region=region.region, extra=extra)
+                decision = evaluate(request, world.policies_for(request))
+                result.evaluated += 1
+                access = Access(action, resource, via, role)
+                if decision.verdict is Verdict.ALLOW:
+                    result.allowed.append(access)
+                elif decision.verdict is Verdict.UNDECIDED:
+                    result.undecided.append((access, decision))
+
+
+def _expected(view: IntegrationView, region: RegionView, role_arn: str) -> list[Access]:
+    access = view.integration.access
+    assert access is not None
+    out = [Access("sts:AssumeRole", role_arn, DIRECT, None)]
+    if access.session_tags:
+        out.append(Access("sts:TagSession", role_arn, DIRECT, None))
+    for grant in access.grants:
+        actions = grants.VENDOR_GRANTS[grant.kind]
+        if grant.kind in ("send", "consume"):
+            queue = region.queue(grant.target)
+            if queue is None or queue.arn is None:
+                continue
+            resource, key = queue.arn, region.queue_key(queue)
+        else:
+            bucket = region.bucket()
+            if bucket is None or bucket.arn is None:
+                continue
+            resource, key = f"{bucket.arn}/{grant.target}airlock-proof.csv", region.bucket_key(bucket)
+        out += [Access(action, resource, DIRECT, role_arn) for action in actions.resource]
+        if key is not None and actions.via is not None:
+            out += [Access(action, key, actions.via, role_arn) for action in actions.key]
+    return out
+
+
+def effective_access(world: World, integration_name: str) -> list[EffectiveAccess]:
+    """The effective access of each declared vendor principal of the integration."""
+    integration = world.spec.integration(integration_name)
+    view = IntegrationView(world, integration)
+    if integration.access is None or view.account is None:
+        return []
+    arns = _arns(view)
+    resource_side = _resource_side(world, arns)
+    results = []
+    for principal in view.vendor_principals():
+        result = EffectiveAccess(integration.name, principal.arn)
+        for region in view.regions:
+            steps, role = assume_steps(view, region, principal)
+            if role is None:
+                continue
+            for step in steps:
+                if step.decision.allowed:
+                    result.allowed.append(Access(str(step.detail["action"]), role.arn))
+            result.expected += _expected(view, region, role.arn)
+            if not all(step.decision.allowed for step in steps[:1]):
+                continue
+            session = session_of(role)
+            candidates = _candidates(role.identity, resource_side, session)
+            _explore(view, region, session, candidates, arns, result, role.arn, vendor_context(view))
+        # The principal itself, calling the account's resources without a role.
+        for region in view.regions[:1]:
+            candidates = _candidates((), resource_side, principal) - {"sts:AssumeRole", "sts:TagSession"}
+            candidates = frozenset(a for a in candidates if a.lower() not in ("sts:assumerole", "sts:tagsession"))
+            _explore(view, region, principal, candidates, arns, result, None, vendor_context(view))
+        result.allowed = sorted(set(result.allowed))
+        result.expected = sorted(set(result.expected))
+        results.append(result)
+    return results

@@ -1,0 +1,201 @@
+"""Flows that must work: every declaration of an integration as a chain of allowed steps.
+
+For each integration with an account: the vendor assumes its role (with its external id,
+from a declared source address, with its session tags) and uses each grant; core consumers
+read their buffers; a drop zone announces each file on its buffer and the buffer's consumers
+read the file; alarms reach their topic; the VPC resolves and reaches the vendor's endpoints,
+the AWS service endpoints and the allowed domains; filtered egress passes the allowed
+domains; the vendor reaches the exposed APIs. ``data_flows`` are the chains of the
+capabilities they name, end to end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from airlock import grants
+from airlock.access.chains import (
+    assume_steps,
+    core_principal,
+    object_steps,
+    queue_steps,
+    roles_for,
+    session_of,
+    vendor_context,
+)
+from airlock.access.flows_network import network_flows
+from airlock.access.model import Principal
+from airlock.access.steps import Flow, Step, iam_step, missing_step
+from airlock.access.view import IntegrationView, RegionView
+from airlock.access.world import World
+from airlock.spec import Integration
+from airlock.spec.errors import format_path
+
+
+def _origin(index: int, *rest: str | int) -> str:
+    return format_path(("integrations", index, *rest))
+
+
+def vendor_grant_steps(view: IntegrationView, region: RegionView, principal: Principal, grant_index: int) -> list[Step]:
+    """The vendor assumes its role, then uses grant ``grant_index`` in ``region``."""
+    access = view.integration.access
+    assert access is not None
+    grant = access.grants[grant_index]
+    steps, role = assume_steps(view, region, principal)
+    if role is None:
+        return steps
+    session, who = session_of(role), f"the vendor's session of {role.name}"
+    actions = grants.VENDOR_GRANTS[grant.kind]
+    if grant.kind in ("send", "consume"):
+        steps += queue_steps(view, region, session, grant.target, actions, who=who, caller=vendor_context(view))
+    else:
+        steps += object_steps(view, region, session, grant.target, actions, who=who, caller=vendor_context(view))
+    return steps
+
+
+def core_consumer_steps(view: IntegrationView, region: RegionView, role: str, buffer: str) -> list[Step]:
+    return queue_steps(view, region, core_principal(role), buffer, grants.CORE_CONSUME, who=role)
+
+
+def drop_zone_event_steps(view: IntegrationView, region: RegionView) -> list[Step]:
+    """S3 sends the ``s3:ObjectCreated`` event to the notify buffer (and encrypts it with the queue's key)."""
+    zone = view.integration.drop_zone
+    assert zone is not None and zone.notify_buffer is not None
+    bucket, queue = region.bucket(), region.queue(zone.notify_buffer)
+    if bucket is None or queue is None or queue.arn is None or bucket.arn is None:
+        return [missing_step("S3 notifies the buffer", "the drop-zone bucket or its notify buffer is missing")]
+    world = view.world
+    s3 = Principal.service("s3.amazonaws.com")
+    source = {"aws:SourceArn": bucket.arn, "aws:SourceAccount": region.account}
+    steps = [iam_step(world, "S3 sends the object-created event", s3, "sqs:SendMessage", queue.arn, extra=source)]
+    key = region.queue_key(queue)
+    if key is None:
+        return steps
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        steps.append(iam_step(world, f"S3 calls {action} on the buffer's key", s3, action, key, extra=source))
+    return steps
+
+
+def drop_zone_read_steps(view: IntegrationView, region: RegionView, role: str, prefix: str) -> list[Step]:
+    """A consumer of the notify buffer reads the file the event names."""
+    return object_steps(view, region, core_principal(role), prefix, grants.READ_OBJECTS, who=role)
+
+
+def alarm_steps(view: IntegrationView, region: RegionView) -> list[Step]:
+    """CloudWatch publishes an alarm to the integration's topic (and encrypts with its key)."""
+    topic = region.topic()
+    if topic is None or topic.arn is None:
+        return [missing_step("CloudWatch notifies the alarm topic", f"no alarm topic in {region.stack}")]
+    world = view.world
+    cloudwatch = Principal.service("cloudwatch.amazonaws.com")
+    source = {
+        "aws:SourceArn": f"arn:aws:cloudwatch:{region.region}:{region.account}:alarm:airlock-proof",
+        "aws:SourceAccount": region.account,
+    }
+    steps = [iam_step(world, "CloudWatch publishes an alarm", cloudwatch, "sns:Publish", topic.arn, extra=source)]
+    key = region.topic_key(topic)
+    if key is not None:
+        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+            steps.append(iam_step(world, f"CloudWatch calls {action} on the topic's key", cloudwatch, action, key, extra=source))
+    return steps
+
+
+def access_flows(view: IntegrationView, index: int) -> Iterator[Flow]:
+    integration = view.integration
+    name = integration.name
+    access = integration.access
+    for region in view.regions:
+        suffix = f" ({region.region})" if len(view.regions) > 1 else ""
+        if access is not None:
+            for principal in view.vendor_principals():
+                steps, _ = assume_steps(view, region, principal)
+                yield Flow(name, f"vendor assumes its role as {principal.arn}{suffix}", _origin(index, "access"), tuple(steps))
+                for position, grant in enumerate(access.grants):
+                    yield Flow(
+                        name,
+                        f"vendor grant {grant.kind} {grant.target}{suffix}",
+                        _origin(index, "access", "grants", position),
+                        tuple(vendor_grant_steps(view, region, principal, position)),
+                    )
+        for position, consumer in enumerate(integration.core_consumers):
+            for buffer in consumer.buffers:
+                yield Flow(
+                    name,
+                    f"core consumer {consumer.role} reads {buffer}{suffix}",
+                    _origin(index, "core_consumers", position),
+                    tuple(core_consumer_steps(view, region, consumer.role, buffer)),
+                )
+        zone = integration.drop_zone
+        if zone is not None and zone.notify_buffer is not None:
+            yield Flow(name, f"drop zone announces files on {zone.notify_buffer}{suffix}", _origin(index, "drop_zone", "notify_buffer"), tuple(drop_zone_event_steps(view, region)))
+            for role in roles_for(view, [zone.notify_buffer]):
+                for prefix in zone.prefixes:
+                    yield Flow(
+                        name,
+                        f"{role} reads the files under {prefix}{suffix}",
+                        _origin(index, "drop_zone", "notify_buffer"),
+                        tuple(drop_zone_read_steps(view, region, role, prefix)),
+                    )
+        yield Flow(name, f"alarms reach the topic{suffix}", _origin(index, "observability"), tuple(alarm_steps(view, region)))
+
+
+def data_flow_steps(view: IntegrationView, region: RegionView, flow_index: int) -> list[Step]:
+    """The end-to-end chain a data flow names (see :mod:`airlock.spec.flow_checks` for what each means)."""
+    integration = view.integration
+    flow = integration.data_flows[flow_index]
+    access = integration.access
+    principals = view.vendor_principals()[:1]
+    steps: list[Step] = []
+    if flow.via in ("role", "drop-zone") and access is not None and principals:
+        for position, grant in enumerate(access.grants):
+            relevant = (flow.via == "role" and grant.target == flow.buffer) or (
+                flow.via == "drop-zone" and grant.kind == "put_objects"
+            )
+            if relevant:
+                steps += vendor_grant_steps(view, region, principals[0], position)
+    buffer = flow.buffer or (integration.drop_zone.notify_buffer if flow.via == "drop-zone" and integration.drop_zone else None)
+    if flow.via == "drop-zone" and integration.drop_zone is not None and integration.drop_zone.notify_buffer:
+        steps += drop_zone_event_steps(view, region)
+    if buffer is not None and flow.direction in ("inbound", "bidirectional"):
+        for role in roles_for(view, [buffer]):
+            steps += core_consumer_steps(view, region, role, buffer)
+            if flow.via == "drop-zone" and integration.drop_zone is not None:
+                for prefix in integration.drop_zone.prefixes:
+                    steps += drop_zone_read_steps(view, region, role, prefix)
+    if flow.via == "privatelink":
+        for network_flow in network_flows(view, region, 0):
+            if network_flow.name.startswith(("vendor endpoint", "exposed API")):
+                steps += network_flow.steps
+    if not steps:
+        steps.append(missing_step(f"data flow {flow.name}", "no declared capability carries this flow"))
+    return steps
+
+
+def integration_flows(world: World, integration: Integration, index: int) -> list[Flow]:
+    view = IntegrationView(world, integration)
+    if view.account is None:
+        return []
+    flows = list(access_flows(view, index))
+    for region in view.regions:
+        flows += network_flows(view, region, index)
+        for position, flow in enumerate(integration.data_flows):
+            suffix = f" ({region.region})" if len(view.regions) > 1 else ""
+            flows.append(
+                Flow(
+                    integration.name,
+                    f"data flow {flow.name}{suffix}",
+                    _origin(index, "data_flows", position),
+                    tuple(data_flow_steps(view, region, position)),
+                )
+            )
+    return flows
+
+
+def all_flows(world: World, names: set[str] | None = None) -> list[Flow]:
+    """Every flow of every integration (or of ``names``) that has an account."""
+    out = []
+    for index, integration in enumerate(world.spec.integrations):
+        if names is None or integration.name in names:
+            out += integration_flows(world, integration, index)
+    return out
+

@@ -1,0 +1,265 @@
+"""Network flows: names that must resolve and connections that must pass, per integration region.
+
+* each vendor endpoint: the name a client uses resolves through the DNS Firewall, and the
+  endpoint's security group admits every declared source on every declared port;
+* each exposed API: the endpoint service admits the vendor's accounts;
+* each AWS service endpoint: its name resolves, its security group admits the VPC, and its
+  endpoint policy lets a workload of the account reach the account's own resources;
+* each domain of the DNS allow-list resolves; each egress domain resolves, passes the Network
+  Firewall, and the workload subnets route to the internet through the firewall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from airlock.access.model import Decision, Policy, Principal, Source, Verdict
+from airlock.access.network import (
+    dns_rules,
+    endpoint_service_admits,
+    network_firewall_admits,
+    resolve_name,
+    security_group_admits,
+)
+from airlock.access.policy import parse_policy
+from airlock.access.steps import Flow, Step, fixed_step, iam_step, missing_step
+from airlock.access.view import IntegrationView, RegionView, first_address
+from airlock.access.world import Endpoint
+from airlock.spec.errors import format_path
+
+#: A workload of the intermediate account whose own policies allow everything: what reaches a
+#: resource through an endpoint then depends only on the endpoint, resource and SCP layers.
+WORKLOAD_IDENTITY = parse_policy(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+    Source("identity", name="a workload of the intermediate account (allowed everything by its own policies)"),
+)
+
+
+def _origin(index: int, *rest: str | int) -> str:
+    return format_path(("integrations", index, "network", *rest))
+
+
+def dns_step(view: IntegrationView, region: RegionView, name: str, why: str) -> Step:
+    vpc_id = region.vpc_id()
+    world = view.world
+
+    def decide() -> Decision:
+        if vpc_id is None or region.stack is None:
+            return Decision(Verdict.DENY, f"no VPC in {region.stack}")
+        return resolve_name(dns_rules(world, region.stack, vpc_id), name)
+
+    return fixed_step(f"the VPC resolves {name} ({why})", "dns", {"query": name, "vpc": vpc_id}, decide)
+
+
+def connect_steps(view: IntegrationView, region: RegionView, endpoint: Endpoint, sources: list[str], ports: list[int]) -> list[Step]:
+    steps = []
+    for group_id in endpoint.security_groups:
+        group = region.security_group(group_id)
+        for source in sources:
+            address = first_address(source)
+            for port in ports:
+                title = f"{address} connects to {endpoint.resource.logical_id} on port {port}"
+                if group is None:
+                    steps.append(missing_step(title, f"security group {group_id} is not in {region.stack}"))
+                    continue
+                steps.append(
+                    fixed_step(
+                        title,
+                        "network",
+                        {"source": address, "port": port, "security_group": group.logical_id},
+                        lambda g=group, a=address, p=port: security_group_admits(view.world, g, a, p),
+                    )
+                )
+    return steps
+
+
+def endpoint_dns_name(endpoint: Endpoint, region: str) -> str:
+    """The regional DNS name AWS gives an interface endpoint to an endpoint service."""
+    service_id = endpoint.service_name.rsplit(".", 1)[-1]
+    ident = endpoint.resource.arn.rsplit("/", 1)[-1] if endpoint.resource.arn else "vpce-0"
+    return f"{ident}-0a1b2c3d.{service_id}.{region}.vpce.amazonaws.com"
+
+
+def vendor_endpoint_flows(view: IntegrationView, region: RegionView, index: int) -> Iterator[Flow]:
+    for position, spec in enumerate(view.integration.network.vendor_endpoints):
+        if spec.service_name.split(".")[3] != region.region:
+            continue
+        endpoint = region.endpoint_to(spec.service_name)
+        origin = _origin(index, "vendor_endpoints", position)
+        name = f"vendor endpoint {spec.name} ({region.region})"
+        if endpoint is None:
+            yield Flow(view.integration.name, name, origin, (missing_step(name, f"no endpoint to {spec.service_name}"),))
+            continue
+        steps = []
+        if not spec.private_dns:
+            steps.append(dns_step(view, region, endpoint_dns_name(endpoint, region.region), "the endpoint's own name"))
+        steps += connect_steps(view, region, endpoint, list(spec.sources), list(spec.ports))
+        yield Flow(view.integration.name, name, origin, tuple(steps))
+
+
+def exposed_api_flows(view: IntegrationView, region: RegionView, index: int) -> Iterator[Flow]:
+    world = view.world
+    for position, api in enumerate(view.integration.network.exposed_apis):
+        origin = _origin(index, "exposed_apis", position)
+        permissions = [
+            (key, allowed) for key, allowed in world.endpoint_service_principals.items() if key[0] == region.stack
+        ]
+        steps: list[Step] = []
+        for account in view.integration.vendor.account_ids:
+            principal = f"arn:aws:iam::{account}:root"
+            title = f"vendor account {account} requests a connection to {api.name}"
+            if not permissions:
+                steps.append(missing_step(title, f"no endpoint service permissions in {region.stack}"))
+                continue
+            found = [
+                endpoint_service_admits(allowed, principal, account, Source("endpoint-service", region.stack, service))
+                for (_, service), allowed in permissions
+            ]
+            decision = next((d for d in found if d.allowed), found[0])
+            steps.append(fixed_step(title, "endpoint-service", {"principal": principal}, lambda d=decision: d))
+        yield Flow(view.integration.name, f"exposed API {api.name} ({region.region})", origin, tuple(steps))
+
+
+#: A representative request per AWS service endpoint: (action, resource type the flow picks).
+SERVICE_REQUESTS: dict[str, tuple[str, str]] = {
+    "sqs": ("sqs:SendMessage", "AWS::SQS::Queue"),
+    "sns": ("sns:Publish", "AWS::SNS::Topic"),
+    "kms": ("kms:Decrypt", "AWS::KMS::Key"),
+    "logs": ("logs:PutLogEvents", "AWS::Logs::LogGroup"),
+    "monitoring": ("cloudwatch:PutMetricData", "*"),
+    "sts": ("sts:AssumeRole", "AWS::IAM::Role"),
+    "s3": ("s3:GetObject", "AWS::S3::Bucket"),
+    "secretsmanager": ("secretsmanager:GetSecretValue", "secret"),
+    "ssm": ("ssm:GetParameter", "parameter"),
+    "events": ("events:PutEvents", "event-bus"),
+    "execute-api": ("execute-api:Invoke", "api"),
+}
+
+
+def _service_resource(region: RegionView, kind: str) -> str | None:
+    account, name = region.account, region.region
+    synthetic = {
+        "*": "*",
+        "secret": f"arn:aws:secretsmanager:{name}:{account}:secret:airlock-proof",
+        "parameter": f"arn:aws:ssm:{name}:{account}:parameter/airlock-proof",
+        "event-bus": f"arn:aws:events:{name}:{account}:event-bus/default",
+        "api": f"arn:aws:execute-api:{name}:{account}:airlockproof/prod/GET/",
+    }
+    if kind in synthetic:
+        return synthetic[kind]
+    resource = next((r for r in region.resources(kind) if r.arn), None)
+    if resource is None or resource.arn is None:
+        return None
+    return f"{resource.arn}/airlock-proof.csv" if kind == "AWS::S3::Bucket" else resource.arn
+
+
+def service_endpoint_flows(view: IntegrationView, region: RegionView, index: int) -> Iterator[Flow]:
+    network = view.integration.network
+    sources = list(network.service_endpoint_sources) or [network.cidr]
+    for position, service in enumerate(dict.fromkeys(network.service_endpoints)):
+        origin = _origin(index, "service_endpoints", position)
+        flow_name = f"service endpoint {service} ({region.region})"
+        endpoint = region.endpoint_to(f"com.amazonaws.{region.region}.{service}")
+        if endpoint is None:
+            yield Flow(view.integration.name, flow_name, origin, (missing_step(flow_name, f"no {service} endpoint"),))
+            continue
+        steps = [dns_step(view, region, f"{service}.{region.region}.amazonaws.com", f"the {service} endpoint")]
+        if endpoint.kind == "Interface":
+            steps += connect_steps(view, region, endpoint, sources, [443])
+        action, kind = SERVICE_REQUESTS.get(service, (f"{service}:*", "*"))
+        resource = _service_resource(region, kind)
+        workload = Principal.role(f"arn:aws:iam::{region.account}:role/airlock-proof-workload", session="workload")
+        if resource is None:
+            steps.append(missing_step(f"a workload calls {action}", f"no {kind} in {region.stack} to call it on"))
+        else:
+            steps.append(
+                iam_step(
+                    view.world,
+                    f"a workload of the account calls {action} through the {service} endpoint",
+                    workload,
+                    action,
+                    resource,
+                    region=region.region,
+                    endpoint=endpoint,
+                    identity=[WORKLOAD_IDENTITY],
+                    extra={"aws:SourceIp": None, "aws:SourceVpc": region.vpc_id()},
+                )
+            )
+        yield Flow(view.integration.name, flow_name, origin, tuple(steps))
+
+
+def _names(domain: str) -> list[str]:
+    name = domain.removeprefix(".")
+    return [name, f"airlock-proof.{name}"] if domain.startswith(".") else [name]
+
+
+def dns_flows(view: IntegrationView, region: RegionView, index: int) -> Iterator[Flow]:
+    for position, domain in enumerate(view.integration.network.dns.allowed_domains):
+        steps = tuple(dns_step(view, region, name, "on the DNS allow-list") for name in _names(domain))
+        yield Flow(
+            view.integration.name,
+            f"DNS resolves {domain} ({region.region})",
+            _origin(index, "dns", "allowed_domains", position),
+            steps,
+        )
+
+
+def egress_flows(view: IntegrationView, region: RegionView, index: int) -> Iterator[Flow]:
+    egress = view.integration.network.egress
+    if egress is None or region.stack is None:
+        return
+    stack = region.stack
+    for position, domain in enumerate(egress.allowed_domains):
+        steps: list[Step] = []
+        for name in _names(domain):
+            steps.append(dns_step(view, region, name, "an egress domain"))
+            steps.append(
+                fixed_step(
+                    f"the Network Firewall passes TLS to {name}",
+                    "network",
+                    {"server_name": name},
+                    lambda n=name: network_firewall_admits(view.world, stack, n),
+                )
+            )
+        steps.append(route_step(view, region))
+        yield Flow(
+            view.integration.name,
+            f"egress to {domain} ({region.region})",
+            _origin(index, "egress", "allowed_domains", position),
+            tuple(steps),
+        )
+
+
+def route_step(view: IntegrationView, region: RegionView) -> Step:
+    """The workload subnets send internet-bound traffic to a Network Firewall endpoint."""
+    world = view.world
+
+    def decide() -> Decision:
+        firewalls = {r.logical_id for r in region.resources("AWS::NetworkFirewall::Firewall")}
+        routes = list(region.resources("AWS::EC2::Route"))
+        through = [
+            r for r in routes
+            if r.properties.get("DestinationCidrBlock") == "0.0.0.0/0"
+            and any(f'"{firewall}"' in repr(r.properties.get("VpcEndpointId")).replace("'", '"') for firewall in firewalls)
+        ]
+        gateways = [r for r in routes if "GatewayId" in r.properties]
+        if not through:
+            return Decision(Verdict.DENY, "no route sends 0.0.0.0/0 to a Network Firewall endpoint")
+        if not gateways:
+            return Decision(Verdict.DENY, "no route leads to an internet gateway")
+        sources = tuple(Source("network-firewall", r.template, r.logical_id) for r in through)
+        return Decision(Verdict.ALLOW, f"{len(through)} routes send internet traffic through the firewall", sources)
+
+    return fixed_step("the workload subnets route to the internet through the firewall", "network", {}, decide)
+
+
+def network_flows(view: IntegrationView, region: RegionView, index: int) -> list[Flow]:
+    if region.stack is None:
+        return []
+    flows: list[Flow] = []
+    for builder in (vendor_endpoint_flows, exposed_api_flows, service_endpoint_flows, dns_flows, egress_flows):
+        flows += builder(view, region, index)
+    return flows
+
+
+__all__ = ["Policy", "network_flows"]

@@ -1,0 +1,297 @@
+"""Requests that must be denied: a catalogue of misuses, one small function each.
+
+Each probe function takes an integration (and its region) and yields the requests of one
+misuse; :data:`PROBES` lists them in order, and a new misuse is one more function there.
+Probes that need a principal inside the intermediate account use an administrator of that
+account (its own policies allow everything), so that only the guardrails stand in the way.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from airlock import grants
+from airlock.access.chains import assume_steps, fas_context, session_of
+from airlock.access.model import Policy, Principal, Source
+from airlock.access.policy import parse_policy
+from airlock.access.steps import Probe, Step, iam_step
+from airlock.access.view import IntegrationView, RegionView
+from airlock.access.world import World
+
+ADMIN_IDENTITY: Policy = parse_policy(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+    Source("identity", name="AdministratorAccess of an administrator of the intermediate account"),
+)
+#: An account outside the organisation and every vendor.
+OUTSIDER_ACCOUNT = "999999999999"
+_TEST_ADDRESSES = ("192.0.2.200", "198.51.100.200", "203.0.113.200", "2001:db8::200")
+
+ProbeFunction = Callable[[IntegrationView, RegionView], Iterator[Probe]]
+
+
+def _probe(view: IntegrationView, name: str, why: str, step: Step) -> Probe:
+    return Probe(view.integration.name, name, why, step)
+
+
+def admin(region: RegionView) -> Principal:
+    return Principal.role(f"arn:aws:iam::{region.account}:role/airlock-proof-administrator", session="admin")
+
+
+def _admin_step(view: IntegrationView, region: RegionView, action: str, resource: str, **extra: Any) -> Step:
+    return iam_step(
+        view.world,
+        f"an administrator of {region.account} calls {action} on {resource}",
+        admin(region),
+        action,
+        resource,
+        region=region.region,
+        identity=[ADMIN_IDENTITY],
+        extra=extra or None,
+    )
+
+
+def _assume(view: IntegrationView, region: RegionView, **overrides: Any) -> Iterator[Step]:
+    """The vendor's AssumeRole with ``overrides`` in its context (None removes a key)."""
+    for principal in view.vendor_principals():
+        steps, role = assume_steps(view, region, principal)
+        if role is None:
+            continue
+        original = steps[0]
+        extra = {key: values[0] if len(values) == 1 else list(values) for key, values in original.detail["context"].items()}
+        extra.update(overrides)
+        yield iam_step(view.world, original.title, principal, "sts:AssumeRole", role.arn, extra=extra)
+
+
+def external_id_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
+    for step in _assume(view, region, **{"sts:ExternalId": None}):
+        yield _probe(view, "assume role without the external id", "the confused-deputy guard", step)
+    for step in _assume(view, region, **{"sts:ExternalId": "not-the-external-id-0000"}):
+        yield _probe(view, "assume role with a wrong external id", "the confused-deputy guard", step)
+
+
+def outside_address(view: IntegrationView) -> str | None:
+    access = view.integration.access
+    if access is None or not access.source_ips:
+        return None
+    ranges = [ipaddress.ip_network(cidr) for cidr in access.source_ips]
+    for address in _TEST_ADDRESSES:
+        ip = ipaddress.ip_address(address)
+        if not any(ip.version == net.version and ip in net for net in ranges):
+            return address
+    return None
+
+
+def source_ip_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
+    address = outside_address(view)
+    access = view.integration.access
+    if address is None or access is None:
+        return
+    for step in _assume(view, region, **{"aws:SourceIp": address}):
+        yield _probe(view, f"assume role from {address}", "outside the vendor's declared source ranges", step)
+    for principal in view.vendor_principals()[:1]:
+        _, role = assume_steps(view, region, principal)
+        if role is None:
+            continue
+        for position, grant in enumerate(access.grants):
+            target = _grant_resource(region, grant.kind, grant.target)
+            if target is None:
+                continue
+            action = grants.VENDOR_GRANTS[grant.kind].resource[0]
+            step = iam_step(
+                view.world,
+                f"the vendor's session calls {action} from {address}",
+                session_of(role),
+                action,
+                target,
+                extra={"aws:SourceIp": address},
+            )
+            yield _probe(view, f"use grant {position} from {address}", "a session must keep the source ranges", step)
+
+
+def _grant_resource(region: RegionView, kind: str, target: str) -> str | None:
+    if kind in ("send", "consume"):
+        queue = region.queue(target)
+        return queue.arn if queue is not None else None
+    bucket = region.bucket()
+    return f"{bucket.arn}/{target}airlock-proof.csv" if bucket is not None and bucket.arn else None
+
+
+def cross_integration_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
+    """The vendor's session reaches another integration's buffers and drop zone."""
+    world = view.world
+    principals = view.vendor_principals()[:1]
+    if not principals:
+        return
+    _, role = assume_steps(view, region, principals[0])
+    if role is None:
+        return
+    session = session_of(role)
+    for other in world.spec.integrations:
+        if other.name == view.integration.name:
+            continue
+        other_view = IntegrationView(world, other)
+        for other_region in other_view.regions:
+            for buffer in other.buffers:
+                queue = other_region.queue(buffer.name)
+                if queue is None or queue.arn is None:
+                    continue
+                for action in ("sqs:SendMessage", "sqs:ReceiveMessage"):
+                    step = iam_step(world, f"the vendor's session calls {action} on {queue.arn}", session, action, queue.arn)
+                    yield _probe(view, f"{action} on {other.name}'s buffer {buffer.name}", "another integration", step)
+            bucket = other_region.bucket()
+            if bucket is not None and bucket.arn is not None:
+                for action in ("s3:PutObject", "s3:GetObject"):
+                    obj = f"{bucket.arn}/{(other.drop_zone.prefixes[0] if other.drop_zone else '')}x.csv"
+                    step = iam_step(world, f"the vendor's session calls {action} on {obj}", session, action, obj)
+                    yield _probe(view, f"{action} in {other.name}'s drop zone", "another integration", step)
+
+
+def prefix_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
+    """Writes outside the prefixes the vendor was granted."""
+    access, zone = view.integration.access, view.integration.drop_zone
+    bucket = region.bucket()
+    if access is None or zone is None or bucket is None or bucket.arn is None:
+        return
+    granted = [g.target for g in access.grants if g.kind == "put_objects"]
+    if not granted:
+        return
+    _, role = next(((s, r) for s, r in (assume_steps(view, region, p) for p in view.vendor_principals()) if r), ([], None))
+    if role is None:
+        return
+    outside = [f"{bucket.arn}/airlock-proof-outside.csv"] + [
+        f"{bucket.arn}/{prefix}x.csv" for prefix in zone.prefixes if prefix not in granted
+    ]
+    for obj in outside:
+        step = iam_step(view.world, f"the vendor's session puts {obj}", session_of(role), "s3:PutObject", obj)
+        yield _probe(view, f"put an object outside the granted prefixes ({obj.rsplit('/', 1)[0]}/...)", "prefix", step)
+
+
+def quarantine_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
+    """With the kill switch thrown, the vendor's session can use none of its grants."""
+    world = view.world
+    quarantine = world.organization.detached.get("scp", {}).get("airlock-quarantine") or _attached_quarantine(world)
+    access = view.integration.access
+    if quarantine is None or access is None:
+        return
+    organization = world.organization.with_attached(region.account, [quarantine])
+    for principal in view.vendor_principals()[:1]:
+        _, role = assume_steps(view, region, principal)
+        if role is None:
+            continue
+        for position, grant in enumerate(access.grants):
+            target = _grant_resource(region, grant.kind, grant.target)
+            if target is None:
+                continue
+            for action in grants.VENDOR_GRANTS[grant.kind].resource:
+                step = iam_step(
+                    world, f"the quarantined vendor's session calls {action}", session_of(role), action, target,
+                    extra={"aws:SourceIp": view.source_address()}, organization=organization,
+                )
+                yield _probe(view, f"quarantined: grant {position} {action}", "the kill switch", step)
+
+
+def _attached_quarantine(world: World) -> Policy | None:
+    for policies in world.organization.attachments.values():
+        for policy in policies:
+            if policy.source.name == "airlock-quarantine":
+                return policy
+    return None
+
+
+def foreign_principal_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
+    """A principal of another organization reaches the buffers, files and keys."""
+    intruder = Principal.role(f"arn:aws:iam::{OUTSIDER_ACCOUNT}:role/intruder", session="intruder")
+    world = view.world
+    for buffer in view.integration.buffers:
+        queue = region.queue(buffer.name)
+        if queue is None or queue.arn is None:
+            continue
+        step = iam_step(world, f"{intruder.arn} receives from {queue.arn}", intruder, "sqs:ReceiveMessage", queue.arn)
+        yield _probe(view, f"another organization reads buffer {buffer.name}", "the organization boundary", step)
+        key = region.queue_key(queue)
+        if key is not None:
+            step = iam_step(world, f"{intruder.arn} decrypts with {key}", intruder, "kms:Decrypt", key,
+                            extra=fas_context("sqs", region.region))
+            yield _probe(view, f"another organization uses the key of {buffer.name}", "the organization boundary", step)
+    bucket = region.bucket()
+    if bucket is not None and bucket.arn is not None and view.integration.drop_zone is not None:
+        obj = f"{bucket.arn}/{view.integration.drop_zone.prefixes[0]}x.csv"
+        step = iam_step(world, f"{intruder.arn} reads {obj}", intruder, "s3:GetObject", obj)
+        yield _probe(view, "another organization reads the drop zone", "the organization boundary", step)
+
+
+def _concrete(pattern: str, account: str, name: str) -> str:
+    """A role ARN an administrator could create that matches an exemption ``pattern``."""
+    arn = pattern.replace("::*:", f"::{account}:", 1)
+    return arn.replace("*", name)
+
+
+def exemption_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
+    """Roles named like a guardrail exemption cannot be made or changed by the account's administrators."""
+    org = view.world.spec.organization
+    account = region.account
+    targets = [
+        _concrete(org.deployment_role_pattern, account, "escape"),
+        _concrete(org.deployment_role_pattern, account, f"cfn-exec-role-{account}-{region.region}"),
+        _concrete(org.break_glass_role, account, "escape"),
+        f"arn:aws:iam::{account}:role/stacksets-exec-escape",
+    ]
+    for arn in dict.fromkeys(targets):
+        for action in ("iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePolicy"):
+            yield _probe(
+                view, f"{action} on {arn.rsplit('/', 1)[-1]}", "a role with an exempt name escapes every guardrail",
+                _admin_step(view, region, action, arn),
+            )
+
+
+def guardrail_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
+    """Leaving the organization, blinding the logs, opening network paths."""
+    account, name = region.account, region.region
+    cases: list[tuple[str, str, str]] = [
+        ("organizations:LeaveOrganization", "*", "leave the organization"),
+        ("ec2:DeleteFlowLogs", f"arn:aws:ec2:{name}:{account}:vpc-flow-log/fl-0", "delete the flow logs"),
+        ("cloudtrail:StopLogging", f"arn:aws:cloudtrail:{name}:{account}:trail/organization-trail", "stop the trail"),
+        ("cloudtrail:DeleteTrail", f"arn:aws:cloudtrail:{name}:{account}:trail/organization-trail", "delete the trail"),
+        ("ec2:CreateVpcPeeringConnection", f"arn:aws:ec2:{name}:{account}:vpc/vpc-0", "peer the VPC"),
+        ("ec2:CreateTransitGatewayVpcAttachment", f"arn:aws:ec2:{name}:{account}:vpc/vpc-0", "attach a transit gateway"),
+    ]
+    if view.integration.network.egress is None:
+        cases.append(("ec2:CreateInternetGateway", "*", "create an internet gateway without declared egress"))
+        cases.append(
+            ("ec2:AttachInternetGateway", f"arn:aws:ec2:{name}:{account}:internet-gateway/igw-0", "attach an internet gateway without declared egress")
+        )
+    for action, resource, what in cases:
+        yield _probe(view, what, "a guardrail", _admin_step(view, region, action, resource))
+
+
+PROBES: tuple[ProbeFunction, ...] = (
+    external_id_probes,
+    source_ip_probes,
+    cross_integration_probes,
+    prefix_probes,
+    quarantine_probes,
+    foreign_principal_probes,
+    exemption_probes,
+    guardrail_probes,
+)
+
+
+def integration_probes(world: World, integration: Any) -> list[Probe]:
+    view = IntegrationView(world, integration)
+    out: list[Probe] = []
+    for region in view.regions:
+        if region.stack is None:
+            continue
+        for probe in PROBES:
+            out += probe(view, region)
+    return out
+
+
+def all_probes(world: World, names: set[str] | None = None) -> list[Probe]:
+    out = []
+    for integration in world.spec.integrations:
+        if names is None or integration.name in names:
+            out += integration_probes(world, integration)
+    return out
