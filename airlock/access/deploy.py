@@ -14,6 +14,7 @@ by default); the management account is not restricted by SCPs at all.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Iterator, Mapping
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from airlock.access import catalogue
+from airlock.access import action_catalogue as catalogue
 from airlock.access.evaluate import evaluate
 from airlock.access.model import Decision, Policy, Principal, Verdict
 from airlock.access.template import Resolver, StackTemplate
@@ -147,7 +148,14 @@ def _stack_denials(
                 decision = cache.get(key)
                 if decision is None:
                     request = world.request(principal, permission, resource, region=stack.region, extra=extra)
-                    decision = evaluate(request, world.policies_for(request, identity=identity))
+                    policies = world.policies_for(request, identity=identity)
+                    if type_ == "AWS::KMS::Key" and resource == arn and permission.lower().startswith("kms:"):
+                        # The key's own policy, as this stack instance sets it.
+                        document = resolver.property(body, "KeyPolicy")
+                        policies = dataclasses.replace(
+                            policies, resource=parse_policy(document, Source("key", stack.file, logical_id)), key_policy=True
+                        )
+                    decision = evaluate(request, policies)
                     cache[key] = decision
                 yield 1
                 if not decision.allowed:

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from airlock import grants
-from airlock.access import catalogue
+from airlock.access import action_catalogue as catalogue
 from airlock.access.chains import assume_steps, fas_context, session_of, vendor_context
 from airlock.access.evaluate import evaluate
 from airlock.access.model import Decision, Policy, Principal, Statement, Verdict

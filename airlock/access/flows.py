@@ -29,6 +29,7 @@ from airlock.access.steps import Flow, Step, iam_step, missing_step
 from airlock.access.view import IntegrationView, RegionView
 from airlock.access.world import World
 from airlock.spec import Integration
+from airlock.spec.register import DataFlow
 from airlock.spec.errors import format_path
 
 
@@ -139,35 +140,84 @@ def access_flows(view: IntegrationView, index: int) -> Iterator[Flow]:
         yield Flow(name, f"alarms reach the topic{suffix}", _origin(index, "observability"), tuple(alarm_steps(view, region)))
 
 
-def data_flow_steps(view: IntegrationView, region: RegionView, flow_index: int) -> list[Step]:
-    """The end-to-end chain a data flow names (see :mod:`airlock.spec.flow_checks` for what each means)."""
-    integration = view.integration
-    flow = integration.data_flows[flow_index]
-    access = integration.access
+def _vendor_writes(view: IntegrationView, region: RegionView, flow: DataFlow) -> list[Step]:
+    """The vendor puts the flow's data into the intermediate account."""
+    access = view.integration.access
     principals = view.vendor_principals()[:1]
+    kinds = ("send",) if flow.via == "role" else ("put_objects",)
+    if access is None or not principals:
+        return [missing_step(f"the vendor writes ({flow.name})", "the integration declares no vendor access")]
+    chosen = [
+        position for position, grant in enumerate(access.grants)
+        if grant.kind in kinds and (flow.via != "role" or flow.buffer is None or grant.target == flow.buffer)
+    ]
+    if not chosen:
+        target = f"to buffer '{flow.buffer}'" if flow.via == "role" and flow.buffer else "into the drop zone"
+        held = ", ".join(f"{g.kind} {g.target}" for g in access.grants) or "none"
+        return [missing_step(f"the vendor writes {target}", f"no grant lets the vendor write {target} (it holds: {held})")]
+    return [step for position in chosen for step in vendor_grant_steps(view, region, principals[0], position)]
+
+
+def _vendor_reads(view: IntegrationView, region: RegionView, flow: DataFlow) -> list[Step]:
+    """The vendor takes the flow's data out of the intermediate account."""
+    access = view.integration.access
+    principals = view.vendor_principals()[:1]
+    if access is None or not principals:
+        return [missing_step(f"the vendor reads ({flow.name})", "the integration declares no vendor access")]
+    chosen = [
+        position for position, grant in enumerate(access.grants)
+        if grant.kind == "consume" and (flow.buffer is None or grant.target == flow.buffer)
+    ]
+    if flow.via != "role" or not chosen:
+        what = f"buffer '{flow.buffer}'" if flow.buffer else "the flow's data"
+        return [missing_step(f"the vendor reads {what}", f"no grant lets the vendor read {what}")]
+    return [step for position in chosen for step in vendor_grant_steps(view, region, principals[0], position)]
+
+
+def _core_reads(view: IntegrationView, region: RegionView, flow: DataFlow) -> list[Step]:
+    integration = view.integration
+    zone = integration.drop_zone
+    buffer = flow.buffer or (zone.notify_buffer if flow.via == "drop-zone" and zone is not None else None)
+    if buffer is None:
+        return [missing_step(f"the core reads ({flow.name})", "the flow names no buffer the core could consume")]
+    roles = roles_for(view, [buffer])
+    if not roles:
+        return [missing_step(f"the core reads buffer '{buffer}'", f"no core consumer reads buffer '{buffer}'")]
     steps: list[Step] = []
-    if flow.via in ("role", "drop-zone") and access is not None and principals:
-        for position, grant in enumerate(access.grants):
-            relevant = (flow.via == "role" and grant.target == flow.buffer) or (
-                flow.via == "drop-zone" and grant.kind == "put_objects"
-            )
-            if relevant:
-                steps += vendor_grant_steps(view, region, principals[0], position)
-    buffer = flow.buffer or (integration.drop_zone.notify_buffer if flow.via == "drop-zone" and integration.drop_zone else None)
-    if flow.via == "drop-zone" and integration.drop_zone is not None and integration.drop_zone.notify_buffer:
+    if flow.via == "drop-zone" and zone is not None and zone.notify_buffer == buffer:
         steps += drop_zone_event_steps(view, region)
-    if buffer is not None and flow.direction in ("inbound", "bidirectional"):
-        for role in roles_for(view, [buffer]):
-            steps += core_consumer_steps(view, region, role, buffer)
-            if flow.via == "drop-zone" and integration.drop_zone is not None:
-                for prefix in integration.drop_zone.prefixes:
-                    steps += drop_zone_read_steps(view, region, role, prefix)
+    for role in roles:
+        steps += core_consumer_steps(view, region, role, buffer)
+        if flow.via == "drop-zone" and zone is not None:
+            for prefix in zone.prefixes:
+                steps += drop_zone_read_steps(view, region, role, prefix)
+    return steps
+
+
+def _core_writes(view: IntegrationView, region: RegionView, flow: DataFlow) -> list[Step]:
+    what = f"buffer '{flow.buffer}'" if flow.buffer else "the flow's data"
+    return [missing_step(f"the core writes {what}", f"no core producer writes {what} for the vendor")]
+
+
+def data_flow_steps(view: IntegrationView, region: RegionView, flow_index: int) -> list[Step]:
+    """The end-to-end chain a data flow names: who writes and who reads follows its direction."""
+    flow = view.integration.data_flows[flow_index]
+    steps: list[Step] = []
     if flow.via == "privatelink":
-        for network_flow in network_flows(view, region, 0):
-            if network_flow.name.startswith(("vendor endpoint", "exposed API")):
-                steps += network_flow.steps
-    if not steps:
-        steps.append(missing_step(f"data flow {flow.name}", "no declared capability carries this flow"))
+        wanted = {"inbound": ("exposed API",), "outbound": ("vendor endpoint",)}.get(
+            flow.direction, ("exposed API", "vendor endpoint")
+        )
+        found = [f for f in network_flows(view, region, 0) if f.name.startswith(wanted)]
+        for network_flow in found:
+            steps += network_flow.steps
+        if not found:
+            what = "an exposed API" if wanted == ("exposed API",) else "a vendor endpoint"
+            steps.append(missing_step(f"data flow {flow.name}", f"a {flow.direction} PrivateLink flow needs {what}"))
+        return steps
+    if flow.direction in ("inbound", "bidirectional"):
+        steps += _vendor_writes(view, region, flow) + _core_reads(view, region, flow)
+    if flow.direction in ("outbound", "bidirectional"):
+        steps += _core_writes(view, region, flow) + _vendor_reads(view, region, flow)
     return steps
 
 

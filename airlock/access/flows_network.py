@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from airlock.access.model import Decision, Policy, Principal, Source, Verdict
+from airlock.access.model import Decision, Principal, Source, Verdict
 from airlock.access.network import (
     dns_rules,
     endpoint_service_admits,
@@ -32,6 +32,17 @@ from airlock.spec.errors import format_path
 WORKLOAD_IDENTITY = parse_policy(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
     Source("identity", name="a workload of the intermediate account (allowed everything by its own policies)"),
+)
+
+
+#: The trust policy of a role the workload assumes in its own account (a role the flow supposes).
+ACCOUNT_TRUST = parse_policy(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+                       "Condition": {"StringEquals": {"aws:PrincipalAccount": "${aws:ResourceAccount}"}}}],
+    },
+    Source("trust", name="a role of the account that trusts the account's principals"),
 )
 
 
@@ -127,7 +138,7 @@ SERVICE_REQUESTS: dict[str, tuple[str, str]] = {
     "kms": ("kms:Decrypt", "AWS::KMS::Key"),
     "logs": ("logs:PutLogEvents", "AWS::Logs::LogGroup"),
     "monitoring": ("cloudwatch:PutMetricData", "*"),
-    "sts": ("sts:AssumeRole", "AWS::IAM::Role"),
+    "sts": ("sts:AssumeRole", "role"),
     "s3": ("s3:GetObject", "AWS::S3::Bucket"),
     "secretsmanager": ("secretsmanager:GetSecretValue", "secret"),
     "ssm": ("ssm:GetParameter", "parameter"),
@@ -144,6 +155,7 @@ def _service_resource(region: RegionView, kind: str) -> str | None:
         "parameter": f"arn:aws:ssm:{name}:{account}:parameter/airlock-proof",
         "event-bus": f"arn:aws:events:{name}:{account}:event-bus/default",
         "api": f"arn:aws:execute-api:{name}:{account}:airlockproof/prod/GET/",
+        "role": f"arn:aws:iam::{account}:role/airlock-proof-workload-role",
     }
     if kind in synthetic:
         return synthetic[kind]
@@ -182,7 +194,12 @@ def service_endpoint_flows(view: IntegrationView, region: RegionView, index: int
                     region=region.region,
                     endpoint=endpoint,
                     identity=[WORKLOAD_IDENTITY],
-                    extra={"aws:SourceIp": None, "aws:SourceVpc": region.vpc_id()},
+                    extra={
+                        "aws:SourceIp": None,
+                        "aws:VpcSourceIp": first_address(sources[0]),
+                        "aws:SourceVpc": region.vpc_id(),
+                    },
+                    resource_policy=ACCOUNT_TRUST if service == "sts" else None,
                 )
             )
         yield Flow(view.integration.name, flow_name, origin, tuple(steps))
@@ -261,5 +278,3 @@ def network_flows(view: IntegrationView, region: RegionView, index: int) -> list
         flows += builder(view, region, index)
     return flows
 
-
-__all__ = ["Policy", "network_flows"]

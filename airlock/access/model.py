@@ -138,6 +138,9 @@ class Statement:
     not_principals: PrincipalMap | None = None
     conditions: tuple[Condition, ...] = ()
     unknown: str | None = None
+    #: ``${...}`` in Resource and condition values are policy variables (Version 2012-10-17);
+    #: False for Version 2008-10-17 or no Version, where they are literal text.
+    policy_variables: bool = True
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ service. A :class:`Flow` is a chain of steps that must all be allowed for data t
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -61,10 +62,17 @@ def iam_step(
     extra: Mapping[str, Any] | None = None,
     identity: Sequence[Policy] | None = None,
     organization: OrganizationModel | None = None,
+    resource_policy: Policy | None = None,
 ) -> Step:
-    """An API request as AWS would authorize it, with the world's policies and context."""
+    """An API request as AWS would authorize it, with the world's policies and context.
+
+    ``resource_policy`` stands in for the resource's policy when the resource is not in the
+    assembly (a role the flow supposes).
+    """
     request = world.request(principal, action, resource, region=region, endpoint=endpoint, extra=extra)
     policies: PolicySet = world.policies_for(request, endpoint=endpoint, identity=identity, organization=organization)
+    if resource_policy is not None:
+        policies = dataclasses.replace(policies, resource=resource_policy)
     detail = describe_request(request)
     if endpoint is not None:
         detail["endpoint"] = endpoint.resource.logical_id

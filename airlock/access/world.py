@@ -12,6 +12,7 @@ account lock file).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -433,6 +434,8 @@ class World:
         """The resource-based policy AWS consults for ``action`` on ``arn``, and whether it is a key policy."""
         service = action.split(":", 1)[0].lower()
         if service == "kms":
+            if ":key/" not in arn:
+                return None, False  # CreateKey, aliases, ListKeys: no key, no key policy
             return self.key_policies.get(arn), True
         if service == "sts" and arn in self.roles:
             return self.roles[arn].trust, False
@@ -500,6 +503,8 @@ class World:
         service = action.split(":", 1)[0].lower()
         values: dict[str, Any] = {"aws:SecureTransport": True, "aws:ViaAWSService": False}
         arn_region = resource.split(":")[3] if resource.startswith("arn:") and len(resource.split(":")) > 3 else ""
+        held = self.resource_of(resource) if resource != "*" else None
+        arn_region = arn_region or (held.region if held is not None else "")
         values["aws:RequestedRegion"] = "us-east-1" if service in GLOBAL_SERVICES else (region or arn_region or "")
         if principal.kind != "service" and self.in_organization(principal.account) and self.organization_id:
             values["aws:PrincipalOrgID"] = self.organization_id
@@ -526,17 +531,8 @@ class World:
 
 def _rekind(statement: Statement, kind: Any) -> Statement:
     source = statement.source
-    return Statement(
-        statement.effect,
-        Source(kind, source.template, source.logical_id, source.name, source.sid, source.index),
-        statement.actions,
-        statement.not_actions,
-        statement.resources,
-        statement.not_resources,
-        statement.principals,
-        statement.not_principals,
-        statement.conditions,
-        statement.unknown,
+    return dataclasses.replace(
+        statement, source=Source(kind, source.template, source.logical_id, source.name, source.sid, source.index)
     )
 
 
