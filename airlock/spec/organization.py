@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from airlock.spec.base import SpecModel
 from airlock.spec.types import AccountId, Region
@@ -178,17 +178,28 @@ class AccountSync(SpecModel):
 
 
 class IntegrationGuardrails(SpecModel):
-    """Guardrails attached to one intermediate account, and its network exemption."""
+    """Guardrails attached to one intermediate account.
+
+    The internet-gateway guardrail exempts the account's deployment role exactly when the
+    integration declares filtered egress (``network.egress``): the exemption follows what
+    the stack deploys, so neither can be had without the other.
+    """
 
     account: list[GuardrailName] = Field(
         default_factory=lambda: list(DEFAULT_ACCOUNT_GUARDRAILS),
         description="Guardrails attached to the intermediate account. Default: deny-internet-gateway.",
     )
-    filtered_egress: bool = Field(
-        default=False,
-        description="The integration sends traffic out through a filtering firewall: its deployment role may "
-        "create the internet gateway (nothing else of the network perimeter is lifted).",
-    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_filtered_egress(cls, value: object) -> object:
+        if isinstance(value, dict) and "filtered_egress" in value:
+            raise ValueError(
+                "'filtered_egress' is not a setting: the deployment role may create the internet gateway exactly "
+                "when the integration declares network.egress; remove 'filtered_egress' and declare "
+                "network.egress with the allowed domains"
+            )
+        return value
 
     @field_validator("account")
     @classmethod

@@ -127,7 +127,7 @@ def _integration_placement(
             )
             return issues
         chain = ous[integration.ou]
-    if integration.guardrails.filtered_egress:
+    if integration.network.egress is not None:
         inherited = set(org.guardrails.ou)
         for end in range(2, len(chain) + 1):
             found = sub_ou(org, chain[:end])
@@ -135,10 +135,10 @@ def _integration_placement(
         if "deny-internet-gateway" in inherited:
             issues.append(
                 SpecIssue(
-                    (*base, "guardrails", "filtered_egress"),
+                    (*base, "network", "egress"),
                     f"the integration declares filtered egress, but its OU chain {' / '.join(chain)} attaches "
-                    "deny-internet-gateway, which no account below can be exempted from; attach "
-                    "deny-internet-gateway to the integrations instead of the OU",
+                    "deny-internet-gateway, which no account below can be exempted from, so its internet gateway "
+                    "could never be deployed; attach deny-internet-gateway to the integrations instead of the OU",
                 )
             )
     return issues

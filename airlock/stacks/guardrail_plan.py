@@ -154,7 +154,8 @@ def plan_scps(organization: Organization, integrations: Sequence[Integration]) -
         names = integration.guardrails.account
         if names:
             externals = [e.name for e in settings.external_scps if integration.name in e.integrations]
-            context = guardrail_context(org, filtered_egress=integration.guardrails.filtered_egress)
+            # The stack deploys an internet gateway exactly when egress is declared.
+            context = guardrail_context(org, filtered_egress=integration.network.egress is not None)
             add(
                 f"integration-{integration.name}",
                 (),

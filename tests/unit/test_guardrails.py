@@ -217,3 +217,10 @@ def test_context_refuses_what_is_not_a_role_pattern(prop, value):
     kwargs = {"deployment_role_pattern": DEPLOY, "break_glass_role": BREAK_GLASS, prop: value}
     with pytest.raises(ValueError, match=f"{prop} '"):
         GuardrailContext(**kwargs)
+
+
+def test_any_guardrail_brings_the_protection_of_the_roles_it_exempts_and_none_brings_nothing():
+    context = GuardrailContext(deployment_role_pattern=DEPLOY, break_glass_role=BREAK_GLASS)
+    sids = [s["Sid"] for s in guardrail_statements(["deny-leave-organization"], context)]
+    assert sids == ["AirlockDenyLeaveOrganization", "AirlockProtectExemptRoles", "AirlockProtectExemptRolePassing"]
+    assert guardrail_statements([], context) == []

@@ -21,6 +21,7 @@ from tests.specs import spec_data
 
 DEPLOY = "arn:aws:iam::*:role/cdk-hnb659fds-*"
 BREAK_GLASS = "arn:aws:iam::*:role/airlock-break-glass"
+STACKSET_EXEC = "arn:aws:iam::*:role/stacksets-exec-*"
 SCP = "AWS::Organizations::Policy"
 
 
@@ -44,7 +45,7 @@ def rich_spec(**changes):
     )
     data["integrations"][1].setdefault("ou", "payroll-prod")
     data["integrations"][0].setdefault("ou", "internal")
-    data["integrations"][0].setdefault("guardrails", {"filtered_egress": True})
+    data["integrations"][0]["network"].setdefault("egress", {"allowed_domains": ["api.nimbus-crm.example"]})
     return validate(data)
 
 
@@ -128,12 +129,12 @@ def test_internet_gateway_deny_is_on_each_account_not_on_the_ou(example_org):
 def test_filtered_egress_account_exempts_its_deployment_role_from_the_igw_deny_only(rich):
     (filtered,) = [p for p in policies(rich) if p["Name"] == "airlock-integration-crm-1"]
     assert filtered["TargetIds"] == ["210000000001"]
-    (statement,) = filtered["Content"]["Statement"]
-    assert statement["Sid"] == "AirlockDenyInternetGateway"
+    (statement,) = [s for s in filtered["Content"]["Statement"] if s["Sid"] == "AirlockDenyInternetGateway"]
     assert statement["Condition"]["ArnNotLike"]["aws:PrincipalARN"] == [DEPLOY, BREAK_GLASS]
     restricted = {"Fn::GetAtt": [ou_logical_id(rich, "restricted"), "Id"]}
     (on_ou,) = [p for p in policies(rich) if p.get("TargetIds") == [restricted]]
-    assert on_ou["Content"]["Statement"][0]["Condition"]["ArnNotLike"]["aws:PrincipalARN"] == BREAK_GLASS
+    (igw,) = [s for s in on_ou["Content"]["Statement"] if s["Sid"] == "AirlockDenyInternetGateway"]
+    assert igw["Condition"]["ArnNotLike"]["aws:PrincipalARN"] == BREAK_GLASS
 
 
 def test_every_scp_statement_denies_and_exempts_only_the_configured_roles(rich, example_org):
@@ -144,7 +145,11 @@ def test_every_scp_statement_denies_and_exempts_only_the_configured_roles(rich, 
                 assert statement["Effect"] == "Deny"
                 exempt = statement["Condition"]["ArnNotLike"]["aws:PrincipalARN"]
                 exempt = [exempt] if isinstance(exempt, str) else exempt
-                assert BREAK_GLASS in exempt and set(exempt) <= {DEPLOY, BREAK_GLASS}
+                allowed = {DEPLOY, BREAK_GLASS}
+                if statement["Sid"] == "AirlockProtectExemptRoles":
+                    # Only the StackSet execution role (bootstrap) and break-glass make exempt roles.
+                    allowed = {STACKSET_EXEC, BREAK_GLASS}
+                assert BREAK_GLASS in exempt and set(exempt) <= allowed
 
 
 def test_every_action_of_every_generated_scp_exists_in_the_iam_catalogue(rich, example_org):
@@ -319,3 +324,21 @@ def test_example_organization_stack_passes_cdk_nag_without_acknowledgements(exam
         f for f in (*result.compliance.findings, *result.compliance.acknowledged) if "airlock-organization" in f.path
     ]
     assert on_organization == []
+
+
+def test_every_target_with_guardrails_protects_the_roles_its_exemptions_name(rich, example_org):
+    """An exemption by role name holds only while nobody else can make or change such a role."""
+    for template in (rich, example_org):
+        targets: dict[str, list[dict]] = {}
+        for policy in policies(template):
+            if policy["Name"] != "airlock-quarantine":
+                targets.setdefault(json.dumps(policy["TargetIds"]), []).extend(policy["Content"]["Statement"])
+        assert targets
+        for target, statements in targets.items():
+            by_sid = {s["Sid"]: s for s in statements}
+            protect, passing = by_sid["AirlockProtectExemptRoles"], by_sid["AirlockProtectExemptRolePassing"]
+            assert set(protect["Resource"]) == {DEPLOY, BREAK_GLASS, STACKSET_EXEC}, target
+            assert {"iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy"} <= set(protect["Action"])
+            assert protect["Condition"]["ArnNotLike"]["aws:PrincipalARN"] == [STACKSET_EXEC, BREAK_GLASS]
+            assert passing["Action"] == "iam:PassRole"
+            assert passing["Condition"]["ArnNotLike"]["aws:PrincipalARN"] == [DEPLOY, BREAK_GLASS]

@@ -86,10 +86,15 @@ BAD = {
     "filtered-egress-under-igw-ou": (
         {
             "organization.guardrails": {"ou": ["deny-internet-gateway"]},
-            "integrations.0.guardrails": {"filtered_egress": True},
+            "integrations.0.network.egress": {"allowed_domains": ["api.nimbus-crm.example"]},
         },
-        "integrations[0].guardrails.filtered_egress",
+        "integrations[0].network.egress",
         "attaches deny-internet-gateway, which no account below can be exempted from",
+    ),
+    "filtered-egress-is-not-a-setting": (
+        {"integrations.0.guardrails": {"filtered_egress": True}},
+        "integrations[0].guardrails",
+        "the deployment role may create the internet gateway exactly when the integration declares network.egress",
     ),
     "quota-too-large": (
         {"organization.guardrails": {"quotas": {"max_policies_per_target": 0}}},

@@ -9,6 +9,11 @@ and break-glass role, so airlock's own deployments never lock themselves out.
 The one stricter case is the network perimeter: no role deploys a path out of an
 intermediate account, so its statements exempt the break-glass role alone; an account that
 declares filtered egress also exempts its deployment role from the internet-gateway part.
+
+Every target that carries guardrails also carries :data:`EXEMPT_ROLE_PROTECTION`: roles
+named like an exemption can be made or changed only by the StackSet execution role and the
+break-glass role, and passed to a service only by exempt roles, or the exemption by name
+would be a way around every guardrail.
 """
 
 from __future__ import annotations
@@ -339,6 +344,64 @@ def _airlock_resources(ctx: GuardrailContext) -> list[Statement]:
     ]
 
 
+#: The role that service-managed StackSets deploy with in each target account (created by
+#: AWS through a service-linked role, which SCPs do not restrict).
+STACKSET_EXECUTION_ROLE = "arn:aws:iam::*:role/stacksets-exec-*"
+#: Changing any of these on a role whose name a guardrail exempts would hand out the exemption.
+ROLE_CHANGE_ACTIONS: tuple[str, ...] = (
+    "iam:AttachRolePolicy",
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+)
+
+
+def exempt_role_patterns(ctx: GuardrailContext) -> list[str]:
+    """Every role ARN pattern some guardrail exempts, and the StackSet execution role."""
+    return list(dict.fromkeys([*ctx.exempt, STACKSET_EXECUTION_ROLE]))
+
+
+def _exempt_roles(ctx: GuardrailContext) -> list[Statement]:
+    """An exemption by role name holds only while nobody else can make or change such a role.
+
+    Roles named like an exemption (the deployment roles, the break-glass role, the StackSet
+    execution role) are created and changed only by the StackSet execution role (which
+    bootstraps the accounts) and the break-glass role; and only exempt principals may pass
+    them to a service (an administrator passing the CloudFormation execution role to a stack
+    of its own would deploy with the exemption).
+    """
+    protected = exempt_role_patterns(ctx)
+    return [
+        deny(
+            "AirlockProtectExemptRoles",
+            [STACKSET_EXECUTION_ROLE, ctx.break_glass_role],
+            actions=ROLE_CHANGE_ACTIONS,
+            resources=protected,
+        ),
+        deny("AirlockProtectExemptRolePassing", ctx.exempt, actions=["iam:PassRole"], resources=protected),
+    ]
+
+
+#: Statements every target with guardrails carries: without them, any exemption is a way out.
+EXEMPT_ROLE_PROTECTION = Guardrail(
+    "protect-exempt-roles",
+    denies="creating, changing or passing roles whose names a guardrail exempts (deployment roles, "
+    "break-glass role, StackSet execution role)",
+    why="an administrator who makes a role with an exempt name, or passes the deployment role to a service, "
+    "acts with the exemption and escapes every guardrail",
+    exempt="StackSet execution role and break-glass role (changes); the exempt roles themselves (passing)",
+    build=_exempt_roles,
+)
+
+
 def _quarantine(ctx: GuardrailContext) -> list[Statement]:
     return [deny("AirlockQuarantine", ctx.exempt, actions=["*"])]
 
@@ -451,7 +514,7 @@ DEFAULT_ACCOUNT_GUARDRAILS: tuple[str, ...] = ("deny-internet-gateway",)
 def statement_owners(context: GuardrailContext) -> dict[str, str]:
     """Statement id -> name of the guardrail that makes it (for messages on what to drop)."""
     owners = {}
-    for guardrail in (*GUARDRAILS.values(), QUARANTINE):
+    for guardrail in (*GUARDRAILS.values(), QUARANTINE, EXEMPT_ROLE_PROTECTION):
         for statement in guardrail.statements(context):
             owners[statement["Sid"]] = guardrail.name
     return owners
@@ -466,4 +529,6 @@ def guardrail_statements(names: Sequence[str], context: GuardrailContext) -> lis
     for name in GUARDRAILS:
         if name in names:
             statements.extend(GUARDRAILS[name].statements(context))
+    if statements:
+        statements.extend(EXEMPT_ROLE_PROTECTION.statements(context))
     return statements
