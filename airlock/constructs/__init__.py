@@ -5,7 +5,7 @@ defaults without being asked, and exposes the resources it makes as attributes.
 """
 
 from airlock.constructs.buffer import IntegrationBuffer
-from airlock.constructs.consumers import BufferConsumer, allow_core_consumers
+from airlock.constructs.consumers import BufferConsumer, DropZoneReader, allow_core_consumers
 from airlock.constructs.dns_firewall import DnsFirewall
 from airlock.constructs.drop_zone import DropZone
 from airlock.constructs.egress import EgressLayout, FilteredEgress, egress_layout
@@ -27,6 +27,7 @@ __all__ = [
     "BufferConsumer",
     "DnsFirewall",
     "DropZone",
+    "DropZoneReader",
     "EgressLayout",
     "ExposedService",
     "FilteredEgress",

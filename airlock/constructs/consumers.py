@@ -18,18 +18,13 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-#: What a core consumer may do on the queue (what ``Queue.grant_consume_messages`` asks for).
-CORE_CONSUME_ACTIONS: tuple[str, ...] = (
-    "sqs:ReceiveMessage",
-    "sqs:DeleteMessage",
-    "sqs:ChangeMessageVisibility",
-    "sqs:GetQueueAttributes",
-    "sqs:GetQueueUrl",
-)
-CORE_KEY_ACTIONS: tuple[str, ...] = ("kms:Decrypt",)
+from airlock.constructs._principals import core_principals
+from airlock.grants import CORE_CONSUME, READ_OBJECTS
 
-_ROLE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::(?P<account>\d{12}):role/[\w+=,.@/-]{1,512}$", re.ASCII)
-_ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$", re.ASCII)
+#: What a core consumer may do on the queue (what ``Queue.grant_consume_messages`` asks for).
+CORE_CONSUME_ACTIONS: tuple[str, ...] = CORE_CONSUME.resource
+CORE_KEY_ACTIONS: tuple[str, ...] = CORE_CONSUME.key
+
 _QUEUE_ARN = re.compile(
     r"^arn:aws(?:-[a-z]+)*:sqs:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):(?P<name>[\w-]{1,80}(?:\.fifo)?)$",
     re.ASCII,
@@ -65,24 +60,8 @@ def allow_core_consumers(
     :param key: the queue's KMS key; its policy gets a ``kms:Decrypt`` statement limited to
         SQS. Default: the queue's own ``encryption_master_key``, if any.
     """
-    if not _ORG_ID.fullmatch(organization_id):
-        raise ValueError(
-            f"organization_id '{organization_id}' is not an organization id; pass 'o-' and 10-32 characters"
-        )
-    if not role_arns:
-        raise ValueError("role_arns is empty; name the core roles that consume from the queue")
-    accounts = []
-    for arn in role_arns:
-        match = _ROLE_ARN.fullmatch(arn)
-        if match is None:
-            raise ValueError(
-                f"role_arns entry '{arn}' is not a literal role ARN; pass 'arn:aws:iam::<account>:role/<name>'"
-            )
-        accounts.append(match.group("account"))
-    principals = [iam.ArnPrincipal(f"arn:aws:iam::{account}:root") for account in sorted(set(accounts))]
-    arns = {"aws:PrincipalArn": sorted(role_arns)}
-    org = {"aws:PrincipalOrgID": organization_id}
-    who: dict[str, object] = {"ArnEquals": arns, "StringEquals": org}
+    principals, who = core_principals(role_arns, organization_id)
+    arns, org = who["ArnEquals"], who["StringEquals"]
     queue_statement = iam.PolicyStatement(
         sid=sid, principals=principals, actions=list(CORE_CONSUME_ACTIONS), resources=[queue.queue_arn], conditions=who
     )
@@ -157,3 +136,57 @@ class BufferConsumer(Construct):
         self.key: kms.IKey | None = self.queue.encryption_master_key
         #: The grant on the queue (it includes ``kms:Decrypt`` on the key).
         self.grant: iam.Grant = self.queue.grant_consume_messages(consumer)
+
+
+_BUCKET_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:s3:::(?P<name>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$", re.ASCII)
+
+
+class DropZoneReader(Construct):
+    """Let a function or role in a core account read the files of an intermediate drop zone.
+
+    The core-account half of :meth:`DropZone.allow_core_readers`: grants ``consumer``
+    ``s3:GetObject`` and ``s3:GetObjectVersion`` on the objects under ``prefixes`` and
+    ``kms:Decrypt`` on the drop zone's key through S3, by literal ARNs, without lookups. The
+    intermediate account must admit the role in its bucket and key policies (airlock does
+    that for the consumers of the drop zone's notify buffer).
+
+    :param bucket_arn: literal ARN of the drop-zone bucket (``arn:aws:s3:::<name>``).
+    :param key_arn: literal ARN of the drop zone's KMS key.
+    :param prefixes: the prefixes to read, each ending in ``/``.
+    :param consumer: the Lambda function, role or other grantable that reads.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        bucket_arn: str,
+        key_arn: str,
+        prefixes: Sequence[str],
+        consumer: iam.IGrantable,
+    ) -> None:
+        super().__init__(scope, id)
+        if cdk.Token.is_unresolved(bucket_arn) or not _BUCKET_ARN.fullmatch(bucket_arn):
+            raise ValueError(f"bucket_arn '{bucket_arn}' is not a literal bucket ARN; pass 'arn:aws:s3:::<bucket>'")
+        key_match = _KEY_ARN.fullmatch(key_arn) if not cdk.Token.is_unresolved(key_arn) else None
+        if key_match is None:
+            raise ValueError(f"key_arn '{key_arn}' is not a literal KMS key ARN; pass 'arn:aws:kms:<region>:<account>:key/<id>'")
+        if not prefixes:
+            raise ValueError("prefixes is empty; name the drop-zone prefixes to read, e.g. ['drop/vendor/']")
+        for prefix in prefixes:
+            if not prefix.endswith("/") or prefix.startswith("/") or "*" in prefix:
+                raise ValueError(f"prefixes contains '{prefix}'; pass key prefixes ending in '/', e.g. 'drop/vendor/'")
+        region = key_match.group("region")
+        self.grant: iam.Grant = iam.Grant.add_to_principal(
+            grantee=consumer,
+            actions=list(READ_OBJECTS.resource),
+            resource_arns=[f"{bucket_arn}/{prefix}*" for prefix in prefixes],
+        )
+        #: The grant of ``kms:Decrypt`` on the key, through S3 only.
+        self.key_grant: iam.Grant = iam.Grant.add_to_principal(
+            grantee=consumer,
+            actions=list(READ_OBJECTS.key),
+            resource_arns=[key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+        )

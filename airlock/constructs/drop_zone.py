@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -14,12 +15,22 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from airlock.constructs._keys import customer_managed_key
+from airlock.constructs._principals import core_principals
+from airlock.grants import READ_OBJECTS
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 #: Filter id of the request-metrics configuration that covers the whole bucket.
 REQUEST_METRICS_ID = "EntireBucket"
 _ACCESS_LOG_RETENTION = cdk.Duration.days(365)
 ACCESS_LOG_PREFIX = "access-logs/"
+
+
+@dataclass(frozen=True)
+class CoreReaderStatements:
+    """The statements :meth:`DropZone.allow_core_readers` added."""
+
+    bucket: iam.PolicyStatement
+    key: iam.PolicyStatement
 
 
 class DropZone(Construct):
@@ -240,6 +251,44 @@ class DropZone(Construct):
         policy = queue.node.try_find_child("Policy")
         if policy is not None:
             cfn_bucket.node.add_dependency(policy)
+
+    def allow_core_readers(
+        self, role_arns: Sequence[str], *, organization_id: str, prefixes: Sequence[str] | None = None
+    ) -> CoreReaderStatements:
+        """Let exactly ``role_arns`` (roles in the organisation's core accounts) read the files.
+
+        The bucket policy admits them to ``s3:GetObject`` and ``s3:GetObjectVersion`` under
+        ``prefixes`` and the key policy to ``kms:Decrypt`` through S3, both only for those role
+        ARNs (``aws:PrincipalArn``) of the organisation (``aws:PrincipalOrgID``). The
+        statements name the roles' accounts as principals, so the bucket and key deploy before
+        the core roles exist. The core roles still need the same actions in their own policies
+        (:class:`airlock.constructs.DropZoneReader` grants them on the core side).
+
+        :param prefixes: the prefixes they may read. Default: every prefix of the drop zone.
+        """
+        chosen = list(prefixes) if prefixes is not None else list(self.prefixes)
+        unknown = [prefix for prefix in chosen if prefix not in self.prefixes]
+        if unknown:
+            raise ValueError(f"prefixes {unknown} are not prefixes of this drop zone; use some of {list(self.prefixes)}")
+        principals, who = core_principals(role_arns, organization_id)
+        bucket_statement = iam.PolicyStatement(
+            sid="CoreReaders",
+            principals=principals,
+            actions=list(READ_OBJECTS.resource),
+            resources=[f"{self.bucket_arn}/{prefix}*" for prefix in chosen],
+            conditions=who,
+        )
+        self.resource.add_to_resource_policy(bucket_statement)
+        region = cdk.Stack.of(self).region
+        key_statement = iam.PolicyStatement(
+            sid="CoreReaders",
+            principals=principals,
+            actions=list(READ_OBJECTS.key),
+            resources=["*"],
+            conditions={**who, "StringEquals": {**who["StringEquals"], "kms:ViaService": f"s3.{region}.amazonaws.com"}},
+        )
+        self.key.add_to_resource_policy(key_statement)
+        return CoreReaderStatements(bucket=bucket_statement, key=key_statement)
 
     def grant_put_objects(self, grantee: iam.IGrantable, prefix: str) -> iam.Grant:
         """Let ``grantee`` write objects under ``prefix`` (one of the declared prefixes), with the key."""

@@ -102,3 +102,9 @@ def _wire_core_consumers(stack: IntegrationStack, organization: Organization, in
         roles = [consumer.role for consumer in integration.core_consumers if name in consumer.buffers]
         if roles:
             allow_core_consumers(buffer.queue, buffer.key, role_arns=roles, organization_id=org_id)
+    # The consumers of the drop zone's events read the files the events name.
+    zone, drop_zone = integration.drop_zone, getattr(stack, "drop_zone", None)
+    if zone is not None and zone.notify_buffer is not None and drop_zone is not None:
+        readers = [consumer.role for consumer in integration.core_consumers if zone.notify_buffer in consumer.buffers]
+        if readers:
+            drop_zone.allow_core_readers(readers, organization_id=org_id)

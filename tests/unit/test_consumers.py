@@ -139,3 +139,45 @@ def test_core_consumer_statements_refuse_bad_input(props, message):
 
 def test_core_consumer_actions_exist():
     assert unknown_actions(CORE_CONSUME_ACTIONS + CORE_KEY_ACTIONS) == []
+
+
+BUCKET_ARN = "arn:aws:s3:::airlock-payroll-220000000002-eu-central-1"
+DROP_KEY = "arn:aws:kms:eu-central-1:220000000002:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_a_reader_in_a_core_account_reads_its_prefixes_and_decrypts_through_s3_only(bare_stack):
+    from airlock.constructs import DropZoneReader
+
+    stack = bare_stack(account="300000000001")
+    role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    DropZoneReader(stack, "Files", bucket_arn=BUCKET_ARN, key_arn=DROP_KEY, prefixes=["drop/a/"], consumer=role)
+    (policy,) = Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statements == [
+        {"Action": ["s3:GetObject", "s3:GetObjectVersion"], "Effect": "Allow", "Resource": f"{BUCKET_ARN}/drop/a/*"},
+        {
+            "Action": "kms:Decrypt",
+            "Condition": {"StringEquals": {"kms:ViaService": "s3.eu-central-1.amazonaws.com"}},
+            "Effect": "Allow",
+            "Resource": DROP_KEY,
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"bucket_arn": "arn:aws:s3:::bucket/prefix"}, "not a literal bucket ARN"),
+        ({"key_arn": "alias/x"}, "not a literal KMS key ARN"),
+        ({"prefixes": []}, "prefixes is empty"),
+        ({"prefixes": ["drop/*"]}, "ending in '/'"),
+    ],
+)
+def test_a_reader_refuses_what_it_cannot_grant_literally(bare_stack, props, message):
+    from airlock.constructs import DropZoneReader
+
+    stack = bare_stack(account="300000000001")
+    role = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    arguments = {"bucket_arn": BUCKET_ARN, "key_arn": DROP_KEY, "prefixes": ["drop/a/"], "consumer": role, **props}
+    with pytest.raises(ValueError, match=message):
+        DropZoneReader(stack, "Files", **arguments)

@@ -320,3 +320,57 @@ def test_bucket_reference_names_the_bucket_literally_and_feeds_its_policy(bare_s
     # The grant names the bucket by its literal ARN: no reference to the bucket resource.
     assert "arn:aws:s3:::b-bucket/in/vendor/*" in json.dumps(identity)
     assert "Bucket" not in json.dumps(identity).replace("b-bucket", "")
+
+
+READER = "arn:aws:iam::300000000001:role/hr-processor"
+ORG = "o-c0nt0s0fr8x"
+
+
+@pytest.fixture(scope="module")
+def readers():
+    app = cdk.App(analytics_reporting=False)
+    stack = cdk.Stack(app, "Bare", env=cdk.Environment(account=ACCOUNT, region="eu-central-1"))
+    zone = DropZone(stack, "DropZone", prefixes=["drop/a/", "drop/b/"], bucket_name=BUCKET)
+    added = zone.allow_core_readers([READER], organization_id=ORG, prefixes=["drop/a/"])
+    return zone, added, Template.from_stack(stack).to_json()
+
+
+def test_core_readers_may_read_only_their_prefixes_and_only_as_the_named_roles_of_the_organisation(readers):
+    _, _, template = readers
+    (policy,) = [
+        p for p in template["Resources"].values()
+        if p["Type"] == "AWS::S3::BucketPolicy" and "DropZoneBucket" in json.dumps(p["Properties"]["Bucket"])
+    ]
+    (statement,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "CoreReaders"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Principal"] == {"AWS": "arn:aws:iam::300000000001:root"}
+    assert statement["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert statement["Resource"] == f"{BUCKET_ARN}/drop/a/*"
+    assert statement["Condition"] == {
+        "ArnEquals": {"aws:PrincipalArn": [READER]},
+        "StringEquals": {"aws:PrincipalOrgID": ORG},
+    }
+
+
+def test_core_readers_may_decrypt_the_files_only_through_s3(readers):
+    _, _, template = readers
+    (key,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
+    (statement,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "CoreReaders"]
+    assert statement["Action"] == "kms:Decrypt"
+    assert statement["Condition"]["StringEquals"] == {"aws:PrincipalOrgID": ORG, "kms:ViaService": "s3.eu-central-1.amazonaws.com"}
+    assert statement["Condition"]["ArnEquals"] == {"aws:PrincipalArn": [READER]}
+
+
+@pytest.mark.parametrize(
+    ("roles", "kwargs", "message"),
+    [
+        ([READER], {"prefixes": ["drop/c/"]}, "not prefixes of this drop zone"),
+        (["arn:aws:iam::300000000001:user/x"], {}, "not a literal role ARN"),
+        ([], {}, "role_arns is empty"),
+        ([READER], {"organization_id": "org-1"}, "not an organization id"),
+    ],
+)
+def test_core_readers_refuse_impossible_props(bare_stack, roles, kwargs, message):
+    zone = DropZone(bare_stack(), "DropZone", prefixes=["drop/a/"], bucket_name=BUCKET)
+    with pytest.raises(ValueError, match=message):
+        zone.allow_core_readers(roles, **{"organization_id": ORG, **kwargs})
