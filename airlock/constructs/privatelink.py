@@ -114,6 +114,7 @@ class VendorEndpoint(Construct):
         if not chosen:
             raise ValueError("subnets is empty; give at least one subnet in an AZ the vendor's service is offered in")
         self.service_name = service_name
+        self.private_dns = private_dns
         self.ports = _check_ports(ports)
         self.security_group = endpoint_security_group(
             self,
@@ -145,6 +146,21 @@ class VendorEndpoint(Construct):
     @property
     def endpoint_id(self) -> str:
         return self.resource.ref
+
+    def dns_names(self) -> list[str]:
+        """The names clients resolve to reach the endpoint, for a DNS allow-list.
+
+        Without private DNS, clients use the endpoint's own names, all below
+        ``<service id>.<region>.vpce.amazonaws.com`` (regional and zonal), given here as
+        ``.vpce-svc-....<region>.vpce.amazonaws.com`` (that domain and every name below it).
+        With private DNS the vendor's own names answer, which AWS returns from a hosted zone it
+        manages; list them in the integration's DNS allow-list.
+        """
+        if self.private_dns:
+            return []
+        service_id = self.service_name.rsplit(".", 1)[-1]
+        region = self.service_name.split(".")[3]
+        return [f".{service_id}.{region}.vpce.amazonaws.com"]
 
     def metric(self, metric_name: str, **props: object) -> cloudwatch.Metric:
         """A metric of this endpoint in ``AWS/PrivateLinkEndpoints`` (e.g. ``BytesProcessed``)."""

@@ -151,6 +151,8 @@ def build_network(stack: cdk.Stack, *, organization: Organization, integration: 
         allowed += spec.egress.allowed_domains
     if built.service_endpoints is not None:
         allowed += built.service_endpoints.dns_names()
+    for vendor_endpoint in built.vendor_endpoints.values():
+        allowed += vendor_endpoint.dns_names()
     built.dns_firewall = DnsFirewall(
         vpc, "DnsFirewall", vpc=vpc.vpc, allowed_domains=allowed, log_retention=retention, key=vpc.key
     )

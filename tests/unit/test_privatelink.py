@@ -175,3 +175,17 @@ def test_metrics_name_the_endpoint_and_the_load_balancer(consumer, provider):
     service, _ = provider
     assert service.metric_active_flow_count().metric_name == "ActiveFlowCount"
     assert service.metric_unhealthy_host_count().metric_name == "UnHealthyHostCount"
+
+
+def test_endpoint_names_without_private_dns_are_the_endpoints_own_for_the_dns_allow_list(consumer):
+    endpoint, _ = consumer
+    assert endpoint.dns_names() == [".vpce-svc-0123456789abcdef0.eu-central-1.vpce.amazonaws.com"]
+
+
+def test_with_private_dns_the_vendors_names_answer_and_none_are_added(bare_stack):
+    stack = bare_stack()
+    vpc = own_vpc(stack)
+    endpoint = VendorEndpoint(
+        stack, "Vendor", vpc=vpc, service_name=SERVICE, ports=[443], sources=["10.1.0.0/24"], private_dns=True
+    )
+    assert endpoint.dns_names() == []
