@@ -127,6 +127,9 @@ class Statement:
     not_principals: PrincipalMap | None = None
     conditions: tuple[Condition, ...] = ()
     unknown: str | None = None
+    #: ``${...}`` in Resource and condition values are policy variables (Version 2012-10-17);
+    #: False for Version 2008-10-17 or no Version, where they are literal text.
+    policy_variables: bool = True
 
 
 @dataclass(frozen=True)
@@ -173,9 +176,7 @@ class Principal:
 
 
 #: Condition keys whose values are sets (the evaluator needs ForAnyValue/ForAllValues for them).
-MULTIVALUED_KEYS = frozenset(
-    {"aws:tagkeys", "aws:calledvia", "aws:principalorgpaths", "aws:principalservicenameslist"}
-)
+MULTIVALUED_KEYS = frozenset({"aws:tagkeys", "aws:calledvia", "aws:principalorgpaths", "aws:principalservicenameslist"})
 
 
 def context(values: Mapping[str, str | bool | int | Iterable[str]] | None = None) -> dict[str, tuple[str, ...]]:
