@@ -72,7 +72,7 @@ def parse_policy(document: Any, source: Source) -> Policy:
     for index, item in enumerate(items):
         statements.extend(_statement(item, source, index, version in (None, "2008-10-17")))
     if problem:
-        statements = [s if s.unknown else replace(s, unknown=problem) for s in statements]
+        statements = [replace(s, unknown=f"{problem}; {s.unknown}" if s.unknown else problem) for s in statements]
     return Policy(source, tuple(statements))
 
 

@@ -69,16 +69,18 @@ class CompiledStatement:
 
     def match(self, action: str, resource: str, principal: Principal, lookup: Lookup, has_boundary: bool) -> Match:
         """Applicability to a request; ``action`` lowercased."""
-        if self.action_applies(action) is False:
+        acts = self.action_applies(action)
+        if acts is False:
             return NO
-        if self._resource_applies(resource, lookup) is False:
+        on = self._resource_applies(resource, lookup)
+        if on is False:
             return NO
         kinds, who = self._principal(principal, has_boundary)
         if who is False:
             return NO
         if self.statement.unknown is not None:
             return Match(None, kinds or ALL_KINDS)
-        applies = all_((who, *(condition.test(lookup) for condition in self.conditions)))
+        applies = all_((acts, on, who, *(condition.test(lookup) for condition in self.conditions)))
         return NO if applies is False else Match(applies, kinds)
 
     def explain(self, action: str, resource: str, principal: Principal, lookup: Lookup, has_boundary: bool) -> str:
