@@ -8,7 +8,7 @@ policy object lives.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from airlock.access.model import Effect, Policy, Principal, Source
@@ -20,12 +20,13 @@ from airlock.access.variables import Lookup
 class CompiledPolicy:
     """A policy's statements by effect and by the service prefix they can apply to."""
 
-    __slots__ = ("_by_prefix", "_wild", "source")
+    __slots__ = ("_by_prefix", "_cache", "_wild", "source")
 
     def __init__(self, policy: Policy) -> None:
         self.source = policy.source
         self._wild: dict[Effect, list[CompiledStatement]] = {"Allow": [], "Deny": []}
         self._by_prefix: dict[tuple[Effect, str], list[CompiledStatement]] = {}
+        self._cache: dict[tuple[Effect, str], tuple[CompiledStatement, ...]] = {}
         for statement in policy.statements:
             compiled = CompiledStatement(statement, policy.source.kind)
             prefixes = compiled.prefixes
@@ -35,11 +36,15 @@ class CompiledPolicy:
                 for prefix in prefixes:
                     self._by_prefix.setdefault((statement.effect, prefix), []).append(compiled)
 
-    def candidates(self, effect: Effect, prefix: str) -> Iterable[CompiledStatement]:
-        """Statements of ``effect`` whose actions can match a ``prefix:...`` action, in
-        document order within each group."""
-        yield from self._by_prefix.get((effect, prefix), ())
-        yield from self._wild[effect]
+    def candidates(self, effect: Effect, prefix: str) -> tuple[CompiledStatement, ...]:
+        """Statements of ``effect`` whose actions can match a ``prefix:...`` action: those
+        naming the prefix, then those that can match any."""
+        key = (effect, prefix)
+        found = self._cache.get(key)
+        if found is None:
+            found = (*self._by_prefix.get(key, ()), *self._wild[effect])
+            self._cache[key] = found
+        return found
 
 
 _COMPILED: dict[int, tuple[Policy, CompiledPolicy]] = {}
@@ -63,9 +68,13 @@ def compiled(policy: Policy) -> CompiledPolicy:
 class Scan:
     """The statements of one effect in some policies that apply (True) or may apply (None)."""
 
-    sources: tuple[Source, ...] = ()
+    policies: Sequence[Policy] = ()
     applying: list[tuple[CompiledStatement, Match]] = field(default_factory=list)
     maybe: list[tuple[CompiledStatement, Match]] = field(default_factory=list)
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return tuple(policy.source for policy in self.policies)
 
     @property
     def value(self) -> Tri:
@@ -86,15 +95,17 @@ class Probe:
     has_boundary: bool
 
 
-def scan(policies: Iterable[Policy], effect: Effect, probe: Probe, *, first: bool = False) -> Scan:
+def scan(policies: Sequence[Policy], effect: Effect, probe: Probe, *, first: bool = False) -> Scan:
     """Every statement of ``effect`` in ``policies`` that applies or may apply to the request.
 
     :param first: stop at the first statement that applies.
     """
-    result = Scan(tuple(policy.source for policy in policies))
+    result = Scan(policies)
+    action, prefix, resource, principal = probe.action, probe.prefix, probe.resource, probe.principal
+    lookup, has_boundary = probe.lookup, probe.has_boundary
     for policy in policies:
-        for statement in compiled(policy).candidates(effect, probe.prefix):
-            match = statement.match(probe.action, probe.resource, probe.principal, probe.lookup, probe.has_boundary)
+        for statement in compiled(policy).candidates(effect, prefix):
+            match = statement.match(action, resource, principal, lookup, has_boundary)
             if match.applies is True:
                 result.applying.append((statement, match))
                 if first:

@@ -63,6 +63,9 @@ _BASE: dict[str, tuple[Family, str, bool]] = {
     "Null": ("null", "null", False),
 }
 
+#: The base operators AWS documents (before ``IfExists`` and the set qualifiers).
+OPERATORS = frozenset(_BASE)
+
 #: Families whose values may hold policy variables (string and ARN operators).
 _VARIABLE_FAMILIES = frozenset({"string", "arn"})
 

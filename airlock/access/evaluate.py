@@ -15,7 +15,8 @@ Order (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evalu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from airlock.access.compiled import Probe, Scan, scan
 from airlock.access.context import lookup_for
@@ -33,10 +34,26 @@ RCP_SERVICES = frozenset(
 )
 
 
+#: Actions a role's trust policy decides; for any other action it is not consulted
+#: (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#term_trust-policy:
+#: "A JSON policy document in which you define the principals that you trust to assume the role").
+TRUST_ACTIONS = frozenset(
+    {
+        "sts:assumerole",
+        "sts:assumerolewithsaml",
+        "sts:assumerolewithwebidentity",
+        "sts:setsourceidentity",
+        "sts:tagsession",
+    }
+)
+
+
 def evaluate(request: Request, policies: PolicySet) -> Decision:
     """The verdict on ``request`` given every policy it meets."""
     principal = request.principal
     action = request.action.lower()
+    if policies.resource is not None and policies.resource.source.kind == "trust" and action not in TRUST_ACTIONS:
+        policies = replace(policies, resource=None)
     probe = Probe(
         action,
         action.partition(":")[0],
@@ -102,11 +119,18 @@ def _levels(levels: Sequence[Sequence[Policy]] | None, probe: Probe, kind: str) 
     (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html)."""
     terms: list[Term] = []
     for index, level in enumerate(levels or ()):
-        name = _level_name(index, len(levels or ()), kind)
         result = scan(level, "Allow", probe, first=True)
-        names = ", ".join(policy.source.describe() for policy in level) or f"no {kind}"
-        terms.append(Term.of(f"{kind} {name}", result, f"no {kind} attached at {name} allows it ({names})"))
+        terms.append(Term.of(kind, result, _level_failure(kind, index, len(levels or ()), level)))
     return terms
+
+
+def _level_failure(kind: str, index: int, count: int, level: Sequence[Policy]) -> Callable[[], str]:
+    def failure() -> str:
+        name = _level_name(index, count, kind)
+        names = ", ".join(policy.source.describe() for policy in level) or f"no {kind}"
+        return f"no {kind} attached at {name} allows it ({names})"
+
+    return failure
 
 
 def _endpoint(policies: PolicySet, probe: Probe) -> list[Term]:
@@ -115,8 +139,9 @@ def _endpoint(policies: PolicySet, probe: Probe) -> list[Term]:
     (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html)."""
     if policies.endpoint is None:
         return []
-    result = scan((policies.endpoint,), "Allow", probe, first=True)
-    return [Term.of("endpoint", result, f"no statement of the {policies.endpoint.source.describe()} allows it")]
+    endpoint = policies.endpoint
+    result = scan((endpoint,), "Allow", probe, first=True)
+    return [Term.of("endpoint", result, lambda: f"no statement of the {endpoint.source.describe()} allows it")]
 
 
 def _decide(probe: Probe, policies: PolicySet, layers: list[Term], denies: Scan) -> Decision:
@@ -126,7 +151,7 @@ def _decide(probe: Probe, policies: PolicySet, layers: list[Term], denies: Scan)
     allowed: Tri = all_([*(term.value for term in layers), granted.value])
     if allowed is False:
         failing = next((term for term in layers if term.value is False), None) or granted.closest()
-        return Decision(Verdict.DENY, f"denied: {failing.failure}", failing.consulted, granted.assumptions)
+        return Decision(Verdict.DENY, f"denied: {failing.reason}", failing.consulted, granted.assumptions)
     maybe: Found = list(denies.maybe)
     if allowed is True and not maybe:
         return _allowed(layers, granted)

@@ -27,15 +27,18 @@ trusts the account and the caller's identity policy allows the call.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from airlock.access.compiled import Scan
-from airlock.access.model import Source
+from airlock.access.model import Policy, Source
 from airlock.access.principals import MatchKind
 from airlock.access.statements import CompiledStatement, Match
 from airlock.access.tri import Tri, all_
 
 Found = list[tuple[CompiledStatement, Match]]
+#: Why a term fails: text, or a function that writes it (built only when a verdict needs it).
+Reason = str | Callable[[], str]
 
 
 @dataclass
@@ -44,28 +47,36 @@ class Term:
 
     name: str
     value: Tri
-    failure: str
+    failure: Reason
     allowing: tuple[Source, ...] = ()
-    consulted: tuple[Source, ...] = ()
+    policies: Sequence[Policy] = ()
     maybe: Found = field(default_factory=list)
 
+    @property
+    def reason(self) -> str:
+        return self.failure if isinstance(self.failure, str) else self.failure()
+
+    @property
+    def consulted(self) -> tuple[Source, ...]:
+        return tuple(policy.source for policy in self.policies)
+
     @staticmethod
-    def constant(name: str, value: bool, failure: str = "") -> Term:
+    def constant(name: str, value: bool, failure: Reason = "") -> Term:
         return Term(name, value, failure)
 
     @staticmethod
-    def of(name: str, result: Scan, failure: str) -> Term:
-        allowing = tuple(statement.statement.source for statement, _ in result.applying[:1])
-        return Term(name, result.value, failure, allowing, result.sources, result.maybe)
+    def of(name: str, result: Scan, failure: Reason) -> Term:
+        allowing = (result.applying[0][0].statement.source,) if result.applying else ()
+        return Term(name, result.value, failure, allowing, result.policies, result.maybe)
 
 
-def resource_term(name: str, result: Scan, kinds: frozenset[MatchKind], failure: str) -> Term:
+def resource_term(name: str, result: Scan, kinds: frozenset[MatchKind], failure: Reason) -> Term:
     """The resource policy's statements that match the principal in one of ``kinds``."""
     applying = [(s, m) for s, m in result.applying if m.kinds & kinds]
     maybe = [(s, m) for s, m in result.maybe if m.kinds & kinds]
     value: Tri = True if applying else (None if maybe else False)
     allowing = tuple(s.statement.source for s, _ in applying[:1])
-    return Term(name, value, failure, allowing, result.sources, maybe)
+    return Term(name, value, failure, allowing, result.policies, maybe)
 
 
 Path = tuple[Term, ...]

@@ -61,7 +61,7 @@ class _Terms:
         self.session = self._optional(probe, "session policy", session)
         resource = (policies.resource,) if policies.resource is not None else ()
         self.resource: Scan = scan(resource, "Allow", probe)
-        self.resource_name = policies.resource.source.describe() if policies.resource else "resource-based policy"
+        self.resource_policy = policies.resource
 
     def _identity(self, probe: Probe, policies: PolicySet) -> Term:
         principal = probe.principal
@@ -78,20 +78,26 @@ class _Terms:
         return Term.of(
             "identity",
             scan(policies.identity, "Allow", probe, first=True),
-            f"no identity policy of {_who(principal)} allows it",
+            lambda: f"no identity policy of {_who(principal)} allows it",
         )
 
     def _optional(self, probe: Probe, name: str, policy: Policy | None) -> Term:
         if policy is None:
             return Term.constant(name, True)
         result = scan((policy,), "Allow", probe, first=True)
-        return Term.of(name, result, f"no statement of the {policy.source.describe()} allows it")
+        return Term.of(name, result, lambda: f"no statement of the {policy.source.describe()} allows it")
 
     def grant(self, kinds: frozenset[MatchKind], how: str) -> Term:
-        if not self.resource.sources:
-            return Term.constant("resource", False, f"no resource-based policy admits {_who(self.principal)} ({how})")
-        failure = f"no statement of the {self.resource_name} admits {_who(self.principal)} ({how})"
-        return resource_term("resource", self.resource, kinds, failure)
+        who = _who(self.principal)
+        resource = self.resource_policy
+        if resource is None:
+            return Term.constant("resource", False, lambda: f"no resource-based policy admits {who} ({how})")
+        return resource_term(
+            "resource",
+            self.resource,
+            kinds,
+            lambda: f"no statement of the {resource.source.describe()} admits {who} ({how})",
+        )
 
 
 def grant(probe: Probe, policies: PolicySet, *, cross: bool) -> Grant:

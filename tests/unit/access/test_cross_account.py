@@ -278,3 +278,15 @@ def test_a_resource_policy_deny_for_everyone_but_named_roles() -> None:
     )
     assert mine.allowed
     assert theirs.denied
+
+
+def test_a_trust_policy_decides_only_the_assume_role_family() -> None:
+    """https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#term_trust-policy:
+    a trust policy is "A JSON policy document in which you define the principals that you
+    trust to assume the role." -- it neither grants nor denies other actions on the role."""
+    blocking = trust(trusting({"AWS": OUTSIDER.arn}), {"Effect": "Deny", "Action": "*", "Principal": "*"})
+    get_role = request(ROLE, "iam:GetRole", TARGET)
+    assert decide(
+        get_role, identity=(identity(allow("iam:GetRole")),), resource=blocking, resource_account=ACCOUNT
+    ).allowed
+    assert decide(assume(OUTSIDER), resource=blocking, resource_account=ACCOUNT, external_identity=True).denied
