@@ -209,3 +209,26 @@ def test_identity_explicit_deny_beats_a_direct_resource_grant() -> None:
     )
     assert decision.denied
     assert "statement NoS3" in decision.reason
+
+
+def test_an_unreadable_allow_is_harmless_when_another_allow_applies() -> None:
+    """Three-valued: one Allow that applies is enough; an unreadable one cannot change that."""
+    policies = identity({"Effect": "Allow", "Action": "s3:GetObject", "Resource": {"Ref": "B"}}, allow("s3:GetObject"))
+    assert decide(GET, identity=(policies,)).allowed
+
+
+def test_an_unreadable_allow_is_harmless_when_a_boundary_denies() -> None:
+    """BOUNDARIES: the boundary must allow as well; if it does not, no identity statement can
+    change the verdict."""
+    policies = identity({"Effect": "Allow", "Action": "s3:GetObject", "Resource": {"Ref": "B"}})
+    decision = decide(GET, identity=(policies,), boundary=policy("boundary", allow("sqs:*"), name="b"))
+    assert decision.denied
+    assert "permissions boundary 'b'" in decision.reason
+
+
+def test_an_unreadable_deny_is_harmless_when_nothing_allows() -> None:
+    """https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_AccessPolicyLanguage_Interplay.html:
+    "An implicit denial occurs when there is no applicable Deny statement but also no
+    applicable Allow statement." -- whatever the unreadable Deny says, it is denied."""
+    policies = identity({"Effect": "Deny", "Action": "s3:GetObject", "Resource": {"Ref": "B"}})
+    assert decide(GET, identity=(policies,)).denied
