@@ -187,9 +187,7 @@ class Principal:
 
 
 #: Condition keys whose values are sets (the evaluator needs ForAnyValue/ForAllValues for them).
-MULTIVALUED_KEYS = frozenset(
-    {"aws:tagkeys", "aws:calledvia", "aws:principalorgpaths", "aws:principalservicenameslist"}
-)
+MULTIVALUED_KEYS = frozenset({"aws:tagkeys", "aws:calledvia", "aws:principalorgpaths", "aws:principalservicenameslist"})
 
 
 def context(values: Mapping[str, str | bool | int | Iterable[str]] | None = None) -> dict[str, tuple[str, ...]]:
