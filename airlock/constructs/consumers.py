@@ -18,6 +18,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from airlock.compliance.acknowledge import acknowledge
 from airlock.constructs._principals import core_principals
 from airlock.grants import CORE_CONSUME, READ_OBJECTS
 
@@ -183,6 +184,13 @@ class DropZoneReader(Construct):
             actions=list(READ_OBJECTS.resource),
             resource_arns=[f"{bucket_arn}/{prefix}*" for prefix in prefixes],
         )
+        if isinstance(consumer, Construct):
+            for prefix in prefixes:
+                acknowledge(
+                    consumer,
+                    f"AwsSolutions-IAM5[Resource::{bucket_arn}/{prefix}*]",
+                    reason=f"The files are named by the vendor; the reader may read only under the prefix '{prefix}'.",
+                )
         #: The grant of ``kms:Decrypt`` on the key, through S3 only.
         self.key_grant: iam.Grant = iam.Grant.add_to_principal(
             grantee=consumer,

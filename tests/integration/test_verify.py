@@ -245,7 +245,7 @@ def test_clean_deployment_has_no_drift(
     assert vendor_rows == {
         (check_id, ACCOUNTS[name])
         for check_id in ("AV-VENDOR-1", "AV-VENDOR-2", "AV-VENDOR-3")
-        for name in ("crm", "payroll")
+        for name in ("crm", "payroll", "events")
     }
 
 
@@ -462,7 +462,10 @@ def test_api_calls_are_bounded_and_independent_of_other_integrations(emulator, v
             _create_account(org, f"noise{index}", account_id)
         org.move_account(AccountId=account_id, SourceParentId=ROOT, DestinationParentId=ou_id)
         network = {**template["network"], "cidr": f"10.30.{4 * index}.0/22"}
-        extra.append({**template, "name": f"noise{index}", "account": {"adopt": account_id}, "network": network})
+        access = {**template["access"], "external_id": f"noise-{index}-external-id-0001"}
+        extra.append(
+            {**template, "name": f"noise{index}", "account": {"adopt": account_id}, "network": network, "access": access}
+        )
     crowded = _spec_with(tmp_path / "many", ["crm", "payroll", "events"], extra)
     in_crowd, _ = _count(emulator, crowded, integrations=["crm"])
     assert in_crowd.calls == alone.calls

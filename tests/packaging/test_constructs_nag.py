@@ -65,6 +65,14 @@ BUILDERS: dict[str, Callable[[cdk.Stack], Construct]] = {
         key_arn=KEY_ARN,
         consumer=iam.Role(stack, "Worker", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com")),
     ),
+    "DropZoneReader": lambda stack: library.DropZoneReader(
+        stack,
+        "Reader",
+        bucket_arn="arn:aws:s3:::airlock-payroll-220000000002-eu-central-1",
+        key_arn=KEY_ARN,
+        prefixes=["drop/ledgerly/"],
+        consumer=iam.Role(stack, "Processor", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com")),
+    ),
     "VendorAccessRole": lambda stack: library.VendorAccessRole(
         stack,
         "Vendor",

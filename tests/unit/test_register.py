@@ -97,7 +97,7 @@ def test_records_reflect_spec_and_templates(records, example_spec):
     # from the templates, generically: the flow-log role, the queues, the flow log
     trusted = sorted(r["trusted_principals"] for r in crm["roles"])
     assert trusted == [
-        ["AWS:arn:aws:iam::900000000011:role/nimbus-event-reader"],
+        ["AWS:arn:aws:iam::900000000011:role/nimbus-event-publisher"],
         ["Service:vpc-flow-logs.amazonaws.com"],
     ]
     assert {r["type"] for r in crm["logging"]} == {
