@@ -61,6 +61,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--today", type=_date, help="date (YYYY-MM-DD) to judge reviews on (default: the system date)")
 
+    access = commands.add_parser(
+        "access",
+        help="prove the landing zone offline: every flow allowed step by step, every probe denied, the vendors' "
+        "effective access, every stack deployable under its SCPs",
+    )
+    access.add_argument("spec", type=Path, help="path of the spec file (YAML)")
+    access.add_argument("--integration", action="append", metavar="NAME", help="only this integration (repeatable)")
+    access.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    access.add_argument(
+        "--assembly", type=Path, help="cloud assembly of this spec to read (default: synthesize the spec)"
+    )
+
     summary = commands.add_parser("summary", help="summarize a cloud assembly that `cdk synth` wrote")
     summary.add_argument("assembly", type=Path, nargs="?", default=Path("cdk.out"), help="default: cdk.out")
 
@@ -178,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _synth(args.spec, args.out)
         if args.command == "check":
             return _check(args.spec, args.out, fail_on_overdue=args.fail_on_overdue, today=args.today)
+        if args.command == "access":
+            return _access(args)
         if args.command == "summary":
             return _summary(args.assembly)
         if args.command == "register":
@@ -239,6 +253,18 @@ def _check(spec_path: Path, out: Path, *, fail_on_overdue: bool = False, today: 
     for state in late:
         print(f"review {state.status}: {state.message}")
     return EXIT_OK if result.passed and not late else EXIT_FINDINGS
+
+
+def _access(args: argparse.Namespace) -> int:
+    from airlock.access.report import render_json, render_text
+    from airlock.access.run import AccessInputError, run_access
+
+    try:
+        proof = run_access(args.spec, integrations=args.integration, assembly=args.assembly)
+    except AccessInputError as exc:
+        return _bad_input(str(exc))
+    sys.stdout.write(render_json(proof) if args.format == "json" else render_text(proof))
+    return EXIT_OK if proof.passed else EXIT_FINDINGS
 
 
 def _summary(assembly: Path) -> int:

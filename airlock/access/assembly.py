@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-_PARTITION_TOKEN = "${AWS::Partition}"
+_PARTITION_TOKEN = "${AWS::Partition}"  # noqa: S105 - a CDK token, not a secret
 
 
 class AssemblyReadError(ValueError):
@@ -65,7 +65,7 @@ def _artifacts(folder: Path, prefix: str) -> Iterator[StackArtifact]:
             continue
         if kind != "aws:cloudformation:stack":
             continue
-        template_file = properties.get("templateFile")
+        template_file = str(properties.get("templateFile") or "")
         try:
             template = json.loads((folder / template_file).read_text(encoding="utf-8"))
         except (OSError, TypeError, ValueError) as exc:

@@ -42,7 +42,9 @@ def assume_steps(view: IntegrationView, region: RegionView, principal: Principal
     if access.session_tags:
         extra["aws:TagKeys"] = sorted(access.session_tags)
     world = view.world
-    steps = [iam_step(world, f"{principal.arn} assumes {role.name}", principal, "sts:AssumeRole", role.arn, extra=extra)]
+    steps = [
+        iam_step(world, f"{principal.arn} assumes {role.name}", principal, "sts:AssumeRole", role.arn, extra=extra)
+    ]
     if access.session_tags:
         steps.append(
             iam_step(world, f"{principal.arn} tags its session", principal, "sts:TagSession", role.arn, extra=extra)
@@ -131,7 +133,9 @@ def object_steps(
     obj = f"{bucket.arn}/{prefix}airlock-proof.csv"
     # With an S3 Bucket Key the encryption context is the bucket's ARN.
     context = {"kms:EncryptionContext:aws:s3:arn": bucket.arn}
-    return resource_steps(view, region, principal, actions, obj, key, who=who, caller=caller, encryption_context=context)
+    return resource_steps(
+        view, region, principal, actions, obj, key, who=who, caller=caller, encryption_context=context
+    )
 
 
 def core_principal(role_arn: str) -> Principal:

@@ -24,16 +24,37 @@ from typing import Any
 
 from airlock.access import action_catalogue as catalogue
 from airlock.access.evaluate import evaluate
-from airlock.access.model import Decision, Policy, Principal, Verdict
+from airlock.access.model import Decision, Policy, Principal, Source, Verdict
+from airlock.access.policy import parse_policy
 from airlock.access.template import Resolver, StackTemplate
 from airlock.access.world import KNOWN_MANAGED_POLICIES, World
-from airlock.access.policy import parse_policy
-from airlock.access.model import Source
 
 HANDLERS = ("create", "update", "delete")
 #: The StackSet execution role that service-managed StackSets create in each target account.
 STACKSET_EXECUTION_ROLE = "stacksets-exec-0123456789abcdef0123456789abcdef"
 _SERVICE_ADDRESS = "52.94.133.1"
+
+
+#: Handler permissions a resource type lists for a property shape the template does not use:
+#: (type, permission) -> the property whose presence makes the handler call it. A handler's
+#: list covers every shape of its type; these are the documented alternatives
+#: (AWS::EC2::VPCGatewayAttachment: "specify either InternetGatewayId or VpnGatewayId, but not
+#: both", https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ec2-vpcgatewayattachment.html).
+#: A unit test keeps every entry present in the schemas, so a schema change cannot leave one stale.
+CONDITIONAL_PERMISSIONS: dict[tuple[str, str], str] = {
+    ("AWS::EC2::VPCGatewayAttachment", "ec2:AttachInternetGateway"): "InternetGatewayId",
+    ("AWS::EC2::VPCGatewayAttachment", "ec2:DetachInternetGateway"): "InternetGatewayId",
+    ("AWS::EC2::VPCGatewayAttachment", "ec2:DescribeInternetGateways"): "InternetGatewayId",
+    ("AWS::EC2::VPCGatewayAttachment", "ec2:AttachVpnGateway"): "VpnGatewayId",
+    ("AWS::EC2::VPCGatewayAttachment", "ec2:DetachVpnGateway"): "VpnGatewayId",
+    ("AWS::EC2::VPCGatewayAttachment", "ec2:DescribeVpnGateways"): "VpnGatewayId",
+}
+
+
+def needed(resource_type: str, permission: str, properties: Mapping[str, Any]) -> bool:
+    """Whether a listed handler permission applies to a resource with these properties."""
+    prop = CONDITIONAL_PERMISSIONS.get((resource_type, permission))
+    return prop is None or prop in properties
 
 
 @functools.cache
@@ -118,7 +139,11 @@ def _tags(resolver: Resolver, body: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _stack_denials(
-    world: World, stack: StackTemplate, resolver: Resolver, principal: Principal, identity: list[Policy],
+    world: World,
+    stack: StackTemplate,
+    resolver: Resolver,
+    principal: Principal,
+    identity: list[Policy],
     cache: dict[tuple[Any, ...], Decision],
 ) -> Iterator[tuple[str, str, str, str, Decision] | int]:
     for logical_id, body in stack.resources.items():
@@ -130,21 +155,33 @@ def _stack_denials(
         arn = arn_value if isinstance(arn_value, str) else None
         tags = _tags(resolver, body)
         if permissions is None:
-            yield logical_id, type_, "create", "(schema)", Decision(
-                Verdict.UNDECIDED, f"no CloudFormation resource schema describes {type_}"
+            yield (
+                logical_id,
+                type_,
+                "create",
+                "(schema)",
+                Decision(Verdict.UNDECIDED, f"no CloudFormation resource schema describes {type_}"),
             )
             continue
         retained = str(body.get("DeletionPolicy", "Delete")) in ("Retain", "RetainExceptOnUpdate")
-        for handler, needed in permissions.items():
+        for handler, listed in permissions.items():
             if handler == "delete" and retained:
                 continue
-            for permission in needed:
+            for permission in listed:
+                if not needed(type_, permission, body.get("Properties") or {}):
+                    continue
                 resource = _resource_arn(permission, arn)
                 extra: dict[str, Any] = {"aws:SourceIp": _SERVICE_ADDRESS}
                 if handler == "create" and tags:
                     extra.update({f"aws:RequestTag/{k}": v for k, v in tags.items()})
                     extra["aws:TagKeys"] = sorted(tags)
-                key = (principal.arn, permission, resource, handler, tuple(sorted(tags.items())) if handler == "create" else ())
+                key = (
+                    principal.arn,
+                    permission,
+                    resource,
+                    handler,
+                    tuple(sorted(tags.items())) if handler == "create" else (),
+                )
                 decision = cache.get(key)
                 if decision is None:
                     request = world.request(principal, permission, resource, region=stack.region, extra=extra)
@@ -153,7 +190,9 @@ def _stack_denials(
                         # The key's own policy, as this stack instance sets it.
                         document = resolver.property(body, "KeyPolicy")
                         policies = dataclasses.replace(
-                            policies, resource=parse_policy(document, Source("key", stack.file, logical_id)), key_policy=True
+                            policies,
+                            resource=parse_policy(document, Source("key", stack.file, logical_id)),
+                            key_policy=True,
                         )
                     decision = evaluate(request, policies)
                     cache[key] = decision
@@ -163,8 +202,13 @@ def _stack_denials(
 
 
 def _collect(
-    world: World, stack: StackTemplate, resolver: Resolver, principal: Principal, identity: list[Policy],
-    cache: dict[tuple[Any, ...], Decision], out: Deployability,
+    world: World,
+    stack: StackTemplate,
+    resolver: Resolver,
+    principal: Principal,
+    identity: list[Policy],
+    cache: dict[tuple[Any, ...], Decision],
+    out: Deployability,
 ) -> None:
     out.stacks += 1
     for item in _stack_denials(world, stack, resolver, principal, identity, cache):
@@ -173,7 +217,9 @@ def _collect(
             continue
         logical_id, type_, handler, permission, decision = item
         out.denials.append(
-            Denial(stack.name, stack.file, logical_id, type_, handler, permission, stack.account, stack.region, decision)
+            Denial(
+                stack.name, stack.file, logical_id, type_, handler, permission, stack.account, stack.region, decision
+            )
         )
 
 
@@ -215,7 +261,11 @@ def deployability(world: World, names: set[str] | None = None) -> Deployability:
         for stack, name in stackset_instances(world):
             if names is not None and world.integration_of(stack.account) not in names:
                 continue
-            resolver = Resolver(stack, attributes=world.resolvers[next(iter(world.resolvers))]._attributes, stack_name=name)
-            principal = Principal.role(f"arn:aws:iam::{stack.account}:role/{STACKSET_EXECUTION_ROLE}", session="stackset")
+            resolver = Resolver(
+                stack, attributes=world.resolvers[next(iter(world.resolvers))]._attributes, stack_name=name
+            )
+            principal = Principal.role(
+                f"arn:aws:iam::{stack.account}:role/{STACKSET_EXECUTION_ROLE}", session="stackset"
+            )
             _collect(world, stack, resolver, principal, identity, cache, out)
     return out

@@ -122,8 +122,14 @@ def _resource_side(world: World, arns: Sequence[str]) -> list[Policy]:
 
 
 def _explore(
-    view: IntegrationView, region: RegionView, principal: Principal, candidates: frozenset[str], arns: tuple[str, ...],
-    result: EffectiveAccess, role: str | None, caller: dict[str, object],
+    view: IntegrationView,
+    region: RegionView,
+    principal: Principal,
+    candidates: frozenset[str],
+    arns: tuple[str, ...],
+    result: EffectiveAccess,
+    role: str | None,
+    caller: dict[str, object],
 ) -> None:
     world = view.world
     result.pruned += len(catalogue.actions()) - len(candidates)

@@ -29,8 +29,8 @@ from airlock.access.steps import Flow, Step, iam_step, missing_step
 from airlock.access.view import IntegrationView, RegionView
 from airlock.access.world import World
 from airlock.spec import Integration
-from airlock.spec.register import DataFlow
 from airlock.spec.errors import format_path
+from airlock.spec.register import DataFlow
 
 
 def _origin(index: int, *rest: str | int) -> str:
@@ -97,7 +97,9 @@ def alarm_steps(view: IntegrationView, region: RegionView) -> list[Step]:
     key = region.topic_key(topic)
     if key is not None:
         for action in ("kms:GenerateDataKey", "kms:Decrypt"):
-            steps.append(iam_step(world, f"CloudWatch calls {action} on the topic's key", cloudwatch, action, key, extra=source))
+            steps.append(
+                iam_step(world, f"CloudWatch calls {action} on the topic's key", cloudwatch, action, key, extra=source)
+            )
     return steps
 
 
@@ -110,7 +112,9 @@ def access_flows(view: IntegrationView, index: int) -> Iterator[Flow]:
         if access is not None:
             for principal in view.vendor_principals():
                 steps, _ = assume_steps(view, region, principal)
-                yield Flow(name, f"vendor assumes its role as {principal.arn}{suffix}", _origin(index, "access"), tuple(steps))
+                yield Flow(
+                    name, f"vendor assumes its role as {principal.arn}{suffix}", _origin(index, "access"), tuple(steps)
+                )
                 for position, grant in enumerate(access.grants):
                     yield Flow(
                         name,
@@ -128,7 +132,12 @@ def access_flows(view: IntegrationView, index: int) -> Iterator[Flow]:
                 )
         zone = integration.drop_zone
         if zone is not None and zone.notify_buffer is not None:
-            yield Flow(name, f"drop zone announces files on {zone.notify_buffer}{suffix}", _origin(index, "drop_zone", "notify_buffer"), tuple(drop_zone_event_steps(view, region)))
+            yield Flow(
+                name,
+                f"drop zone announces files on {zone.notify_buffer}{suffix}",
+                _origin(index, "drop_zone", "notify_buffer"),
+                tuple(drop_zone_event_steps(view, region)),
+            )
             for role in roles_for(view, [zone.notify_buffer]):
                 for prefix in zone.prefixes:
                     yield Flow(
@@ -137,7 +146,9 @@ def access_flows(view: IntegrationView, index: int) -> Iterator[Flow]:
                         _origin(index, "drop_zone", "notify_buffer"),
                         tuple(drop_zone_read_steps(view, region, role, prefix)),
                     )
-        yield Flow(name, f"alarms reach the topic{suffix}", _origin(index, "observability"), tuple(alarm_steps(view, region)))
+        yield Flow(
+            name, f"alarms reach the topic{suffix}", _origin(index, "observability"), tuple(alarm_steps(view, region))
+        )
 
 
 def _vendor_writes(view: IntegrationView, region: RegionView, flow: DataFlow) -> list[Step]:
@@ -148,13 +159,16 @@ def _vendor_writes(view: IntegrationView, region: RegionView, flow: DataFlow) ->
     if access is None or not principals:
         return [missing_step(f"the vendor writes ({flow.name})", "the integration declares no vendor access")]
     chosen = [
-        position for position, grant in enumerate(access.grants)
+        position
+        for position, grant in enumerate(access.grants)
         if grant.kind in kinds and (flow.via != "role" or flow.buffer is None or grant.target == flow.buffer)
     ]
     if not chosen:
         target = f"to buffer '{flow.buffer}'" if flow.via == "role" and flow.buffer else "into the drop zone"
         held = ", ".join(f"{g.kind} {g.target}" for g in access.grants) or "none"
-        return [missing_step(f"the vendor writes {target}", f"no grant lets the vendor write {target} (it holds: {held})")]
+        return [
+            missing_step(f"the vendor writes {target}", f"no grant lets the vendor write {target} (it holds: {held})")
+        ]
     return [step for position in chosen for step in vendor_grant_steps(view, region, principals[0], position)]
 
 
@@ -165,7 +179,8 @@ def _vendor_reads(view: IntegrationView, region: RegionView, flow: DataFlow) -> 
     if access is None or not principals:
         return [missing_step(f"the vendor reads ({flow.name})", "the integration declares no vendor access")]
     chosen = [
-        position for position, grant in enumerate(access.grants)
+        position
+        for position, grant in enumerate(access.grants)
         if grant.kind == "consume" and (flow.buffer is None or grant.target == flow.buffer)
     ]
     if flow.via != "role" or not chosen:
@@ -248,4 +263,3 @@ def all_flows(world: World, names: set[str] | None = None) -> list[Flow]:
         if names is None or integration.name in names:
             out += integration_flows(world, integration, index)
     return out
-

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from airlock.access.model import Decision, Principal, Source, Verdict
@@ -39,11 +40,21 @@ WORKLOAD_IDENTITY = parse_policy(
 ACCOUNT_TRUST = parse_policy(
     {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
-                       "Condition": {"StringEquals": {"aws:PrincipalAccount": "${aws:ResourceAccount}"}}}],
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": "${aws:ResourceAccount}"}},
+            }
+        ],
     },
     Source("trust", name="a role of the account that trusts the account's principals"),
 )
+
+
+def _given(decision: Decision) -> Decision:
+    return decision
 
 
 def _origin(index: int, *rest: str | int) -> str:
@@ -62,7 +73,9 @@ def dns_step(view: IntegrationView, region: RegionView, name: str, why: str) -> 
     return fixed_step(f"the VPC resolves {name} ({why})", "dns", {"query": name, "vpc": vpc_id}, decide)
 
 
-def connect_steps(view: IntegrationView, region: RegionView, endpoint: Endpoint, sources: list[str], ports: list[int]) -> list[Step]:
+def connect_steps(
+    view: IntegrationView, region: RegionView, endpoint: Endpoint, sources: list[str], ports: list[int]
+) -> list[Step]:
     steps = []
     for group_id in endpoint.security_groups:
         group = region.security_group(group_id)
@@ -78,7 +91,7 @@ def connect_steps(view: IntegrationView, region: RegionView, endpoint: Endpoint,
                         title,
                         "network",
                         {"source": address, "port": port, "security_group": group.logical_id},
-                        lambda g=group, a=address, p=port: security_group_admits(view.world, g, a, p),
+                        functools.partial(security_group_admits, view.world, group, address, port),
                     )
                 )
     return steps
@@ -99,7 +112,9 @@ def vendor_endpoint_flows(view: IntegrationView, region: RegionView, index: int)
         origin = _origin(index, "vendor_endpoints", position)
         name = f"vendor endpoint {spec.name} ({region.region})"
         if endpoint is None:
-            yield Flow(view.integration.name, name, origin, (missing_step(name, f"no endpoint to {spec.service_name}"),))
+            yield Flow(
+                view.integration.name, name, origin, (missing_step(name, f"no endpoint to {spec.service_name}"),)
+            )
             continue
         steps = []
         if not spec.private_dns:
@@ -127,7 +142,9 @@ def exposed_api_flows(view: IntegrationView, region: RegionView, index: int) -> 
                 for (_, service), allowed in permissions
             ]
             decision = next((d for d in found if d.allowed), found[0])
-            steps.append(fixed_step(title, "endpoint-service", {"principal": principal}, lambda d=decision: d))
+            steps.append(
+                fixed_step(title, "endpoint-service", {"principal": principal}, functools.partial(_given, decision))
+            )
         yield Flow(view.integration.name, f"exposed API {api.name} ({region.region})", origin, tuple(steps))
 
 
@@ -235,7 +252,7 @@ def egress_flows(view: IntegrationView, region: RegionView, index: int) -> Itera
                     f"the Network Firewall passes TLS to {name}",
                     "network",
                     {"server_name": name},
-                    lambda n=name: network_firewall_admits(view.world, stack, n),
+                    functools.partial(network_firewall_admits, view.world, stack, name),
                 )
             )
         steps.append(route_step(view, region))
@@ -249,15 +266,17 @@ def egress_flows(view: IntegrationView, region: RegionView, index: int) -> Itera
 
 def route_step(view: IntegrationView, region: RegionView) -> Step:
     """The workload subnets send internet-bound traffic to a Network Firewall endpoint."""
-    world = view.world
 
     def decide() -> Decision:
         firewalls = {r.logical_id for r in region.resources("AWS::NetworkFirewall::Firewall")}
         routes = list(region.resources("AWS::EC2::Route"))
         through = [
-            r for r in routes
+            r
+            for r in routes
             if r.properties.get("DestinationCidrBlock") == "0.0.0.0/0"
-            and any(f'"{firewall}"' in repr(r.properties.get("VpcEndpointId")).replace("'", '"') for firewall in firewalls)
+            and any(
+                f'"{firewall}"' in repr(r.properties.get("VpcEndpointId")).replace("'", '"') for firewall in firewalls
+            )
         ]
         gateways = [r for r in routes if "GatewayId" in r.properties]
         if not through:
@@ -277,4 +296,3 @@ def network_flows(view: IntegrationView, region: RegionView, index: int) -> list
     for builder in (vendor_endpoint_flows, exposed_api_flows, service_endpoint_flows, dns_flows, egress_flows):
         flows += builder(view, region, index)
     return flows
-

@@ -115,9 +115,15 @@ def resolve_name(rules: Sequence[DnsRule] | None, name: str, cnames: Sequence[st
         if rule.action == "BLOCK":
             answer = rule.block_response or "NODATA"
             where = "" if position == 0 else f" (CNAME target of {name})"
-            return Decision(Verdict.DENY, f"{query}{where} is blocked ({answer}) by {rule.source.describe()}", (rule.source,))
+            return Decision(
+                Verdict.DENY, f"{query}{where} is blocked ({answer}) by {rule.source.describe()}", (rule.source,)
+            )
         if rule.redirection == "TRUST_REDIRECTION_DOMAIN":
-            return Decision(Verdict.ALLOW, f"{query} is allowed by {rule.source.describe()}", (rule.source, *(a.source for a in alerts)))
+            return Decision(
+                Verdict.ALLOW,
+                f"{query} is allowed by {rule.source.describe()}",
+                (rule.source, *(a.source for a in alerts)),
+            )
     return Decision(Verdict.ALLOW, f"{name} resolves: no DNS Firewall rule blocks it or its CNAME chain")
 
 
@@ -150,7 +156,9 @@ def security_group_admits(world: World, group: Resource, source_address: str, po
         network = ipaddress.ip_network(cidr, strict=False)
         if address.version == network.version and address in network and port in _ports(rule):
             return Decision(Verdict.ALLOW, f"{source.describe()} admits {cidr} on port {port}", (source,))
-    return Decision(Verdict.DENY, f"{source.describe()} has no ingress rule for {source_address} on port {port}", (source,))
+    return Decision(
+        Verdict.DENY, f"{source.describe()} has no ingress rule for {source_address} on port {port}", (source,)
+    )
 
 
 def endpoint_service_admits(allowed: Iterable[str], principal_arn: str, account: str, where: Source) -> Decision:

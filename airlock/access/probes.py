@@ -59,7 +59,9 @@ def _assume(view: IntegrationView, region: RegionView, **overrides: Any) -> Iter
         if role is None:
             continue
         original = steps[0]
-        extra = {key: values[0] if len(values) == 1 else list(values) for key, values in original.detail["context"].items()}
+        extra = {
+            key: values[0] if len(values) == 1 else list(values) for key, values in original.detail["context"].items()
+        }
         extra.update(overrides)
         yield iam_step(view.world, original.title, principal, "sts:AssumeRole", role.arn, extra=extra)
 
@@ -138,7 +140,9 @@ def cross_integration_probes(view: IntegrationView, region: RegionView) -> Itera
                 if queue is None or queue.arn is None:
                     continue
                 for action in ("sqs:SendMessage", "sqs:ReceiveMessage"):
-                    step = iam_step(world, f"the vendor's session calls {action} on {queue.arn}", session, action, queue.arn)
+                    step = iam_step(
+                        world, f"the vendor's session calls {action} on {queue.arn}", session, action, queue.arn
+                    )
                     yield _probe(view, f"{action} on {other.name}'s buffer {buffer.name}", "another integration", step)
             bucket = other_region.bucket()
             if bucket is not None and bucket.arn is not None:
@@ -157,7 +161,9 @@ def prefix_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
     granted = [g.target for g in access.grants if g.kind == "put_objects"]
     if not granted:
         return
-    _, role = next(((s, r) for s, r in (assume_steps(view, region, p) for p in view.vendor_principals()) if r), ([], None))
+    _, role = next(
+        ((s, r) for s, r in (assume_steps(view, region, p) for p in view.vendor_principals()) if r), ([], None)
+    )
     if role is None:
         return
     outside = [f"{bucket.arn}/airlock-proof-outside.csv"] + [
@@ -186,8 +192,13 @@ def quarantine_probes(view: IntegrationView, region: RegionView) -> Iterator[Pro
                 continue
             for action in grants.VENDOR_GRANTS[grant.kind].resource:
                 step = iam_step(
-                    world, f"the quarantined vendor's session calls {action}", session_of(role), action, target,
-                    extra={"aws:SourceIp": view.source_address()}, organization=organization,
+                    world,
+                    f"the quarantined vendor's session calls {action}",
+                    session_of(role),
+                    action,
+                    target,
+                    extra={"aws:SourceIp": view.source_address()},
+                    organization=organization,
                 )
                 yield _probe(view, f"quarantined: grant {position} {action}", "the kill switch", step)
 
@@ -212,8 +223,14 @@ def foreign_principal_probes(view: IntegrationView, region: RegionView) -> Itera
         yield _probe(view, f"another organization reads buffer {buffer.name}", "the organization boundary", step)
         key = region.queue_key(queue)
         if key is not None:
-            step = iam_step(world, f"{intruder.arn} decrypts with {key}", intruder, "kms:Decrypt", key,
-                            extra=fas_context("sqs", region.region))
+            step = iam_step(
+                world,
+                f"{intruder.arn} decrypts with {key}",
+                intruder,
+                "kms:Decrypt",
+                key,
+                extra=fas_context("sqs", region.region),
+            )
             yield _probe(view, f"another organization uses the key of {buffer.name}", "the organization boundary", step)
     bucket = region.bucket()
     if bucket is not None and bucket.arn is not None and view.integration.drop_zone is not None:
@@ -241,9 +258,20 @@ def exemption_probes(view: IntegrationView, region: RegionView) -> Iterator[Prob
     for arn in dict.fromkeys(targets):
         for action in ("iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePolicy"):
             yield _probe(
-                view, f"{action} on {arn.rsplit('/', 1)[-1]}", "a role with an exempt name escapes every guardrail",
+                view,
+                f"{action} on {arn.rsplit('/', 1)[-1]}",
+                "a role with an exempt name escapes every guardrail",
                 _admin_step(view, region, action, arn),
             )
+    deployment = targets[1]
+    yield _probe(
+        view,
+        f"iam:PassRole on {deployment.rsplit('/', 1)[-1]}",
+        "passing the deployment role to a service deploys with its exemption",
+        _admin_step(
+            view, region, "iam:PassRole", deployment, **{"iam:PassedToService": "cloudformation.amazonaws.com"}
+        ),
+    )
 
 
 def guardrail_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
@@ -255,12 +283,20 @@ def guardrail_probes(view: IntegrationView, region: RegionView) -> Iterator[Prob
         ("cloudtrail:StopLogging", f"arn:aws:cloudtrail:{name}:{account}:trail/organization-trail", "stop the trail"),
         ("cloudtrail:DeleteTrail", f"arn:aws:cloudtrail:{name}:{account}:trail/organization-trail", "delete the trail"),
         ("ec2:CreateVpcPeeringConnection", f"arn:aws:ec2:{name}:{account}:vpc/vpc-0", "peer the VPC"),
-        ("ec2:CreateTransitGatewayVpcAttachment", f"arn:aws:ec2:{name}:{account}:vpc/vpc-0", "attach a transit gateway"),
+        (
+            "ec2:CreateTransitGatewayVpcAttachment",
+            f"arn:aws:ec2:{name}:{account}:vpc/vpc-0",
+            "attach a transit gateway",
+        ),
     ]
     if view.integration.network.egress is None:
         cases.append(("ec2:CreateInternetGateway", "*", "create an internet gateway without declared egress"))
         cases.append(
-            ("ec2:AttachInternetGateway", f"arn:aws:ec2:{name}:{account}:internet-gateway/igw-0", "attach an internet gateway without declared egress")
+            (
+                "ec2:AttachInternetGateway",
+                f"arn:aws:ec2:{name}:{account}:internet-gateway/igw-0",
+                "attach an internet gateway without declared egress",
+            )
         )
     for action, resource, what in cases:
         yield _probe(view, what, "a guardrail", _admin_step(view, region, action, resource))

@@ -91,16 +91,41 @@ class Proof:
             )
         for result in self.access:
             for access in result.beyond:
-                out.append(Failure(RULE_BEYOND, result.integration, f"{result.principal} can {access.describe()}, which no grant declares"))
+                out.append(
+                    Failure(
+                        RULE_BEYOND,
+                        result.integration,
+                        f"{result.principal} can {access.describe()}, which no grant declares",
+                    )
+                )
             for access in result.ineffective:
-                out.append(Failure(RULE_INEFFECTIVE, result.integration, f"{result.principal} cannot {access.describe()}, which a grant declares"))
+                out.append(
+                    Failure(
+                        RULE_INEFFECTIVE,
+                        result.integration,
+                        f"{result.principal} cannot {access.describe()}, which a grant declares",
+                    )
+                )
             for access, decision in result.undecided:
-                out.append(Failure(RULE_UNDECIDED, result.integration, f"{result.principal}: {access.describe()}: {decision.reason}"))
+                out.append(
+                    Failure(
+                        RULE_UNDECIDED,
+                        result.integration,
+                        f"{result.principal}: {access.describe()}: {decision.reason}",
+                    )
+                )
         if self.deploy is not None:
             for denial in self.deploy.denials:
                 rule = RULE_UNDECIDED if denial.decision.verdict is Verdict.UNDECIDED else RULE_DEPLOY
                 out.append(
-                    Failure(rule, None, denial.message(), template=denial.template, logical_id=denial.logical_id, stack=denial.stack)
+                    Failure(
+                        rule,
+                        None,
+                        denial.message(),
+                        template=denial.template,
+                        logical_id=denial.logical_id,
+                        stack=denial.stack,
+                    )
                 )
         return out
 
@@ -118,7 +143,9 @@ def prove_world(world: World, names: Iterable[str] | None = None) -> Proof:
     return proof
 
 
-def prove(assembly: str | Path, spec: Spec, lock: AccountLock | None = None, names: Iterable[str] | None = None) -> Proof:
+def prove(
+    assembly: str | Path, spec: Spec, lock: AccountLock | None = None, names: Iterable[str] | None = None
+) -> Proof:
     """Prove the landing zone in ``assembly`` (a ``cdk.out`` folder) against ``spec``."""
     world = World(read_stacks(assembly), spec, lock)
     return prove_world(world, names)

@@ -92,11 +92,9 @@ class Resolver:
                 value = spec["Default"]
             else:
                 value = Unresolved(f"parameter {name} (no value, no default)")
-            if isinstance(spec, Mapping) and str(spec.get("Type", "")).startswith(
-                ("CommaDelimitedList", "List<")
-            ):
-                if isinstance(value, str):
-                    value = [item.strip() for item in value.split(",")] if value else []
+            listed = isinstance(spec, Mapping) and str(spec.get("Type", "")).startswith(("CommaDelimitedList", "List<"))
+            if listed and isinstance(value, str):
+                value = [item.strip() for item in value.split(",")] if value else []
             values[name] = value
         return values
 
@@ -174,17 +172,17 @@ class Resolver:
     def resolve(self, value: Any) -> Any:
         """``value`` with every intrinsic function replaced by what it yields, where known."""
         if isinstance(value, list):
-            out = [self.resolve(item) for item in value]
-            return [item for item in out if item is not _NO_VALUE]
+            items = [self.resolve(item) for item in value]
+            return [item for item in items if item is not _NO_VALUE]
         if not isinstance(value, Mapping):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             function = _FUNCTIONS.get(key)
             if function is not None:
                 return function(self, argument)
-        out = {key: self.resolve(item) for key, item in value.items()}
-        return {key: item for key, item in out.items() if item is not _NO_VALUE}
+        resolved = {key: self.resolve(item) for key, item in value.items()}
+        return {key: item for key, item in resolved.items() if item is not _NO_VALUE}
 
     def text(self, value: Any) -> str | Unresolved:
         """``value`` resolved to a string, or why it cannot be."""

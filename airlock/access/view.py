@@ -88,8 +88,11 @@ class RegionView:
         for role in self.world.roles.values():
             if role.resource.stack != self.stack:
                 continue
-            if any(_names(statement.principals, principal) for statement in role.trust.statements
-                   if statement.effect == "Allow"):
+            if any(
+                _names(statement.principals, principal)
+                for statement in role.trust.statements
+                if statement.effect == "Allow"
+            ):
                 out.append(role)
         return out
 

@@ -233,7 +233,8 @@ class World:
         arn = resolver.attribute(logical_id, "Ref")
         name = arn.rsplit("/", 1)[-1] if isinstance(arn, str) else None
         policy = self._policy(
-            resolver, (body.get("Properties") or {}).get("PolicyDocument"),
+            resolver,
+            (body.get("Properties") or {}).get("PolicyDocument"),
             self._source("identity", artifact, logical_id, name),
         )
         if isinstance(arn, str):
@@ -290,7 +291,8 @@ class World:
     def _read_iam_policy(self, artifact: StackArtifact, resolver: Resolver, logical_id: str, body: Any) -> None:
         name = resolver.property(body, "PolicyName")
         policy = self._policy(
-            resolver, (body.get("Properties") or {}).get("PolicyDocument"),
+            resolver,
+            (body.get("Properties") or {}).get("PolicyDocument"),
             self._source("identity", artifact, logical_id, name if isinstance(name, str) else None),
         )
         for role_name in resolver.property(body, "Roles") or []:
@@ -311,7 +313,8 @@ class World:
     def _read_queue_policy(self, artifact: StackArtifact, resolver: Resolver, logical_id: str, body: Any) -> None:
         urls = resolver.property(body, "Queues") or []
         policy = self._policy(
-            resolver, (body.get("Properties") or {}).get("PolicyDocument"),
+            resolver,
+            (body.get("Properties") or {}).get("PolicyDocument"),
             self._source("resource", artifact, logical_id),
         )
         queues = []
@@ -326,7 +329,8 @@ class World:
         bucket = resolver.property(body, "Bucket")
         if isinstance(bucket, str):
             policy = self._policy(
-                resolver, (body.get("Properties") or {}).get("PolicyDocument"),
+                resolver,
+                (body.get("Properties") or {}).get("PolicyDocument"),
                 self._source("resource", artifact, logical_id),
             )
             self._attach_resource_policy([f"arn:aws:s3:::{bucket}"], policy)
@@ -334,7 +338,8 @@ class World:
     def _read_topic_policy(self, artifact: StackArtifact, resolver: Resolver, logical_id: str, body: Any) -> None:
         topics = [t for t in resolver.property(body, "Topics") or [] if isinstance(t, str)]
         policy = self._policy(
-            resolver, (body.get("Properties") or {}).get("PolicyDocument"),
+            resolver,
+            (body.get("Properties") or {}).get("PolicyDocument"),
             self._source("resource", artifact, logical_id),
         )
         self._attach_resource_policy(topics, policy)
@@ -356,7 +361,9 @@ class World:
             security_groups=tuple(str(s) for s in resolver.property(body, "SecurityGroupIds") or []),
         )
 
-    def _read_service_permissions(self, artifact: StackArtifact, resolver: Resolver, logical_id: str, body: Any) -> None:
+    def _read_service_permissions(
+        self, artifact: StackArtifact, resolver: Resolver, logical_id: str, body: Any
+    ) -> None:
         service = resolver.property(body, "ServiceId")
         principals = resolver.property(body, "AllowedPrincipals") or []
         self.endpoint_service_principals[(artifact.name, str(service))] = tuple(str(p) for p in principals)

@@ -64,6 +64,8 @@ class CheckOptions:
     """Options of ``airlock check``; flags that gate on more than findings belong here."""
 
     packs: tuple[str, ...] | None = None
+    #: Run the access proof (airlock.access) over the assembly.
+    proof: bool = True
 
 
 def _locate(assembly: Path, findings: list[Finding], templates: dict[str, Template]) -> list[Finding]:
@@ -99,6 +101,15 @@ def _templates(assembly: Path) -> dict[str, Template]:
     return out
 
 
+def prove_assembly(assembly: Path, spec_path: Path) -> list[Finding]:
+    """The access proof's failures over a synthesized assembly, as blocking findings."""
+    from airlock.access.findings import proof_findings
+    from airlock.access.proof import prove
+    from airlock.spec import load, load_account_lock
+
+    return proof_findings(prove(assembly, load(spec_path), load_account_lock(spec_path)))
+
+
 def run_check(
     spec_path: Path,
     out: Path,
@@ -115,7 +126,7 @@ def run_check(
     from airlock.spec import load, load_account_lock
 
     options = options or CheckOptions()
-    progress = progress or Progress(4)
+    progress = progress or Progress(5 if options.proof else 4)
     writers = writers or report_writers.ALL
     with progress.phase("loading the spec"):
         load(spec_path)
@@ -132,14 +143,20 @@ def run_check(
             paths[(path.split("/", 1)[0], logical_id)] = path
         with progress.phase(f"cfn-lint on {len(templates)} templates"):
             linted = lint_templates(assembly, templates.values(), paths)
+        proven: list[Finding] = []
+        if options.proof:
+            with progress.phase("proving access: flows, probes, effective access, deployability"):
+                proven = prove_assembly(assembly, spec_path)
         compliance = synthesized.compliance
         result = CheckResult(
             spec=str(spec_path),
             outdir=out,
-            packs=(*synthesized.packs, "cfn-lint"),
+            packs=(*synthesized.packs, "cfn-lint", *(("Access",) if options.proof else ())),
             stacks=synthesized.stacks,
             templates=tuple(templates.values()),
-            findings=tuple(_locate(assembly, [*compliance.findings, *(f for f in linted if f.blocking)], templates)),
+            findings=tuple(
+                _locate(assembly, [*compliance.findings, *(f for f in linted if f.blocking), *proven], templates)
+            ),
             acknowledged=tuple(_locate(assembly, list(compliance.acknowledged), templates)),
             warnings=tuple(
                 _locate(assembly, [*compliance.warnings, *(f for f in linted if not f.blocking)], templates)

@@ -103,7 +103,7 @@ def test_clean_spec_exits_0_and_writes_every_report(clean_check):
     assert sorted(p.name for p in out.iterdir()) == sorted([*REPORTS, "cdk.out"])
     report = json.loads((out / "airlock-check.json").read_text())
     assert report["passed"] is True and report["findings"] == []
-    assert report["packs"] == ["AwsSolutions", "Airlock", "NIST.800.53.R5", "ControlTower", "cfn-lint"]
+    assert report["packs"] == ["AwsSolutions", "Airlock", "NIST.800.53.R5", "ControlTower", "cfn-lint", "Access"]
     assert "# airlock check: passed" in (out / "airlock-check.md").read_text()
 
 

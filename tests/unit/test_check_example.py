@@ -73,7 +73,13 @@ def test_example_acknowledgements_are_all_listed_with_reasons(offline_check):
 def test_progress_is_plain_lines_when_not_a_terminal(offline_check):
     done, _, _ = offline_check
     lines = done.stderr.splitlines()
-    for phase in ("[1/4] loading the spec", "[2/4] synthesizing", "[3/4] cfn-lint on 4 templates", "[4/4] writing"):
+    for phase in (
+        "[1/5] loading the spec",
+        "[2/5] synthesizing",
+        "[3/5] cfn-lint on 4 templates",
+        "[4/5] proving access",
+        "[5/5] writing",
+    ):
         assert any(line.startswith(f"airlock check: {phase}") and line.endswith("...") for line in lines), phase
         assert any(line.startswith(f"airlock check: {phase}") and " done (" in line for line in lines), phase
     assert "\r" not in done.stderr

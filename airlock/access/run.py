@@ -1,0 +1,39 @@
+"""``airlock access``: prove a spec's landing zone (synthesized now, or read from an assembly)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from airlock.access.assembly import AssemblyReadError, read_stacks
+from airlock.access.proof import Proof, prove_world
+from airlock.access.world import World
+from airlock.spec import load, load_account_lock
+
+
+class AccessInputError(ValueError):
+    """A command-line input of ``airlock access`` that cannot be used (exit 2)."""
+
+
+def run_access(spec_path: Path, *, integrations: Sequence[str] | None = None, assembly: Path | None = None) -> Proof:
+    """Load the spec, synthesize it (or read ``assembly``) and prove it, for ``integrations`` or all."""
+    spec = load(spec_path)
+    lock = load_account_lock(spec_path)
+    names = [i.name for i in spec.integrations]
+    unknown = [name for name in integrations or () if name not in names]
+    if unknown:
+        raise AccessInputError(
+            f"--integration {', '.join(unknown)}: not in the spec; use one of {', '.join(names) or '(none)'}"
+        )
+    selected = list(integrations) if integrations else None
+    if assembly is not None:
+        try:
+            return prove_world(World(read_stacks(assembly), spec, lock), selected)
+        except AssemblyReadError as exc:
+            raise AccessInputError(f"--assembly: {exc}") from None
+    from airlock.synth import synth_app
+
+    with tempfile.TemporaryDirectory(prefix="airlock-access-") as scratch:
+        synth_app(spec, Path(scratch), spec_path=spec_path)
+        return prove_world(World(read_stacks(scratch), spec, lock), selected)
