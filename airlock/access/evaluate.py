@@ -4,9 +4,10 @@ Order (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evalu
 
 1. an explicit deny that applies in any policy (SCP, RCP, identity, boundary, session,
    resource/trust/key, endpoint) denies;
-2. every required layer must allow: each SCP level of the principal's account, each RCP
-   level of the resource's account (for the services RCPs support), the VPC endpoint policy
-   when the request passes an endpoint, and a grant (:mod:`airlock.access.grants`);
+2. a grant (:mod:`airlock.access.grants`) and every required layer must allow: each SCP
+   level of the principal's account, each RCP level of the resource's account (for the
+   services RCPs support), the VPC endpoint policy when the request passes an endpoint; the
+   grant is decided first, so a request nothing grants is denied without reading the layers;
 3. anything that cannot be evaluated and could change that outcome makes the verdict
    UNDECIDED, naming the statements.
 
@@ -68,8 +69,7 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     if denies.applying:
         source = denies.applying[0][0].statement.source
         return Decision(Verdict.DENY, f"denied: explicit deny in {source.describe()}", (source,))
-    layers = [*_levels(scps, probe, "SCP"), *_levels(rcps, probe, "RCP"), *_endpoint(policies, probe)]
-    return _decide(probe, policies, layers, denies)
+    return _decide(probe, policies, scps, rcps, denies)
 
 
 def _scps_apply(principal: Principal) -> bool:
@@ -144,14 +144,27 @@ def _endpoint(policies: PolicySet, probe: Probe) -> list[Term]:
     return [Term.of("endpoint", result, lambda: f"no statement of the {endpoint.source.describe()} allows it")]
 
 
-def _decide(probe: Probe, policies: PolicySet, layers: list[Term], denies: Scan) -> Decision:
+def _decide(
+    probe: Probe,
+    policies: PolicySet,
+    scps: Sequence[Sequence[Policy]] | None,
+    rcps: Sequence[Sequence[Policy]] | None,
+    denies: Scan,
+) -> Decision:
+    """Nothing grants it: denied, naming the grant's failing term (whatever the layers say).
+    Otherwise the first layer that does not allow it denies; unknowns make it undecided."""
     granted = _grant(probe, policies)
+    assumptions = granted.assumptions
+    if isinstance(granted, Grant) and granted.value is False:
+        term = granted.closest()
+        return Decision(Verdict.DENY, f"denied: {term.reason}", term.consulted, assumptions)
+    layers = [*_levels(scps, probe, "SCP"), *_levels(rcps, probe, "RCP"), *_endpoint(policies, probe)]
+    failing = next((term for term in layers if term.value is False), None)
+    if failing is not None:
+        return Decision(Verdict.DENY, f"denied: {failing.reason}", failing.consulted, assumptions)
     if isinstance(granted, Decision):
         return granted
     allowed: Tri = all_([*(term.value for term in layers), granted.value])
-    if allowed is False:
-        failing = next((term for term in layers if term.value is False), None) or granted.closest()
-        return Decision(Verdict.DENY, f"denied: {failing.reason}", failing.consulted, granted.assumptions)
     maybe: Found = list(denies.maybe)
     if allowed is True and not maybe:
         return _allowed(layers, granted)
