@@ -11,7 +11,9 @@ _ROLE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::(?P<account>\d{12}):role/[\w+
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$", re.ASCII)
 
 
-def core_principals(role_arns: Sequence[str], organization_id: str) -> tuple[list[iam.IPrincipal], dict[str, dict[str, object]]]:
+def core_principals(
+    role_arns: Sequence[str], organization_id: str
+) -> tuple[list[iam.IPrincipal], dict[str, dict[str, object]]]:
     """The roles' accounts as principals, and the conditions that admit exactly those roles
     (``aws:PrincipalArn``) of the organisation (``aws:PrincipalOrgID``).
 
@@ -35,4 +37,7 @@ def core_principals(role_arns: Sequence[str], organization_id: str) -> tuple[lis
     principals: list[iam.IPrincipal] = [
         iam.ArnPrincipal(f"arn:aws:iam::{account}:root") for account in sorted(set(accounts))
     ]
-    return principals, {"ArnEquals": {"aws:PrincipalArn": sorted(role_arns)}, "StringEquals": {"aws:PrincipalOrgID": organization_id}}
+    return principals, {
+        "ArnEquals": {"aws:PrincipalArn": sorted(role_arns)},
+        "StringEquals": {"aws:PrincipalOrgID": organization_id},
+    }

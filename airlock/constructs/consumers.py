@@ -172,7 +172,9 @@ class DropZoneReader(Construct):
             raise ValueError(f"bucket_arn '{bucket_arn}' is not a literal bucket ARN; pass 'arn:aws:s3:::<bucket>'")
         key_match = _KEY_ARN.fullmatch(key_arn) if not cdk.Token.is_unresolved(key_arn) else None
         if key_match is None:
-            raise ValueError(f"key_arn '{key_arn}' is not a literal KMS key ARN; pass 'arn:aws:kms:<region>:<account>:key/<id>'")
+            raise ValueError(
+                f"key_arn '{key_arn}' is not a literal KMS key ARN; pass 'arn:aws:kms:<region>:<account>:key/<id>'"
+            )
         if not prefixes:
             raise ValueError("prefixes is empty; name the drop-zone prefixes to read, e.g. ['drop/vendor/']")
         for prefix in prefixes:

@@ -269,7 +269,9 @@ class DropZone(Construct):
         chosen = list(prefixes) if prefixes is not None else list(self.prefixes)
         unknown = [prefix for prefix in chosen if prefix not in self.prefixes]
         if unknown:
-            raise ValueError(f"prefixes {unknown} are not prefixes of this drop zone; use some of {list(self.prefixes)}")
+            raise ValueError(
+                f"prefixes {unknown} are not prefixes of this drop zone; use some of {list(self.prefixes)}"
+            )
         principals, who = core_principals(role_arns, organization_id)
         bucket_statement = iam.PolicyStatement(
             sid="CoreReaders",

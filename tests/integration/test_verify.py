@@ -464,7 +464,13 @@ def test_api_calls_are_bounded_and_independent_of_other_integrations(emulator, v
         network = {**template["network"], "cidr": f"10.30.{4 * index}.0/22"}
         access = {**template["access"], "external_id": f"noise-{index}-external-id-0001"}
         extra.append(
-            {**template, "name": f"noise{index}", "account": {"adopt": account_id}, "network": network, "access": access}
+            {
+                **template,
+                "name": f"noise{index}",
+                "account": {"adopt": account_id},
+                "network": network,
+                "access": access,
+            }
         )
     crowded = _spec_with(tmp_path / "many", ["crm", "payroll", "events"], extra)
     in_crowd, _ = _count(emulator, crowded, integrations=["crm"])

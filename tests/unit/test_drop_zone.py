@@ -338,7 +338,8 @@ def readers():
 def test_core_readers_may_read_only_their_prefixes_and_only_as_the_named_roles_of_the_organisation(readers):
     _, _, template = readers
     (policy,) = [
-        p for p in template["Resources"].values()
+        p
+        for p in template["Resources"].values()
         if p["Type"] == "AWS::S3::BucketPolicy" and "DropZoneBucket" in json.dumps(p["Properties"]["Bucket"])
     ]
     (statement,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "CoreReaders"]
@@ -357,7 +358,10 @@ def test_core_readers_may_decrypt_the_files_only_through_s3(readers):
     (key,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
     (statement,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "CoreReaders"]
     assert statement["Action"] == "kms:Decrypt"
-    assert statement["Condition"]["StringEquals"] == {"aws:PrincipalOrgID": ORG, "kms:ViaService": "s3.eu-central-1.amazonaws.com"}
+    assert statement["Condition"]["StringEquals"] == {
+        "aws:PrincipalOrgID": ORG,
+        "kms:ViaService": "s3.eu-central-1.amazonaws.com",
+    }
     assert statement["Condition"]["ArnEquals"] == {"aws:PrincipalArn": [READER]}
 
 
