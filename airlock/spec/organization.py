@@ -126,6 +126,26 @@ class OrganizationGuardrails(SpecModel):
         return _unique(value, "guardrails")
 
 
+class BreakGlass(SpecModel):
+    """The break-glass role in every account of the dedicated OU, made by a StackSet.
+
+    The guardrails let only the StackSet execution role and the break-glass role itself create
+    a role of that name, so it is rolled out the same way the CDK bootstrap is.
+    """
+
+    create: bool = Field(
+        default=True,
+        description="Create the break-glass role (organization.break_glass_role) in every account of the "
+        "dedicated OU with a service-managed StackSet. Set false only if your own service-managed StackSet "
+        "creates it.",
+    )
+    trusted_account_id: AccountId | None = Field(
+        default=None,
+        description="Account whose principals may assume the break-glass role (its IAM policies decide who). "
+        "Default: the management account.",
+    )
+
+
 class Bootstrap(SpecModel):
     """CDK bootstrap of every account in the dedicated OU, by a service-managed StackSet."""
 
@@ -142,6 +162,9 @@ class Bootstrap(SpecModel):
         description="Managed policies of the CloudFormation execution role (the SCPs still fence it).",
     )
     qualifier: str = Field(default="hnb659fds", description="CDK bootstrap qualifier.")
+    break_glass: BreakGlass = Field(
+        default_factory=BreakGlass, description="The break-glass role in every account of the dedicated OU."
+    )
 
     @field_validator("qualifier")
     @classmethod

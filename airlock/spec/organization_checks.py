@@ -82,6 +82,17 @@ def _role_patterns(org: Organization) -> list[SpecIssue]:
                     "e.g. 'arn:aws:iam::*:role/cdk-hnb659fds-*'",
                 )
             )
+        elif (
+            field == "break_glass_role" and org.bootstrap.break_glass.create and re.search(r"[*?]", match.group("name"))
+        ):
+            issues.append(
+                SpecIssue(
+                    loc,
+                    f"'{value}' names no single role, and the organization stack creates the break-glass role in every "
+                    "account; name it literally, e.g. 'arn:aws:iam::*:role/airlock-break-glass' (or set "
+                    "organization.bootstrap.break_glass.create: false if your own StackSet creates it)",
+                )
+            )
     return issues
 
 

@@ -9,7 +9,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_organizations as organizations
 from constructs import Construct
 
-from airlock.constructs.bootstrap import AccountBootstrap
+from airlock.constructs.bootstrap import AccountBootstrap, BreakGlassRole
 from airlock.constructs.guardrails import GuardrailPolicies, QuarantinePolicy
 from airlock.spec import Integration, Organization, SpecError, SpecIssue
 from airlock.spec.organization_checks import sub_ou, walk_ous
@@ -27,7 +27,9 @@ class OrganizationStack(cdk.Stack):
       adopted accounts are not created here;
     * the guardrail SCPs of every OU and intermediate account, packed within the quotas;
     * the quarantine SCP (the kill switch), attached to the accounts of suspended integrations;
-    * a service-managed StackSet that CDK-bootstraps every account of the dedicated OU.
+    * a service-managed StackSet that CDK-bootstraps every account of the dedicated OU, and one
+      that creates the break-glass role in each of them (only those two StackSets' execution
+      role may create roles with the names the guardrails exempt).
 
     ``bootstrap_template`` defaults to the template of the pinned CDK CLI (node_modules/aws-cdk).
     Raises :class:`SpecError` when the guardrails do not fit the quotas or the CLI is missing.
@@ -91,6 +93,16 @@ class OrganizationStack(cdk.Stack):
         self.bootstrap: AccountBootstrap | None = None
         if org.bootstrap.enabled:
             self._add_bootstrap(bootstrap_template)
+        self.break_glass: BreakGlassRole | None = None
+        if org.bootstrap.break_glass.create:
+            self.break_glass = BreakGlassRole(
+                self,
+                "BreakGlass",
+                role_name=org.break_glass_role.rsplit("/", 1)[-1],
+                trusted_account_id=org.bootstrap.break_glass.trusted_account_id or org.management_account_id,
+                organizational_unit_ids=[self.ou.attr_id],
+                region=org.home_region,
+            )
         cdk.CfnOutput(self, "IntegrationsOuId", value=self.ou.attr_id)
         cdk.CfnOutput(self, "QuarantinePolicyId", value=self.quarantine.policy.attr_id)
 

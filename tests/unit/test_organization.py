@@ -149,6 +149,9 @@ def test_every_scp_statement_denies_and_exempts_only_the_configured_roles(rich, 
                 if statement["Sid"] == "AirlockProtectExemptRoles":
                     # Only the StackSet execution role (bootstrap) and break-glass make exempt roles.
                     allowed = {STACKSET_EXEC, BREAK_GLASS}
+                if statement["Sid"] == "AirlockProtectRoles":
+                    # The break-glass role (airlock-*) is kept current by its StackSet.
+                    allowed = {DEPLOY, BREAK_GLASS, STACKSET_EXEC}
                 assert BREAK_GLASS in exempt and set(exempt) <= allowed
 
 
@@ -238,9 +241,13 @@ def test_example_quarantines_nobody(example_org):
 # --- bootstrap --------------------------------------------------------------------------
 
 
-def stack_set(template: dict) -> dict:
-    (resource,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet"]
-    return resource["Properties"]
+def stack_set(template: dict, name: str = "airlock-cdk-bootstrap") -> dict:
+    (found,) = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::CloudFormation::StackSet" and r["Properties"]["StackSetName"] == name
+    ]
+    return found
 
 
 def test_bootstrap_stack_set_is_service_managed_and_follows_the_dedicated_ou(example_org):
@@ -278,7 +285,8 @@ def test_bootstrap_trust_and_regions_come_from_the_spec():
 
 def test_bootstrap_can_be_turned_off():
     template = organization_template(rich_spec(**{"organization.bootstrap": {"enabled": False}}))
-    assert not [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet"]
+    names = [r["Properties"]["StackSetName"] for r in template["Resources"].values() if r["Type"].endswith("StackSet")]
+    assert names == ["airlock-break-glass"]  # the break-glass role does not depend on the CDK bootstrap
 
 
 def test_missing_cdk_cli_is_a_clear_spec_error(tmp_path, monkeypatch):
@@ -342,3 +350,35 @@ def test_every_target_with_guardrails_protects_the_roles_its_exemptions_name(ric
             assert protect["Condition"]["ArnNotLike"]["aws:PrincipalARN"] == [STACKSET_EXEC, BREAK_GLASS]
             assert passing["Action"] == "iam:PassRole"
             assert passing["Condition"]["ArnNotLike"]["aws:PrincipalARN"] == [DEPLOY, BREAK_GLASS]
+
+
+def test_the_break_glass_role_is_rolled_out_to_the_dedicated_ou_in_the_home_region(example_org):
+    stack_sets = {
+        r["Properties"]["StackSetName"]: r["Properties"]
+        for r in example_org["Resources"].values()
+        if r["Type"] == "AWS::CloudFormation::StackSet"
+    }
+    props = stack_sets["airlock-break-glass"]
+    ou = {
+        "Fn::GetAtt": [
+            next(k for k, r in example_org["Resources"].items() if r["Type"].endswith("OrganizationalUnit")),
+            "Id",
+        ]
+    }
+    assert props["StackInstancesGroup"] == [
+        {"DeploymentTargets": {"OrganizationalUnitIds": [ou]}, "Regions": ["eu-central-1"]}
+    ]
+    role = json.loads(props["TemplateBody"])["Resources"]["BreakGlassRole"]["Properties"]
+    assert role["RoleName"] == "airlock-break-glass"
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::100000000001:root"}
+
+
+def test_without_break_glass_creation_no_stackset_makes_it():
+    spec = validate(spec_data(**{"organization.bootstrap": {"break_glass": {"create": False}}}))
+    template = organization_template(spec, bootstrap_template="{}")
+    names = [
+        r["Properties"]["StackSetName"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::CloudFormation::StackSet"
+    ]
+    assert "airlock-break-glass" not in names

@@ -112,3 +112,54 @@ def test_policy_descriptions_stay_within_the_organizations_limit(bare_stack):
     (policy,) = built.policies
     assert policy.description is not None and len(policy.description) <= 512
     assert policy.description.endswith("40 statements, see the policy content")
+
+
+def test_break_glass_role_is_one_administrator_role_per_account_trusting_one_account(bare_stack):
+    import json
+
+    from airlock.constructs.bootstrap import BreakGlassRole
+
+    stack = bare_stack(account="100000000001")
+    BreakGlassRole(
+        stack,
+        "BreakGlass",
+        role_name="airlock-break-glass",
+        trusted_account_id="100000000009",
+        organizational_unit_ids=["ou-abcd-12345678"],
+        region="eu-central-1",
+    )
+    (stack_set,) = Template.from_stack(stack).find_resources("AWS::CloudFormation::StackSet").values()
+    props = stack_set["Properties"]
+    assert props["PermissionModel"] == "SERVICE_MANAGED" and props["AutoDeployment"]["Enabled"] is True
+    # IAM roles are global: one region, or the second instance would collide with the first.
+    assert props["StackInstancesGroup"] == [
+        {"DeploymentTargets": {"OrganizationalUnitIds": ["ou-abcd-12345678"]}, "Regions": ["eu-central-1"]}
+    ]
+    (role,) = json.loads(props["TemplateBody"])["Resources"].values()
+    assert role["Properties"]["RoleName"] == "airlock-break-glass"
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::100000000009:root"}, "Action": "sts:AssumeRole"}
+    ]
+    assert role["Properties"]["MaxSessionDuration"] == 3600
+
+
+@pytest.mark.parametrize(
+    ("prop", "value", "message"),
+    [
+        ("role_name", "airlock-*", "not a literal IAM role name"),
+        ("trusted_account_id", "12", "not a 12-digit account id"),
+        ("organizational_unit_ids", [], "organizational_unit_ids is empty"),
+    ],
+)
+def test_break_glass_role_refuses_impossible_props(bare_stack, prop, value, message):
+    from airlock.constructs.bootstrap import BreakGlassRole
+
+    props = {
+        "role_name": "airlock-break-glass",
+        "trusted_account_id": "100000000009",
+        "organizational_unit_ids": ["ou-abcd-12345678"],
+        "region": "eu-central-1",
+        prop: value,
+    }
+    with pytest.raises(ValueError, match=message):
+        BreakGlassRole(bare_stack(), "BreakGlass", **props)

@@ -96,6 +96,11 @@ BAD = {
         "integrations[0].guardrails",
         "the deployment role may create the internet gateway exactly when the integration declares network.egress",
     ),
+    "break-glass-wildcard-name": (
+        {"organization.break_glass_role": "arn:aws:iam::*:role/airlock-break-glass-*"},
+        "organization.break_glass_role",
+        "the organization stack creates the break-glass role in every account; name it literally",
+    ),
     "quota-too-large": (
         {"organization.guardrails": {"quotas": {"max_policies_per_target": 0}}},
         "organization.guardrails.quotas.max_policies_per_target",
@@ -165,3 +170,18 @@ def test_every_problem_is_reported_at_once():
         validate(data)
     paths = {issue.path for issue in caught.value.issues}
     assert {"organization.deployment_role_pattern", "organization.ous[1].name", "integrations[0].ou"} <= paths
+
+
+def test_a_break_glass_pattern_is_accepted_when_another_stackset_creates_the_role():
+    from airlock.spec import validate
+    from tests.specs import spec_data
+
+    spec = validate(
+        spec_data(
+            **{
+                "organization.break_glass_role": "arn:aws:iam::*:role/airlock-break-glass-*",
+                "organization.bootstrap": {"break_glass": {"create": False}},
+            }
+        )
+    )
+    assert spec.organization.bootstrap.break_glass.create is False

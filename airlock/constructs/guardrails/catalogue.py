@@ -289,7 +289,8 @@ def _airlock_resources(ctx: GuardrailContext) -> list[Statement]:
     return [
         deny(
             "AirlockProtectRoles",
-            ctx.exempt,
+            # The break-glass role is named airlock-* too, and its StackSet keeps it current.
+            [*ctx.exempt, STACKSET_EXECUTION_ROLE],
             actions=[
                 "iam:AttachRolePolicy",
                 "iam:DeleteRole",
