@@ -130,7 +130,7 @@ def object_steps(
     if bucket is None or bucket.arn is None:
         return [missing_step(f"{who} reaches the drop zone", f"no drop-zone bucket in {region.stack}")]
     key = region.bucket_key(bucket)
-    obj = f"{bucket.arn}/{prefix}airlock-proof.csv"
+    obj = f"{bucket.arn}/{prefix}airlock-proof.csv"  # effective.SAMPLE_OBJECT
     # With an S3 Bucket Key the encryption context is the bucket's ARN.
     context = {"kms:EncryptionContext:aws:s3:arn": bucket.arn}
     return resource_steps(

@@ -42,7 +42,7 @@ class Access:
 
     def describe(self) -> str:
         path = "" if self.via == DIRECT else f" via {self.via}"
-        return f"{self.action} on {self.resource}{path}"
+        return f"{self.action} on {display_resource(self.resource)}{path}"
 
 
 @dataclass
@@ -72,6 +72,20 @@ class EffectiveAccess:
     @property
     def equal(self) -> bool:
         return not self.beyond and not self.ineffective and not self.undecided
+
+
+#: The object name the proof asks about under a prefix (any name there is decided the same).
+SAMPLE_OBJECT = "airlock-proof.csv"
+
+
+def display_resource(arn: str) -> str:
+    """A resource as people read it: a sample object as its prefix, an assigned key id as such."""
+    if arn.endswith(f"/{SAMPLE_OBJECT}"):
+        return arn.removesuffix(SAMPLE_OBJECT) + "*"
+    head, marker, logical_id = arn.partition(":key/key-")
+    if marker:
+        return f"{head}:key/(id of {logical_id})"
+    return arn
 
 
 def _names(statement: Statement, principal: Principal) -> bool:
@@ -105,7 +119,7 @@ def _arns(view: IntegrationView) -> tuple[str, ...]:
     for region in view.regions:
         bucket = region.bucket()
         if bucket is not None and bucket.arn and zone is not None:
-            out += [f"{bucket.arn}/{prefix}airlock-proof.csv" for prefix in zone.prefixes]
+            out += [f"{bucket.arn}/{prefix}{SAMPLE_OBJECT}" for prefix in zone.prefixes]
             out.append(f"{bucket.arn}/airlock-proof-outside.csv")
     return tuple(dict.fromkeys(out))
 
@@ -167,7 +181,7 @@ def _expected(view: IntegrationView, region: RegionView, role_arn: str) -> list[
             bucket = region.bucket()
             if bucket is None or bucket.arn is None:
                 continue
-            resource, key = f"{bucket.arn}/{grant.target}airlock-proof.csv", region.bucket_key(bucket)
+            resource, key = f"{bucket.arn}/{grant.target}{SAMPLE_OBJECT}", region.bucket_key(bucket)
         out += [Access(action, resource, DIRECT, role_arn) for action in actions.resource]
         if key is not None and actions.via is not None:
             out += [Access(action, key, actions.via, role_arn) for action in actions.key]

@@ -73,6 +73,8 @@ class Assembly:
     acknowledged: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     packs: tuple[str, ...] = ()
     has_report: bool = False
+    #: The assembly folder, for readers that need more than the templates (the access proof).
+    outdir: Path | None = None
 
     def stacks_of(self, integration: str) -> list[StackTemplate]:
         return [s for s in self.stacks if s.integration == integration]
@@ -110,6 +112,7 @@ def read_assembly(outdir: Path) -> Assembly:
         acknowledged=acknowledged,
         packs=report.packs,
         has_report=has_report,
+        outdir=outdir,
     )
 
 

@@ -17,6 +17,7 @@ from airlock.register.assembly import (
 )
 from airlock.register.impact import az_ids_by_region, az_loss, region_loss
 from airlock.register.records import (
+    AccessEntryRecord,
     AccountRecord,
     AppRegistryRecord,
     BudgetRecord,
@@ -24,6 +25,7 @@ from airlock.register.records import (
     ComplianceRecord,
     DataFlowRecord,
     DropZoneRecord,
+    EffectiveAccessRecord,
     EndpointRecord,
     GuardrailRecord,
     ImpactRecord,
@@ -56,11 +58,45 @@ def build_register(
     'not-synthesized'.
     """
     lock = lock or AccountLock()
-    records = [_record(integration, today, lock, assembly) for integration in spec.integrations]
+    access = _effective_access(spec, lock, assembly)
+    records = [_record(integration, today, lock, assembly, access) for integration in spec.integrations]
     return Register(as_of=today if record_date else None, integrations=records)
 
 
-def _record(integration: Integration, today: date, lock: AccountLock, assembly: Assembly | None) -> IntegrationRecord:
+def _effective_access(
+    spec: Spec, lock: AccountLock, assembly: Assembly | None
+) -> dict[str, list[EffectiveAccessRecord]]:
+    """Each integration's vendor access as the access proof computes it from the assembly."""
+    if assembly is None or assembly.outdir is None:
+        return {}
+    from airlock.access.assembly import read_stacks
+    from airlock.access.effective import display_resource, effective_access
+    from airlock.access.world import World
+
+    world = World(read_stacks(assembly.outdir), spec, lock)
+    out: dict[str, list[EffectiveAccessRecord]] = {}
+    for integration in spec.integrations:
+        out[integration.name] = [
+            EffectiveAccessRecord(
+                principal=result.principal,
+                equal_to_grants=result.equal,
+                allowed=[
+                    AccessEntryRecord(action=a.action, resource=display_resource(a.resource), via=a.via)
+                    for a in result.allowed
+                ],
+            )
+            for result in effective_access(world, integration.name)
+        ]
+    return out
+
+
+def _record(
+    integration: Integration,
+    today: date,
+    lock: AccountLock,
+    assembly: Assembly | None,
+    access: dict[str, list[EffectiveAccessRecord]],
+) -> IntegrationRecord:
     stacks = assembly.stacks_of(integration.name) if assembly else []
     shared = assembly.shared_stacks() if assembly else []
     sections = _sections(integration.name, stacks, shared)
@@ -148,6 +184,7 @@ def _record(integration: Integration, today: date, lock: AccountLock, assembly: 
             region_loss=region_loss(integration),
         ),
         compliance=_compliance(stacks, assembly),
+        effective_access=access.get(integration.name) if access else None,
     )
 
 

@@ -111,6 +111,18 @@ def integration_page(record: IntegrationRecord) -> str:
         ],
         empty="Roles: " + NONE,
     )
+    if record.effective_access is None:
+        lines += ["What the vendor can do: _not computed (the register was built without a cloud assembly)_", ""]
+    for access in record.effective_access or []:
+        verdict = (
+            "exactly its grants" if access.equal_to_grants else "**more or less than its grants: see airlock check**"
+        )
+        lines += [f"What `{access.principal}` can do (proven from the templates, {verdict}):", ""]
+        lines += table(
+            ["action", "resource", "through"],
+            [[a.action, a.resource, a.via] for a in access.allowed],
+            empty="_nothing_",
+        )
     lines += table(
         ["endpoint", "type", "service", "path", "stack"],
         [[e.type, e.endpoint_type, e.service, e.path, e.stack] for e in record.endpoints],

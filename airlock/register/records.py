@@ -135,6 +135,20 @@ class ComplianceRecord(Record):
     acknowledged: int
 
 
+class AccessEntryRecord(Record):
+    action: str
+    resource: str
+    via: str = Field(description="'direct', or the AWS service that calls KMS for the principal (sqs, s3, ...).")
+
+
+class EffectiveAccessRecord(Record):
+    """What one vendor principal can do in the intermediate account, as the access proof computed it."""
+
+    principal: str
+    equal_to_grants: bool = Field(description="The proof found exactly what the grants declare, nothing more.")
+    allowed: list[AccessEntryRecord]
+
+
 class IntegrationRecord(Record):
     name: str
     description: str
@@ -165,6 +179,11 @@ class IntegrationRecord(Record):
     review: ReviewRecord
     deployment_impact: ImpactRecord
     compliance: ComplianceRecord
+    effective_access: list[EffectiveAccessRecord] | None = Field(
+        default=None,
+        description="Each vendor principal's effective access, exhaustively computed from the templates by the "
+        "access proof; null when the register was built without a cloud assembly.",
+    )
 
 
 class Register(Record):

@@ -65,12 +65,14 @@ def register(
             )
         assembly = read_assembly(assembly_dir)
         check_assembly(spec, lock, assembly, assembly_dir)
+        built = build_register(spec, today=effective, lock=lock, assembly=assembly, record_date=today is not None)
     else:
         from airlock.synth import synth_app
 
         with tempfile.TemporaryDirectory(prefix="airlock-register-") as scratch:
             synth_app(spec, Path(scratch), spec_path=spec_path)
             assembly = read_assembly(Path(scratch))
-    built = build_register(spec, today=effective, lock=lock, assembly=assembly, record_date=today is not None)
+            # Built while the assembly exists: the access proof reads it.
+            built = build_register(spec, today=effective, lock=lock, assembly=assembly, record_date=today is not None)
     files = write_register(built, out)
     return RegisterResult(register=built, files=tuple(files), overdue=tuple(overdue(spec, effective)))

@@ -339,3 +339,34 @@ def test_registration_doc_examples_run(index, monkeypatch):
     blocks = re.findall(r"^```python\n(.*?)^```", (ROOT / "docs" / "registration.md").read_text(), re.S | re.M)
     assert len(blocks) == 2
     exec(compile(blocks[index], f"docs/registration.md:example{index}", "exec"), {"__name__": "example"})  # noqa: S102
+
+
+def test_each_vendors_effective_access_is_in_the_record_and_on_the_page(records, example_register):
+    (payroll,) = records["payroll"]["effective_access"]
+    assert payroll["principal"] == "arn:aws:iam::900000000022:role/ledgerly-file-transfer"
+    assert payroll["equal_to_grants"] is True
+    allowed = {(a["action"], a["resource"], a["via"]) for a in payroll["allowed"]}
+    assert (
+        "s3:PutObject",
+        "arn:aws:s3:::airlock-payroll-220000000002-eu-central-1/drop/ledgerly/*",
+        "direct",
+    ) in allowed
+    assert (
+        "sqs:SendMessage",
+        "arn:aws:sqs:eu-central-1:220000000002:airlock-payroll-payroll-files",
+        "direct",
+    ) in allowed
+    assert not [a for a in allowed if a[0].startswith(("iam:", "sqs:ReceiveMessage", "s3:GetObject"))]
+    page = (example_register / "integrations" / "payroll.md").read_text()
+    assert "What `arn:aws:iam::900000000022:role/ledgerly-file-transfer` can do" in page
+    assert "| s3:PutObject | arn:aws:s3:::airlock-payroll-220000000002-eu-central-1/drop/ledgerly/* | direct |" in page
+
+
+def test_without_an_assembly_effective_access_is_not_invented():
+    from datetime import date
+
+    from airlock.register.build import build_register
+    from airlock.spec import load
+
+    built = build_register(load(EXAMPLE_SPEC), today=date(2026, 12, 1))
+    assert all(record.effective_access is None for record in built.integrations)
