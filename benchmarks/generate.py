@@ -20,6 +20,11 @@ from airlock.spec.regions import AZ_ID_PREFIX
 #: Regions the generated organization allows; the first is its home region.
 DEFAULT_REGIONS: tuple[str, ...] = ("eu-central-1", "eu-west-1")
 
+#: The core account whose roles consume the generated buffers.
+CORE_ACCOUNT = "300000000999"
+#: The generated organization's id (VPC endpoint policies and core consumers need one).
+ORGANIZATION_ID = "o-generated01"
+
 #: Block that integration CIDRs are carved from: 10.64.0.0/10 holds 4,096 /22s.
 CIDR_POOL = ipaddress.IPv4Network("10.64.0.0/10")
 CIDR_PREFIX = 22
@@ -43,8 +48,14 @@ def integration_data(
     regions: Sequence[str] = DEFAULT_REGIONS[:1],
     buffers: int = 1,
     drop_zone: bool = False,
+    access: bool = True,
 ) -> dict[str, Any]:
-    """One valid integration numbered ``index`` (0-based), unique in every spec that numbers it so."""
+    """One valid integration numbered ``index`` (0-based), unique in every spec that numbers it so.
+
+    With ``access`` (and a buffer) the vendor sends to the first buffer (and puts files into the
+    drop zone), a core role consumes it, and an inbound data flow says so: the access proof
+    then has real flows, probes and effective access to check at every size.
+    """
     if not 0 <= index < MAX_INTEGRATIONS:
         raise ValueError(f"index {index} is out of range; generate at most {MAX_INTEGRATIONS} integrations")
     name = f"int{index:04d}"
@@ -72,6 +83,28 @@ def integration_data(
             "prefixes": [f"drop/{name}/"],
             "notify_buffer": data["buffers"][0]["name"] if buffers else None,
         }
+    if access and buffers:
+        first = data["buffers"][0]["name"]
+        grants: list[dict[str, str]] = [{"send": first}]
+        if drop_zone:
+            grants.append({"put_objects": f"drop/{name}/"})
+        data["access"] = {
+            "external_id": f"generated-{index:06d}-external-id",
+            "principals": [f"arn:aws:iam::9{index:011d}:role/{name}-vendor-writer"],
+            "grants": grants,
+        }
+        data["core_consumers"] = [{"role": f"arn:aws:iam::{CORE_ACCOUNT}:role/{name}-consumer", "buffers": [first]}]
+        data["data_flows"] = [
+            {
+                "name": f"{name}-events",
+                "direction": "inbound",
+                "classification": data["data_classification"],
+                "description": "Events the vendor sends, consumed by the core.",
+                "via": "role",
+                "buffer": first,
+                "consumers": ["core"],
+            }
+        ]
     return data
 
 
@@ -110,8 +143,10 @@ def generate_spec(
             "management_account_id": "100000000001",
             "home_region": regions[0],
             "allowed_regions": list(regions),
+            "organization_id": ORGANIZATION_ID,
             "parent_id": "r-a1b2",
             "tags": {"managed-by": "saas-airlock", "generated": "true"},
+            "access": {"core_account_ids": [CORE_ACCOUNT]},
         },
         "integrations": integrations,
     }
