@@ -7,9 +7,6 @@ run locally, and Control Tower's rules run through the cfn-guard binary their pa
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,7 +15,7 @@ from airlock import __version__
 from airlock.compliance.cfnlint_check import Template, cfn_lint_version, lint_templates
 from airlock.compliance.progress import Progress
 from airlock.compliance.report import Finding, assembly_metadata
-from airlock.synth import StackSummary, synth
+from airlock.synth import StackSummary, replacing, synth
 
 ASSEMBLY = "cdk.out"
 JSON_REPORT = "airlock-check.json"
@@ -107,7 +104,8 @@ def run_check(
     progress: Progress | None = None,
     writers: tuple[tuple[str, Callable[[CheckResult], str]], ...] | None = None,
 ) -> CheckResult:
-    """Check ``spec_path`` and write the reports into ``out`` (replaced as a whole, only on success).
+    """Check ``spec_path`` and write the reports into ``out``, replaced as a whole (the previous
+    folder comes back if the check cannot complete).
 
     Raises :class:`airlock.spec.SpecError` on a bad spec before anything is written.
     """
@@ -120,12 +118,10 @@ def run_check(
     with progress.phase("loading the spec"):
         load(spec_path)
         load_account_lock(spec_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with replacing(out):
         with progress.phase("synthesizing and running the compliance packs"):
-            synthesized = synth(spec_path, staging / ASSEMBLY, packs=options.packs)
-        assembly = staging / ASSEMBLY
+            synthesized = synth(spec_path, out / ASSEMBLY, packs=options.packs)
+        assembly = out / ASSEMBLY
         templates = _templates(assembly)
         paths = {}
         for path, logical_id in assembly_metadata(assembly, "aws:cdk:logicalId"):
@@ -149,11 +145,5 @@ def run_check(
         )
         with progress.phase("writing the reports"):
             for name, write in writers:
-                (staging / name).write_text(write(result), encoding="utf-8")
-            if out.exists():
-                shutil.rmtree(out) if out.is_dir() else out.unlink()
-            os.replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+                (out / name).write_text(write(result), encoding="utf-8")
     return result
