@@ -128,3 +128,22 @@ def test_the_example_level_check_fails_when_the_example_breaks_a_control(tmp_pat
     assert not result.passed
     assert "cloudwatch_log_group_retention_period_check" in {f.rule for f in result.compliance.findings}
     assert result.compliance.acknowledged  # the Control Tower pack acknowledges others in the same run
+
+
+def test_a_failed_run_restores_the_previous_output_and_leaves_no_sibling(tmp_path):
+    from airlock.synth import replacing
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("previous run")
+    with pytest.raises(RuntimeError), replacing(out):
+        assert not out.exists()  # written anew, in place
+        out.mkdir()
+        (out / "half.json").write_text("{")
+        raise RuntimeError("synthesis broke")
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    with replacing(out):
+        out.mkdir()
+        (out / "new.json").write_text("{}")
+    assert sorted(p.name for p in out.iterdir()) == ["new.json"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
