@@ -9,13 +9,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from airlock import __version__
 from airlock.compliance.cfnlint_check import Template, cfn_lint_version, lint_templates
 from airlock.compliance.progress import Progress
 from airlock.compliance.report import Finding, assembly_metadata
 from airlock.synth import StackSummary, replacing, synth
+
+if TYPE_CHECKING:
+    from airlock.register.reviews import ReviewState
 
 ASSEMBLY = "cdk.out"
 JSON_REPORT = "airlock-check.json"
@@ -38,10 +43,12 @@ class CheckResult:
     warnings: tuple[Finding, ...]
     skipped: tuple[tuple[str, str], ...] = ()
     versions: dict[str, str] = field(default_factory=dict)
+    #: Reviews that fail the run (``--fail-on-overdue``): overdue or never assessed.
+    overdue: tuple[ReviewState, ...] = ()
 
     @property
     def passed(self) -> bool:
-        return not self.findings
+        return not self.findings and not self.overdue
 
     @property
     def assembly(self) -> Path:
@@ -61,6 +68,10 @@ class CheckOptions:
     """Options of ``airlock check``; flags that gate on more than findings belong here."""
 
     packs: tuple[str, ...] | None = None
+    #: Overdue or never-assessed reviews fail the run too (and every report says so).
+    fail_on_overdue: bool = False
+    #: The day reviews are judged on. Default: the system date.
+    today: date | None = None
 
 
 def _locate(assembly: Path, findings: list[Finding], templates: dict[str, Template]) -> list[Finding]:
@@ -116,8 +127,13 @@ def run_check(
     progress = progress or Progress(4)
     writers = writers or report_writers.ALL
     with progress.phase("loading the spec"):
-        load(spec_path)
+        spec = load(spec_path, today=options.today)
         load_account_lock(spec_path)
+    late: tuple[ReviewState, ...] = ()
+    if options.fail_on_overdue:
+        from airlock.register.reviews import overdue
+
+        late = tuple(overdue(spec, options.today or date.today()))
     with replacing(out):
         with progress.phase("synthesizing and running the compliance packs"):
             synthesized = synth(spec_path, out / ASSEMBLY, packs=options.packs)
@@ -142,6 +158,7 @@ def run_check(
             ),
             skipped=synthesized.skipped,
             versions={"saas-airlock": __version__, "cfn-lint": cfn_lint_version()},
+            overdue=late,
         )
         with progress.phase("writing the reports"):
             for name, write in writers:
