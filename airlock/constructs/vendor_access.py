@@ -97,8 +97,12 @@ class VendorAccessRole(Construct):
     :param external_id: the external ID the vendor issued (2-1224 characters of ``[\\w+=,.@:/-]``).
     :param principals: ARNs of the vendor's IAM roles (or users) that may assume the role.
     :param trusted_accounts: vendor account ids trusted as a whole. Default: none.
-    :param source_ips: public CIDRs the vendor calls from; AssumeRole from elsewhere is
-        refused. Default: no source-IP condition.
+    :param source_ips: public CIDRs the vendor calls from. AssumeRole from elsewhere is
+        refused (trust), and so is every call of the session from elsewhere (boundary:
+        ``NotIpAddress aws:SourceIp`` with ``aws:ViaAWSService`` false, so calls an AWS service
+        makes on the vendor's behalf still work). A call through a VPC endpoint carries no
+        ``aws:SourceIp`` (only ``aws:VpcSourceIp``) and is therefore refused too: the vendor
+        calls the public endpoints from these ranges. Default: no source-IP condition.
     :param session_tags: session tags the vendor must pass, with their required values; the
         trust then allows ``sts:TagSession`` for exactly these keys. Default: no session tags
         (``sts:TagSession`` not allowed).
@@ -154,15 +158,30 @@ class VendorAccessRole(Construct):
         if source_ips:
             conditions["IpAddress"] = {"aws:SourceIp": list(source_ips)}
 
+        boundary_statements = [
+            iam.PolicyStatement(
+                sid="DenyRoleChaining", effect=iam.Effect.DENY, actions=list(CHAINING_ACTIONS), resources=["*"]
+            )
+        ]
+        if source_ips:
+            # The trust checks aws:SourceIp at AssumeRole only; this holds the session to it.
+            boundary_statements.append(
+                iam.PolicyStatement(
+                    sid="DenyOutsideSourceIps",
+                    effect=iam.Effect.DENY,
+                    actions=["*"],
+                    resources=["*"],
+                    conditions={
+                        "NotIpAddress": {"aws:SourceIp": list(source_ips)},
+                        "Bool": {"aws:ViaAWSService": "false"},
+                    },
+                )
+            )
         self.boundary = iam.ManagedPolicy(
             self,
             "Boundary",
             description=f"Permissions boundary of {self.node.path}: the role can never exceed its grants",
-            statements=[
-                iam.PolicyStatement(
-                    sid="DenyRoleChaining", effect=iam.Effect.DENY, actions=list(CHAINING_ACTIONS), resources=["*"]
-                )
-            ],
+            statements=boundary_statements,
         )
         inline = {"DenySensitiveActions": iam.PolicyDocument(statements=[self._sensitive_deny()])}
         if suspended:
