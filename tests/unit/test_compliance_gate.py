@@ -136,11 +136,16 @@ def test_a_failed_run_restores_the_previous_output_and_leaves_no_sibling(tmp_pat
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("previous run")
-    with pytest.raises(RuntimeError), replacing(out):
-        assert not out.exists()  # written anew, in place
-        out.mkdir()
-        (out / "half.json").write_text("{")
-        raise RuntimeError("synthesis broke")
+
+    def broken_run() -> None:
+        with replacing(out):
+            assert not out.exists()  # written anew, in place
+            out.mkdir()
+            (out / "half.json").write_text("{")
+            raise RuntimeError("synthesis broke")
+
+    with pytest.raises(RuntimeError, match="synthesis broke"):
+        broken_run()
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
     with replacing(out):
         out.mkdir()

@@ -2,6 +2,7 @@
 
 from airlock.constructs.guardrails.budget import PackedPolicy, ScpBudgetError, ScpQuota, pack
 from airlock.constructs.guardrails.catalogue import (
+    CONTROL_TOWER_EXECUTION_ROLE,
     DEFAULT_ACCOUNT_GUARDRAILS,
     DEFAULT_OU_GUARDRAILS,
     GLOBAL_SERVICE_ACTIONS,
@@ -21,6 +22,7 @@ from airlock.constructs.guardrails.policies import (
 )
 
 __all__ = [
+    "CONTROL_TOWER_EXECUTION_ROLE",
     "DEFAULT_ACCOUNT_GUARDRAILS",
     "DEFAULT_OU_GUARDRAILS",
     "GLOBAL_SERVICE_ACTIONS",
