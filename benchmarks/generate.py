@@ -112,6 +112,7 @@ def generate_spec(
             "allowed_regions": list(regions),
             "parent_id": "r-a1b2",
             "tags": {"managed-by": "saas-airlock", "generated": "true"},
+            "observability": {"default_subscribers": ["platform-oncall@example.com"]},
         },
         "integrations": integrations,
     }

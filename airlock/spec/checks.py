@@ -17,6 +17,7 @@ from airlock.spec.isolation_checks import isolation_checks
 from airlock.spec.models import Integration, Organization
 from airlock.spec.network import MIN_SUBNET_PREFIX
 from airlock.spec.network_checks import network_checks
+from airlock.spec.observability import alarm_subscribers
 from airlock.spec.organization_checks import organization_checks
 from airlock.spec.pipeline_checks import pipeline_checks
 from airlock.spec.regions import region_of_az_id
@@ -173,6 +174,15 @@ def _integration_checks(index: int, integration: Integration) -> list[SpecIssue]
 def _against_organization(org: Organization, index: int, integration: Integration) -> list[SpecIssue]:
     issues = []
     base: tuple[str | int, ...] = ("integrations", index)
+    if not alarm_subscribers(integration.observability, org.observability):
+        issues.append(
+            SpecIssue(
+                (*base, "observability", "subscribers"),
+                "no subscribers: the integration's alarms (messages waiting too long, dead letters, rejected "
+                "traffic) would notify nobody; list the owning team's on-call addresses here, or the platform "
+                "team's in organization.observability.default_subscribers for every integration without its own",
+            )
+        )
     for position, region in enumerate(integration.regions):
         if region not in org.allowed_regions:
             issues.append(
