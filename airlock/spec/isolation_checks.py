@@ -97,7 +97,8 @@ def _unique_created(intermediates: Sequence[_Intermediate]) -> list[SpecIssue]:
                         intermediate.loc,
                         f"{intermediate.source} records '{intermediate.account}', but '{other.account}' is already "
                         f"the account of {other.label}; each integration needs its own intermediate account: "
-                        "correct the lock file entry (airlock accounts sync) or the other integration's account",
+                        "delete the lock file entry and run airlock accounts sync (it records the id the "
+                        "organization stack created), or correct the other integration's account",
                     )
                 )
                 break
@@ -111,7 +112,7 @@ def _intermediate_is_the_organisations(
     created = intermediate.loc[-1] == "create"
     recorded = f"{intermediate.source} records '{account}' for this created account; " if created else ""
     fix = (
-        "correct the lock file entry (airlock accounts sync reads the id the organization stack created)"
+        "delete the lock file entry and run airlock accounts sync (it records the id the organization stack created)"
         if recorded
         else "adopt a member account of its own, or create one (account: {create: ...})"
     )
