@@ -161,34 +161,11 @@ class VendorAccessRole(Construct):
         if source_ips:
             conditions["IpAddress"] = {"aws:SourceIp": list(source_ips)}
 
-        boundary_statements = [
-            iam.PolicyStatement(
-                sid="DenyRoleChaining", effect=iam.Effect.DENY, actions=list(CHAINING_ACTIONS), resources=["*"]
-            )
-        ]
-        if source_ips:
-            # The trust checks aws:SourceIp at AssumeRole only; this holds the session to it. It
-            # denies every action: sts:GetCallerIdentity is the one an explicit deny cannot stop
-            # (AWS STS API reference), and naming it as the exception keeps "Action": "*" out
-            # of a document whose later Allow statements cdk-nag's full-access pattern would
-            # read together with it (NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess).
-            boundary_statements.append(
-                iam.PolicyStatement(
-                    sid="DenyOutsideSourceIps",
-                    effect=iam.Effect.DENY,
-                    not_actions=[UNDENIABLE_ACTION],
-                    resources=["*"],
-                    conditions={
-                        "NotIpAddress": {"aws:SourceIp": list(source_ips)},
-                        "Bool": {"aws:ViaAWSService": "false"},
-                    },
-                )
-            )
         self.boundary = iam.ManagedPolicy(
             self,
             "Boundary",
             description=f"Permissions boundary of {self.node.path}: the role can never exceed its grants",
-            statements=boundary_statements,
+            statements=self._boundary_statements(source_ips),
         )
         inline = {"DenySensitiveActions": iam.PolicyDocument(statements=[self._sensitive_deny()])}
         if suspended:
@@ -285,6 +262,34 @@ class VendorAccessRole(Construct):
             raise ValueError(
                 f"max_session_duration {seconds} s is outside 3600-43200 s; use 1 to 12 hours (default 1 hour)"
             )
+
+    @staticmethod
+    def _boundary_statements(source_ips: Sequence[str]) -> list[iam.PolicyStatement]:
+        """The boundary's denies: no role chaining; with ``source_ips``, no call from elsewhere."""
+        statements = [
+            iam.PolicyStatement(
+                sid="DenyRoleChaining", effect=iam.Effect.DENY, actions=list(CHAINING_ACTIONS), resources=["*"]
+            )
+        ]
+        if source_ips:
+            # The trust checks aws:SourceIp at AssumeRole only; this holds the session to it. It
+            # denies every action: sts:GetCallerIdentity is the one an explicit deny cannot stop
+            # (AWS STS API reference), and naming it as the exception keeps "Action": "*" out
+            # of a document whose later Allow statements cdk-nag's full-access pattern would
+            # read together with it (NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess).
+            statements.append(
+                iam.PolicyStatement(
+                    sid="DenyOutsideSourceIps",
+                    effect=iam.Effect.DENY,
+                    not_actions=[UNDENIABLE_ACTION],
+                    resources=["*"],
+                    conditions={
+                        "NotIpAddress": {"aws:SourceIp": list(source_ips)},
+                        "Bool": {"aws:ViaAWSService": "false"},
+                    },
+                )
+            )
+        return statements
 
     @staticmethod
     def _sensitive_deny() -> iam.PolicyStatement:
