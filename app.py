@@ -7,6 +7,7 @@ Choose another spec with `npx cdk synth -c airlock:spec=path/to/spec.yaml`.
 
 import sys
 
+from airlock.compliance import read_report
 from airlock.limits import AssemblyError, check_assembly
 from airlock.spec import SpecError, load, load_account_lock
 from airlock.stacks import build, new_app
@@ -38,6 +39,17 @@ def main() -> int:
     except AssemblyError as exc:
         print(f"airlock: {exc}", file=sys.stderr)
         return 2
+    # Every unacknowledged finding blocks, also where the CDK let synthesis pass (see
+    # airlock.compliance.report: a pack's finding beside an acknowledged one).
+    compliance = read_report(app.outdir)
+    if not compliance.passed:
+        for finding in compliance.findings:
+            print(f"airlock: {finding.rule}  {finding.path}  {finding.description}", file=sys.stderr)
+        print(
+            f"airlock: {len(compliance.findings)} compliance findings above must be fixed or acknowledged",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

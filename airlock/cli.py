@@ -238,21 +238,16 @@ def _synth(spec_path: Path, out: Path) -> int:
 
 
 def _check(spec_path: Path, out: Path, *, fail_on_overdue: bool = False, today: date | None = None) -> int:
-    from airlock.compliance.check import run_check
+    from airlock.compliance.check import CheckOptions, run_check
     from airlock.compliance.writers.text import render_text
-    from airlock.register.reviews import overdue
-    from airlock.spec import load
 
     if out.exists() and not out.is_dir():
         return _bad_input(f"--out '{out}' is a file; pass a folder for the reports")
     if out.resolve() in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
         return _bad_input(f"--out '{out}' would replace the working folder; pass a folder of its own")
-    result = run_check(spec_path, out)
+    result = run_check(spec_path, out, options=CheckOptions(fail_on_overdue=fail_on_overdue, today=today))
     print(render_text(result))
-    late = overdue(load(spec_path, today=today), today or date.today()) if fail_on_overdue else []
-    for state in late:
-        print(f"review {state.status}: {state.message}")
-    return EXIT_OK if result.passed and not late else EXIT_FINDINGS
+    return EXIT_OK if result.passed else EXIT_FINDINGS
 
 
 def _access(args: argparse.Namespace) -> int:

@@ -9,7 +9,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,27 +117,49 @@ def summarize(outdir: Path, *, skipped: Sequence[tuple[str, str]] = (), validate
     )
 
 
+@contextmanager
+def replacing(folder: Path) -> Iterator[Path]:
+    """Write ``folder`` anew, in place; what it held comes back if the writing fails.
+
+    The new contents go into ``folder`` itself, so every path printed while writing (the
+    CDK's "A copy of this report can be found in: ...") is where the file stays. Until the
+    block completes, the previous contents wait in a hidden sibling
+    (``.<name>.previous-*``); on any error the half-written folder is removed and they are
+    moved back.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    aside: Path | None = None
+    if folder.exists() or folder.is_symlink():
+        aside = Path(tempfile.mkdtemp(prefix=f".{folder.name}.previous-", dir=folder.parent))
+        os.replace(folder, aside / folder.name)
+    try:
+        yield folder
+    except BaseException:
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            folder.unlink(missing_ok=True)
+        if aside is not None:
+            os.replace(aside / folder.name, folder)
+        raise
+    finally:
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)
+
+
 def synth(spec_path: str | Path, outdir: str | Path, *, packs: Sequence[str] | None = None) -> SynthResult:
     """Load, build and synthesize ``spec_path`` into ``outdir``.
 
-    The spec is validated before anything is written; the assembly is built in a sibling
-    temporary folder and moved into place only when synthesis completes, so a failed run
-    never leaves half an assembly behind.
+    The spec is validated before anything is written. The assembly is written into
+    ``outdir`` itself (see :func:`replacing`), so the validation report is where synthesis
+    says it is; a run that fails restores the previous folder and leaves no half assembly.
     """
     spec_path = Path(spec_path)
     outdir = Path(outdir)
     spec = load(spec_path)
     load_account_lock(spec_path)  # a broken lock file is bad input too: fail before writing
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
-    try:
-        zone, validated = synth_app(spec, staging, spec_path=spec_path, packs=packs)
-        if outdir.exists():
-            shutil.rmtree(outdir)
-        os.replace(staging, outdir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with replacing(outdir):
+        zone, validated = synth_app(spec, outdir, spec_path=spec_path, packs=packs)
     return summarize(outdir, skipped=zone.skipped, validated=validated)
 
 

@@ -147,6 +147,7 @@ def generate_spec(
             "parent_id": "r-a1b2",
             "tags": {"managed-by": "saas-airlock", "generated": "true"},
             "access": {"core_account_ids": [CORE_ACCOUNT]},
+            "observability": {"default_subscribers": ["platform-oncall@example.com"]},
         },
         "integrations": integrations,
     }

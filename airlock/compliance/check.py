@@ -7,18 +7,20 @@ run locally, and Control Tower's rules run through the cfn-guard binary their pa
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from airlock import __version__
 from airlock.compliance.cfnlint_check import Template, cfn_lint_version, lint_templates
 from airlock.compliance.progress import Progress
 from airlock.compliance.report import Finding, assembly_metadata
-from airlock.synth import StackSummary, synth
+from airlock.synth import StackSummary, replacing, synth
+
+if TYPE_CHECKING:
+    from airlock.register.reviews import ReviewState
 
 ASSEMBLY = "cdk.out"
 JSON_REPORT = "airlock-check.json"
@@ -41,10 +43,12 @@ class CheckResult:
     warnings: tuple[Finding, ...]
     skipped: tuple[tuple[str, str], ...] = ()
     versions: dict[str, str] = field(default_factory=dict)
+    #: Reviews that fail the run (``--fail-on-overdue``): overdue or never assessed.
+    overdue: tuple[ReviewState, ...] = ()
 
     @property
     def passed(self) -> bool:
-        return not self.findings
+        return not self.findings and not self.overdue
 
     @property
     def assembly(self) -> Path:
@@ -66,6 +70,10 @@ class CheckOptions:
     packs: tuple[str, ...] | None = None
     #: Run the access proof (airlock.access) over the assembly.
     proof: bool = True
+    #: Overdue or never-assessed reviews fail the run too (and every report says so).
+    fail_on_overdue: bool = False
+    #: The day reviews are judged on. Default: the system date.
+    today: date | None = None
 
 
 def _locate(assembly: Path, findings: list[Finding], templates: dict[str, Template]) -> list[Finding]:
@@ -118,7 +126,8 @@ def run_check(
     progress: Progress | None = None,
     writers: tuple[tuple[str, Callable[[CheckResult], str]], ...] | None = None,
 ) -> CheckResult:
-    """Check ``spec_path`` and write the reports into ``out`` (replaced as a whole, only on success).
+    """Check ``spec_path`` and write the reports into ``out``, replaced as a whole (the previous
+    folder comes back if the check cannot complete).
 
     Raises :class:`airlock.spec.SpecError` on a bad spec before anything is written.
     """
@@ -129,14 +138,17 @@ def run_check(
     progress = progress or Progress(5 if options.proof else 4)
     writers = writers or report_writers.ALL
     with progress.phase("loading the spec"):
-        load(spec_path)
+        spec = load(spec_path, today=options.today)
         load_account_lock(spec_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    late: tuple[ReviewState, ...] = ()
+    if options.fail_on_overdue:
+        from airlock.register.reviews import overdue
+
+        late = tuple(overdue(spec, options.today or date.today()))
+    with replacing(out):
         with progress.phase("synthesizing and running the compliance packs"):
-            synthesized = synth(spec_path, staging / ASSEMBLY, packs=options.packs)
-        assembly = staging / ASSEMBLY
+            synthesized = synth(spec_path, out / ASSEMBLY, packs=options.packs)
+        assembly = out / ASSEMBLY
         templates = _templates(assembly)
         paths = {}
         for path, logical_id in assembly_metadata(assembly, "aws:cdk:logicalId"):
@@ -163,14 +175,9 @@ def run_check(
             ),
             skipped=synthesized.skipped,
             versions={"saas-airlock": __version__, "cfn-lint": cfn_lint_version()},
+            overdue=late,
         )
         with progress.phase("writing the reports"):
             for name, write in writers:
-                (staging / name).write_text(write(result), encoding="utf-8")
-            if out.exists():
-                shutil.rmtree(out) if out.is_dir() else out.unlink()
-            os.replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+                (out / name).write_text(write(result), encoding="utf-8")
     return result

@@ -20,8 +20,10 @@ rule's verdicts depend only on the resources of the types its file names. The pl
 
 It runs the cfn-guard binary and the rules shipped in the installed package, and reports
 under the same plugin name, so acknowledgements (``cdk-validator-cfnguard::<rule>``) and
-reports are unchanged. tests/unit/test_control_tower.py holds it to the plain plugin's
-verdicts.
+reports are unchanged. One difference: each violation carries severity ``error``. The plain
+plugin leaves it out, the report then shows ``error``, but once any Control Tower finding is
+acknowledged the CDK recomputes the conclusion from the severities and lets the rest pass.
+tests/unit/test_control_tower.py holds it to the plain plugin's verdicts.
 """
 
 from __future__ import annotations
@@ -249,6 +251,7 @@ class ControlTowerChecks:
         report = [
             cdk.PolicyViolation(
                 rule_name=v["rule_name"],
+                severity="error",
                 description=v["description"],
                 fix=v["fix"],
                 rule_metadata={"DocumentationUrl": DOCUMENTATION_URL},

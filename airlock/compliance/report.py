@@ -1,9 +1,14 @@
 """Read the validation report that CDK writes into the cloud assembly.
 
-Every violation becomes a :class:`Finding`: blocking when its plugin failed synthesis,
-a warning when the plugin let synthesis pass (CDK's own template checks report so), and
-acknowledged when an acknowledgement covered it, with the reason, owner and ticket.
-A plugin that crashed is a blocking finding too: a check that did not run never passes.
+Every violation becomes a :class:`Finding`: acknowledged when an acknowledgement covered
+it, with the reason, owner and ticket; otherwise blocking. Every unacknowledged violation
+of a pack blocks, whatever the plugin's conclusion says: once one of a plugin's findings is
+acknowledged, the CDK recomputes its conclusion from the severities of the rest, and a
+violation without a severity (Control Tower's) or of severity ``warning`` (a cdk-nag
+warning rule) then passes. Only the CDK's own checks (:data:`BUILT_IN_PLUGINS`: its
+CloudFormation schema validation, which only warns, and construct annotations) block as
+their conclusion says; their other violations are warnings. A plugin that crashed is a
+blocking finding too: a check that did not run never passes.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from airlock.compliance.acknowledge import ACKNOWLEDGEMENT_METADATA
 
 REPORT_FILE = "validation-report.json"
 PLUGIN_ERROR = "plugin-error"
+#: The CDK's own validation plugins: not packs, they block only when their conclusion fails.
+BUILT_IN_PLUGINS = frozenset({"CloudFormation Validate", "Construct Annotations"})
 #: The older report format, still written beside the new one; read when the new one is absent.
 LEGACY_REPORT_FILE = "policy-validation-report.json"
 
@@ -101,7 +108,9 @@ def _acknowledgement_owners(outdir: Path) -> dict[tuple[str, str], dict[str, str
 
 def _findings(plugin: dict[str, Any], key: str, owners: dict[tuple[str, str], dict[str, str]]) -> list[Finding]:
     name = plugin.get("pluginName", "")
-    blocking = plugin.get("conclusion") == "failure"
+    failed = plugin.get("conclusion") == "failure"
+    # An acknowledged finding keeps what its plugin concluded (its SARIF level follows it).
+    blocking = failed or (key == "violations" and name not in BUILT_IN_PLUGINS)
     out = []
     for violation in plugin.get(key) or []:
         rule = violation.get("ruleName", "")

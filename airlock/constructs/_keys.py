@@ -26,9 +26,13 @@ def customer_managed_key(scope: Construct, id: str, *, description: str) -> kms.
     return key
 
 
-def deny_grants_except_for_aws_services(key: kms.Key) -> None:
-    """Refuse ``kms:CreateGrant`` unless the grant is for an AWS resource (Control Tower CT.KMS.PR.3)."""
-    key.add_to_resource_policy(
+def deny_grants_except_for_aws_services(key: kms.IKey) -> bool:
+    """Refuse ``kms:CreateGrant`` unless the grant is for an AWS resource (Control Tower CT.KMS.PR.3).
+
+    Returns whether the statement was added (False for a key imported by ARN, whose policy
+    this app does not own).
+    """
+    return key.add_to_resource_policy(
         iam.PolicyStatement(
             sid="DenyGrantsExceptForAwsServices",
             effect=iam.Effect.DENY,
@@ -37,7 +41,7 @@ def deny_grants_except_for_aws_services(key: kms.Key) -> None:
             resources=["*"],
             conditions={"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
         )
-    )
+    ).statement_added
 
 
 def log_encryption_key(scope: Construct, id: str, *, description: str) -> kms.Key:

@@ -58,7 +58,8 @@ class IntegrationMonitoring(Construct):
         ``<prefix>-<buffer>-dead-letters`` and ``<prefix>-rejected-flows``, and the dashboard
         names them by literal ARN. Default: names that CloudFormation generates.
     :param key: KMS key of the topic. Default: a new customer-managed key with rotation that
-        CloudWatch alarms of this account may use.
+        CloudWatch alarms of this account and region may use (``aws:SourceAccount`` and
+        ``aws:SourceArn``, as on the topic).
     """
 
     def __init__(
@@ -89,6 +90,12 @@ class IntegrationMonitoring(Construct):
         self._stack = stack
         self._prefix = alarm_name_prefix
         self._alarm_refs: Construct | None = None
+        # What CloudWatch sends with an alarm notification: the alarm's ARN and account. The
+        # topic and its key check the same, so no other CloudWatch request can use either.
+        alarms_of_this_account = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {"aws:SourceArn": stack.format_arn(service="cloudwatch", resource="alarm:*")},
+        }
         self.key: kms.IKey = key or customer_managed_key(self, "Key", description=f"Alarm topic of {self.node.path}")
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
@@ -96,7 +103,7 @@ class IntegrationMonitoring(Construct):
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+                conditions=alarms_of_this_account,
             )
         )
         self.topic = sns.Topic(self, "Topic", master_key=self.key, enforce_ssl=True)
@@ -106,10 +113,7 @@ class IntegrationMonitoring(Construct):
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["sns:Publish"],
                 resources=[self.topic.topic_arn],
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {"aws:SourceArn": stack.format_arn(service="cloudwatch", resource="alarm:*")},
-                },
+                conditions=alarms_of_this_account,
             )
         )
         for address in subscribers:

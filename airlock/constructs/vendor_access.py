@@ -31,6 +31,9 @@ SENSITIVE_ACTIONS: tuple[str, ...] = (
     "kms:DisableKeyRotation",
     "kms:CreateKey",
 )
+#: The one action an explicit deny cannot refuse (the STS API reference: GetCallerIdentity needs
+#: no permission and works even when denied); a deny of everything else denies everything.
+UNDENIABLE_ACTION = "sts:GetCallerIdentity"
 #: Role chaining out of the vendor's role, which its boundary forbids.
 CHAINING_ACTIONS: tuple[str, ...] = ("sts:AssumeRole",)
 #: What each grant kind allows, on the queue / bucket and on its KMS key.
@@ -97,8 +100,12 @@ class VendorAccessRole(Construct):
     :param external_id: the external ID the vendor issued (2-1224 characters of ``[\\w+=,.@:/-]``).
     :param principals: ARNs of the vendor's IAM roles (or users) that may assume the role.
     :param trusted_accounts: vendor account ids trusted as a whole. Default: none.
-    :param source_ips: public CIDRs the vendor calls from; AssumeRole from elsewhere is
-        refused. Default: no source-IP condition.
+    :param source_ips: public CIDRs the vendor calls from. AssumeRole from elsewhere is
+        refused (trust), and so is every call of the session from elsewhere (boundary:
+        ``NotIpAddress aws:SourceIp`` with ``aws:ViaAWSService`` false, so calls an AWS service
+        makes on the vendor's behalf still work). A call through a VPC endpoint carries no
+        ``aws:SourceIp`` (only ``aws:VpcSourceIp``) and is therefore refused too: the vendor
+        calls the public endpoints from these ranges. Default: no source-IP condition.
     :param session_tags: session tags the vendor must pass, with their required values; the
         trust then allows ``sts:TagSession`` for exactly these keys. Default: no session tags
         (``sts:TagSession`` not allowed).
@@ -158,11 +165,7 @@ class VendorAccessRole(Construct):
             self,
             "Boundary",
             description=f"Permissions boundary of {self.node.path}: the role can never exceed its grants",
-            statements=[
-                iam.PolicyStatement(
-                    sid="DenyRoleChaining", effect=iam.Effect.DENY, actions=list(CHAINING_ACTIONS), resources=["*"]
-                )
-            ],
+            statements=self._boundary_statements(source_ips),
         )
         inline = {"DenySensitiveActions": iam.PolicyDocument(statements=[self._sensitive_deny()])}
         if suspended:
@@ -259,6 +262,34 @@ class VendorAccessRole(Construct):
             raise ValueError(
                 f"max_session_duration {seconds} s is outside 3600-43200 s; use 1 to 12 hours (default 1 hour)"
             )
+
+    @staticmethod
+    def _boundary_statements(source_ips: Sequence[str]) -> list[iam.PolicyStatement]:
+        """The boundary's denies: no role chaining; with ``source_ips``, no call from elsewhere."""
+        statements = [
+            iam.PolicyStatement(
+                sid="DenyRoleChaining", effect=iam.Effect.DENY, actions=list(CHAINING_ACTIONS), resources=["*"]
+            )
+        ]
+        if source_ips:
+            # The trust checks aws:SourceIp at AssumeRole only; this holds the session to it. It
+            # denies every action: sts:GetCallerIdentity is the one an explicit deny cannot stop
+            # (AWS STS API reference), and naming it as the exception keeps "Action": "*" out
+            # of a document whose later Allow statements cdk-nag's full-access pattern would
+            # read together with it (NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess).
+            statements.append(
+                iam.PolicyStatement(
+                    sid="DenyOutsideSourceIps",
+                    effect=iam.Effect.DENY,
+                    not_actions=[UNDENIABLE_ACTION],
+                    resources=["*"],
+                    conditions={
+                        "NotIpAddress": {"aws:SourceIp": list(source_ips)},
+                        "Bool": {"aws:ViaAWSService": "false"},
+                    },
+                )
+            )
+        return statements
 
     @staticmethod
     def _sensitive_deny() -> iam.PolicyStatement:

@@ -67,6 +67,22 @@ def load_account_lock(spec_path: str | Path) -> AccountLock:
     return AccountLock(ids=dict(sorted(accounts.items())), path=path)
 
 
+def recorded_ids(path: Path) -> dict[str, str]:
+    """The well-formed entries of the lock file at ``path`` (none if it is absent or unreadable).
+
+    The spec checks compare them with the spec's own accounts; a broken lock file is reported
+    by :func:`load_account_lock`, with the fix.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    accounts = data.get("accounts") if isinstance(data, dict) else None
+    if not isinstance(accounts, dict):
+        return {}
+    return {str(name): value for name, value in accounts.items() if isinstance(value, str) and _ACCOUNT_ID.match(value)}
+
+
 def render_account_lock(ids: dict[str, str]) -> str:
     """The lock file's text: ``{"accounts": {...}}``, sorted, two-space indented."""
     return json.dumps({"accounts": dict(sorted(ids.items()))}, indent=2) + "\n"

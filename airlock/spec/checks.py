@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from airlock.spec.access_checks import access_checks
 from airlock.spec.buffer_checks import buffer_checks
 from airlock.spec.errors import SpecIssue
+from airlock.spec.isolation_checks import isolation_checks
 from airlock.spec.models import Integration, Organization
 from airlock.spec.network import MIN_SUBNET_PREFIX
 from airlock.spec.network_checks import network_checks
+from airlock.spec.observability import alarm_subscribers
 from airlock.spec.organization_checks import organization_checks
 from airlock.spec.pipeline_checks import pipeline_checks
 from airlock.spec.regions import region_of_az_id
@@ -24,8 +26,14 @@ from airlock.spec.register_checks import register_checks
 Indexed = Sequence[tuple[int, Integration]]
 
 
-def cross_checks(org: Organization | None, integrations: Indexed) -> list[SpecIssue]:
-    issues: list[SpecIssue] = []
+def cross_checks(
+    org: Organization | None,
+    integrations: Indexed,
+    accounts: Mapping[str, str] | None = None,
+    lock_source: str = "the account lock file",
+) -> list[SpecIssue]:
+    """Every cross-field problem; ``accounts`` are the ids the lock file records for created accounts."""
+    issues: list[SpecIssue] = isolation_checks(org, integrations, accounts, lock_source)
     for check in (_unique_names, _unique_accounts, _cidrs_disjoint):
         issues.extend(check(integrations))
     if org is not None:
@@ -166,6 +174,15 @@ def _integration_checks(index: int, integration: Integration) -> list[SpecIssue]
 def _against_organization(org: Organization, index: int, integration: Integration) -> list[SpecIssue]:
     issues = []
     base: tuple[str | int, ...] = ("integrations", index)
+    if not alarm_subscribers(integration.observability, org.observability):
+        issues.append(
+            SpecIssue(
+                (*base, "observability", "subscribers"),
+                "no subscribers: the integration's alarms (messages waiting too long, dead letters, rejected "
+                "traffic) would notify nobody; list the owning team's on-call addresses here, or the platform "
+                "team's in organization.observability.default_subscribers for every integration without its own",
+            )
+        )
     for position, region in enumerate(integration.regions):
         if region not in org.allowed_regions:
             issues.append(
@@ -173,22 +190,6 @@ def _against_organization(org: Organization, index: int, integration: Integratio
                     (*base, "regions", position),
                     f"'{region}' is not in organization.allowed_regions {list(org.allowed_regions)}; "
                     "add it there or choose an allowed region",
-                )
-            )
-    if integration.account.adopt == org.management_account_id:
-        issues.append(
-            SpecIssue(
-                (*base, "account", "adopt"),
-                f"'{integration.account.adopt}' is the management account; an intermediate account must be "
-                "a member account of its own",
-            )
-        )
-    for position, account in enumerate(integration.vendor.account_ids):
-        if account == org.management_account_id or account == integration.account.adopt:
-            issues.append(
-                SpecIssue(
-                    (*base, "vendor", "account_ids", position),
-                    f"'{account}' is one of the organization's own accounts; name the vendor's AWS accounts here",
                 )
             )
     return issues

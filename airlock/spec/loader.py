@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from airlock.spec.accounts import lock_path_for, recorded_ids
 from airlock.spec.checks import cross_checks
 from airlock.spec.errors import Loc, SpecError, SpecIssue
 from airlock.spec.models import Integration, Organization, Spec
@@ -143,11 +145,20 @@ def _issues(exc: ValidationError, prefix: Loc, lines: LineMap) -> list[SpecIssue
     return issues
 
 
-def validate(data: Any, *, source: str | None = None, lines: LineMap | None = None, today: date | None = None) -> Spec:
+def validate(
+    data: Any,
+    *,
+    source: str | None = None,
+    lines: LineMap | None = None,
+    today: date | None = None,
+    accounts: Mapping[str, str] | None = None,
+    accounts_source: str = "the account lock file",
+) -> Spec:
     """Validate already-parsed spec data; raise :class:`SpecError` with every problem.
 
     ``today`` is the date that date checks (e.g. no assessment in the future) use; default:
-    the system date.
+    the system date. ``accounts`` are the ids of created accounts (the lock file's entries):
+    they are checked like adopted accounts.
     """
     lines = lines or {}
     context = {"today": today}
@@ -179,7 +190,7 @@ def validate(data: Any, *, source: str | None = None, lines: LineMap | None = No
             if parsed is not None:
                 integrations.append((index, parsed))
 
-    for issue in cross_checks(org, integrations):
+    for issue in cross_checks(org, integrations, accounts, accounts_source):
         issues.append(SpecIssue(issue.loc, issue.message, _line_for(issue.loc, lines)))
     if issues or spec is None:
         raise SpecError(issues, source)
@@ -206,4 +217,7 @@ def load(path: str | Path, *, today: date | None = None) -> Spec:
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError([SpecIssue((), f"cannot read '{path}': {exc}; pass a readable UTF-8 YAML file")]) from None
     data, lines = parse_yaml(text, source)
-    return validate(data, source=source, lines=lines, today=today)
+    lock = lock_path_for(path)
+    return validate(
+        data, source=source, lines=lines, today=today, accounts=recorded_ids(lock), accounts_source=str(lock)
+    )

@@ -16,7 +16,7 @@ from airlock.spec.base import SpecModel
 from airlock.spec.compliance import Compliance
 from airlock.spec.network import MIN_SUBNET_PREFIX as MIN_SUBNET_PREFIX
 from airlock.spec.network import Network
-from airlock.spec.observability import Observability
+from airlock.spec.observability import Observability, OrganizationObservability
 from airlock.spec.organization import (
     AccountSync,
     Bootstrap,
@@ -74,6 +74,10 @@ class Organization(SpecModel):
     guardrails: OrganizationGuardrails = Field(default_factory=OrganizationGuardrails, description="SCP guardrails.")
     bootstrap: Bootstrap = Field(default_factory=Bootstrap, description="CDK bootstrap of new accounts.")
     account_sync: AccountSync = Field(default_factory=AccountSync, description="Settings of `airlock accounts sync`.")
+    observability: OrganizationObservability = Field(
+        default_factory=OrganizationObservability,
+        description="Alarm subscribers of integrations that name none of their own.",
+    )
 
     @model_validator(mode="after")
     def _home_region_allowed(self) -> Organization:

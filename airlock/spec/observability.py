@@ -31,7 +31,32 @@ class Observability(SpecModel):
     @field_validator("subscribers")
     @classmethod
     def _unique_subscribers(cls, value: list[str]) -> list[str]:
-        duplicates = sorted({address for address in value if value.count(address) > 1})
-        if duplicates:
-            raise ValueError(f"subscribers {duplicates} are listed twice; list each address once")
-        return value
+        return _unique_addresses(value, "subscribers")
+
+
+class OrganizationObservability(SpecModel):
+    """Who hears the alarms of integrations that name no subscribers of their own."""
+
+    default_subscribers: list[Email] = Field(
+        default_factory=list,
+        description="Email addresses subscribed to the alarm topic of every integration without "
+        "observability.subscribers of its own (e.g. the platform team's on-call). An integration with neither "
+        "is refused: its alarms would notify nobody.",
+    )
+
+    @field_validator("default_subscribers")
+    @classmethod
+    def _unique_subscribers(cls, value: list[str]) -> list[str]:
+        return _unique_addresses(value, "default_subscribers")
+
+
+def _unique_addresses(value: list[str], what: str) -> list[str]:
+    duplicates = sorted({address for address in value if value.count(address) > 1})
+    if duplicates:
+        raise ValueError(f"{what} {duplicates} are listed twice; list each address once")
+    return value
+
+
+def alarm_subscribers(own: Observability, organization: OrganizationObservability) -> list[str]:
+    """Who an integration's alarms mail: its own subscribers, else the organisation's default ones."""
+    return list(own.subscribers or organization.default_subscribers)

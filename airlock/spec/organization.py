@@ -119,6 +119,12 @@ class OrganizationGuardrails(SpecModel):
     external_scps: list[ExternalScp] = Field(
         default_factory=list, description="SCPs attached outside airlock, counted against the attachment quota."
     )
+    control_tower: bool = Field(
+        default=False,
+        description="The organization is governed by AWS Control Tower: the region restriction and the "
+        "protection of the security services also exempt AWSControlTowerExecution, so Control Tower can "
+        "enroll the accounts and keep its baseline (Config, CloudTrail) in every governed region. Default: off.",
+    )
 
     @field_validator("ou")
     @classmethod

@@ -90,6 +90,7 @@ def guardrail_context(organization: Organization, *, filtered_egress: bool = Fal
         break_glass_role=organization.break_glass_role,
         allowed_regions=tuple(organization.allowed_regions),
         filtered_egress=filtered_egress,
+        control_tower=organization.guardrails.control_tower,
     )
 
 

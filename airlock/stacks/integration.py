@@ -14,6 +14,7 @@ from airlock.spec import Integration, Organization
 from airlock.spec.buffer_checks import drop_zone_bucket_name, queue_names
 from airlock.spec.buffer_checks import queue_base_name as spec_queue_base_name
 from airlock.spec.impact import deployment_architecture
+from airlock.spec.observability import alarm_subscribers
 from airlock.spec.placement import home_region
 from airlock.stacks.access import wire_access
 from airlock.stacks.network import build_network, log_retention
@@ -140,7 +141,7 @@ class IntegrationStack(cdk.Stack):
             buffers=self.buffers,
             drop_zone=self.drop_zone,
             flow_log_group=self.network.flow_log_group,
-            subscribers=observability.subscribers,
+            subscribers=alarm_subscribers(observability, organization.observability),
             age_of_oldest_message_threshold=cdk.Duration.seconds(observability.age_of_oldest_message_seconds),
             rejected_flows_threshold=observability.rejected_flows_threshold,
             alarm_name_prefix=f"airlock-{integration.name}",

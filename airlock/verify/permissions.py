@@ -51,6 +51,12 @@ INTERMEDIATE_ACCOUNT_POLICY: dict[str, Any] = {
             "Resource": "arn:aws:cloudformation:*:*:stack/airlock-*/*",
         },
         {
+            "Sid": "FindHandMadeBootstrapStacks",
+            "Effect": "Allow",
+            "Action": "cloudformation:DescribeStacks",
+            "Resource": "arn:aws:cloudformation:*:*:stack/CDKToolkit/*",
+        },
+        {
             "Sid": "ReadNetwork",
             "Effect": "Allow",
             "Action": [

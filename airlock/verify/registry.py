@@ -55,7 +55,7 @@ def check(check_id: str, *, scope: Scope, title: str) -> Callable[[CheckFunction
 
 
 #: Report order: from the organization down to the resources of each account.
-_ORDER = ("OU", "ACCOUNT", "SCP", "VENDOR", "STACK", "FLOWLOG", "EGRESS", "ENDPOINT", "LOGGROUP", "QUEUE")
+_ORDER = ("OU", "ACCOUNT", "BOOTSTRAP", "SCP", "VENDOR", "STACK", "FLOWLOG", "EGRESS", "ENDPOINT", "LOGGROUP", "QUEUE")
 
 
 def _order(item: Check) -> tuple[int, str]:

@@ -104,3 +104,21 @@ def test_a_stack_over_the_resource_limit_fails_cdk_synth_naming_it(tmp_path):
     assert "stack airlock-int0000-eu-central-1 has" in done.stderr
     assert "CloudFormation allows at most 500" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_control_tower_finding_fails_cdk_synth(tmp_path):
+    """`make synth` gates like `airlock synth`: a drop zone that notifies nobody (CT.S3.PR.4) fails,
+    though the Control Tower pack acknowledges other findings in the same run."""
+    import yaml
+
+    data = yaml.safe_load((ROOT / "examples" / "landing-zone.yaml").read_text())
+    del data["integrations"][1]["drop_zone"]["notify_buffer"]
+    spec = tmp_path / "landing-zone.yaml"
+    spec.write_text(yaml.safe_dump(data, sort_keys=False))
+    (tmp_path / "landing-zone.accounts.json").write_text((ROOT / "examples" / "landing-zone.accounts.json").read_text())
+    home = tmp_path / "home"
+    home.mkdir()
+    done = cdk_synth(tmp_path / "out", home, "-c", f"airlock:spec={spec}")
+    assert done.returncode != 0, done.stderr[-3000:]
+    assert "s3_event_notifications_enabled_check" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -111,7 +111,10 @@ def test_alarm_topic_is_encrypted_tls_only_and_mails_the_subscribers(payroll):
     cloudwatch = [
         s for s in key["KeyPolicy"]["Statement"] if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
     ]
-    assert cloudwatch and cloudwatch[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": "220000000002"}}
+    assert cloudwatch and cloudwatch[0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "220000000002"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:eu-central-1:220000000002:alarm:*"},
+    }
     (policy,) = of_type(payroll, "AWS::SNS::TopicPolicy").values()
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert any(

@@ -354,3 +354,35 @@ def test_grantee_is_a_role_that_application_code_can_use(plain):
     role, _ = plain
     assert isinstance(role.role, iam.Role)
     assert role.role_name == "vendor"
+
+
+def test_source_ips_hold_for_the_whole_session_not_only_at_assume_role():
+    """aws:SourceIp in the trust is checked at AssumeRole only; the boundary denies every other call
+    from elsewhere. The shape is AWS's "Denies access to AWS based on the source IP"
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_aws_deny-ip.html):
+    NotIpAddress with aws:ViaAWSService false, so that calls an AWS service makes on the vendor's
+    behalf (SQS calling KMS for an encrypted queue) are not refused for the service's address."""
+    stack, role = build(principals=[VENDOR_ROLE], source_ips=["198.51.100.0/24", "203.0.113.7/32"])
+    queue = IntegrationBuffer(stack, "Orders", queue_name="orders", consumer_timeout=cdk.Duration.seconds(30))
+    role.grant_send_messages(queue.queue, queue.key)
+    template = Template.from_stack(stack)
+    boundary_id = role_props(template)["PermissionsBoundary"]["Ref"]
+    statements = template.to_json()["Resources"][boundary_id]["Properties"]["PolicyDocument"]["Statement"]
+    (deny,) = [s for s in statements if s.get("Sid") == "DenyOutsideSourceIps"]
+    assert deny["Effect"] == "Deny"
+    # Every action: the one left out is sts:GetCallerIdentity, which no deny can refuse
+    # (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+    assert deny["NotAction"] == "sts:GetCallerIdentity" and deny["Resource"] == "*"
+    assert "Action" not in deny
+    assert deny["Condition"] == {
+        "NotIpAddress": {"aws:SourceIp": ["198.51.100.0/24", "203.0.113.7/32"]},
+        "Bool": {"aws:ViaAWSService": "false"},
+    }
+    # The grants still reach the boundary after it.
+    assert any(s.get("Sid", "").startswith("Send") for s in statements)
+
+
+def test_without_source_ips_the_boundary_has_no_network_condition(plain):
+    _, template = plain
+    statements = only(template, "AWS::IAM::ManagedPolicy")["PolicyDocument"]["Statement"]
+    assert "NotIpAddress" not in json.dumps(statements)

@@ -50,6 +50,7 @@ def render_json(result: CheckResult) -> str:
             "findings": len(result.findings),
             "warnings": len(result.warnings),
             "acknowledged": len(result.acknowledged),
+            "overdueReviews": len(result.overdue),
         },
         "stacks": [
             {
@@ -65,5 +66,16 @@ def render_json(result: CheckResult) -> str:
         "findings": [finding_dict(f, result) for f in result.findings],
         "warnings": [finding_dict(f, result) for f in result.warnings],
         "acknowledged": [finding_dict(f, result) for f in result.acknowledged],
+        # Reviews that fail the run (--fail-on-overdue): overdue or never assessed.
+        "overdueReviews": [
+            {
+                "integration": state.integration,
+                "status": state.status,
+                "lastAssessed": state.last_assessed.isoformat() if state.last_assessed else None,
+                "nextReview": state.next_review.isoformat() if state.next_review else None,
+                "message": state.message,
+            }
+            for state in result.overdue
+        ],
     }
     return json.dumps(report, indent=2) + "\n"

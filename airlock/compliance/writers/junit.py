@@ -3,6 +3,7 @@
 One test suite per pack; per stack a passing test case when the pack found nothing there,
 a failing one per unacknowledged finding, and a skipped one per acknowledged finding whose
 message carries the reason and owner. cfn-lint warnings pass, with the warning as output.
+With ``--fail-on-overdue``, a ``reviews`` suite holds a failing test per review that fails the run.
 """
 
 from __future__ import annotations
@@ -68,6 +69,16 @@ def render_junit(result: CheckResult) -> str:
             suite.set(key, str(value))
             totals[key] += value
         suite.set("errors", "0")
+    if result.overdue:
+        suite = ET.SubElement(root, "testsuite", name="reviews")
+        for state in result.overdue:
+            case = ET.SubElement(suite, "testcase", classname="reviews", name=state.integration)
+            ET.SubElement(case, "failure", message=state.message, type=f"review-{state.status}").text = state.message
+        count = len(result.overdue)
+        for key, value in (("tests", count), ("failures", count), ("skipped", 0), ("errors", 0)):
+            suite.set(key, str(value))
+        totals["tests"] += count
+        totals["failures"] += count
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("errors", "0")

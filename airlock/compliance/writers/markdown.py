@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from airlock.compliance.report import Finding
+from airlock.compliance.writers.text import overdue_count
 
 if TYPE_CHECKING:
     from airlock.compliance.check import CheckResult
@@ -23,12 +24,13 @@ def _where(finding: Finding, result: CheckResult) -> str:
 
 def render_markdown(result: CheckResult) -> str:
     verdict = "passed" if result.passed else "FAILED"
+    late = f" **{overdue_count(result)}** (`--fail-on-overdue`)." if result.overdue else ""
     lines = [
         f"# airlock check: {verdict}",
         "",
         f"Spec `{result.spec}`, checked by {', '.join(result.packs)}: "
         f"**{len(result.findings)}** unacknowledged findings, {len(result.warnings)} warnings, "
-        f"{len(result.acknowledged)} acknowledged findings.",
+        f"{len(result.acknowledged)} acknowledged findings.{late}",
         "",
         "| stack | account | region | resources |",
         "|---|---|---|---:|",
@@ -47,6 +49,10 @@ def render_markdown(result: CheckResult) -> str:
         for f in findings:
             tail = f.acknowledgement_id if last == "acknowledge with" and f.pack != "cfn-lint" else f.fix
             lines.append(f"| `{_cell(f.rule)}` | {_where(f, result)} | {_cell(f.description)} | {_cell(tail)} |")
+    if result.overdue:
+        lines += ["", "## Overdue reviews", "", "| integration | status | |", "|---|---|---|"]
+        for state in result.overdue:
+            lines.append(f"| {state.integration} | {state.status} | {_cell(state.message)} |")
     if result.acknowledged:
         lines += [
             "",

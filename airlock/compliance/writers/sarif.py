@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from airlock.compliance.check import CheckResult
 
 INFORMATION_URI = "https://github.com/saas-airlock/saas-airlock"
+#: The rule of an overdue or never-assessed review that fails the run (--fail-on-overdue).
+REVIEW_RULE = "airlock-review-overdue"
 
 
 def base_rule(rule: str) -> str:
@@ -60,6 +62,28 @@ def _result(finding: Finding, result: CheckResult, index: dict[str, int]) -> dic
     return out
 
 
+def _review_results(result: CheckResult, index: dict[str, int]) -> list[dict[str, Any]]:
+    return [
+        {
+            "ruleId": REVIEW_RULE,
+            "ruleIndex": index[REVIEW_RULE],
+            "level": "error",
+            "message": {"text": state.message},
+            "locations": [
+                {
+                    "physicalLocation": {"artifactLocation": {"uri": result.spec}},
+                    "logicalLocations": [{"fullyQualifiedName": state.integration, "kind": "module"}],
+                }
+            ],
+            "partialFingerprints": {
+                "airlockReview/v1": hashlib.sha256(f"{state.integration}|{state.status}".encode()).hexdigest()
+            },
+            "properties": {"integration": state.integration, "status": state.status},
+        }
+        for state in result.overdue
+    ]
+
+
 def render_sarif(result: CheckResult) -> str:
     everything = [*result.findings, *result.warnings, *result.acknowledged]
     rules: dict[str, dict[str, Any]] = {}
@@ -78,6 +102,14 @@ def render_sarif(result: CheckResult) -> str:
         elif finding.fix:
             entry["help"] = {"text": finding.fix}
         rules[rule] = entry
+    if result.overdue:
+        rules[REVIEW_RULE] = {
+            "id": REVIEW_RULE,
+            "shortDescription": {"text": "The integration's review is overdue or it was never assessed"},
+            "defaultConfiguration": {"level": "error"},
+            "help": {"text": "Assess the integration and record review.last_assessed in the spec"},
+            "properties": {"pack": "reviews"},
+        }
     index = {rule: n for n, rule in enumerate(rules)}
     driver = {
         "name": "saas-airlock",
@@ -87,7 +119,7 @@ def render_sarif(result: CheckResult) -> str:
     }
     return sarif_log(
         driver,
-        [_result(f, result, index) for f in everything],
+        [*(_result(f, result, index) for f in everything), *_review_results(result, index)],
         automationDetails={"id": f"airlock-check/{result.spec}"},
         properties={"packs": list(result.packs), "passed": result.passed},
     )

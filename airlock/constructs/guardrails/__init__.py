@@ -2,6 +2,7 @@
 
 from airlock.constructs.guardrails.budget import PackedPolicy, ScpBudgetError, ScpQuota, pack
 from airlock.constructs.guardrails.catalogue import (
+    CONTROL_TOWER_EXECUTION_ROLE,
     DEFAULT_ACCOUNT_GUARDRAILS,
     DEFAULT_OU_GUARDRAILS,
     EXEMPT_ROLE_PROTECTION,
@@ -23,6 +24,7 @@ from airlock.constructs.guardrails.policies import (
 )
 
 __all__ = [
+    "CONTROL_TOWER_EXECUTION_ROLE",
     "DEFAULT_ACCOUNT_GUARDRAILS",
     "DEFAULT_OU_GUARDRAILS",
     "EXEMPT_ROLE_PROTECTION",

@@ -24,16 +24,21 @@ from typing import Any
 
 Statement = dict[str, Any]
 
-#: Services whose APIs are global or served from us-east-1; the region guardrail lets them
-#: through (AWS's documented list for region-restriction SCPs, reduced to current services).
+#: What the region guardrail lets through outside the allowed regions: services whose APIs
+#: are global or served from one region only, and a few account-wide settings. Compared
+#: exemption by exemption with AWS's published region-deny SCP (AWS Organizations User Guide,
+#: "Deny access to AWS based on the requested AWS Region"); docs/guardrails.md records each
+#: one kept, added or dropped with the reason, and a test holds this list to that table.
 GLOBAL_SERVICE_ACTIONS: tuple[str, ...] = (
     "account:*",
     "acm:*",
+    "aws-marketplace-management:*",
     "aws-marketplace:*",
     "aws-portal:*",
     "budgets:*",
     "ce:*",
     "cloudfront:*",
+    "config:*",
     "cur:*",
     "globalaccelerator:*",
     "health:*",
@@ -42,17 +47,24 @@ GLOBAL_SERVICE_ACTIONS: tuple[str, ...] = (
     "networkmanager:*",
     "organizations:*",
     "pricing:*",
+    "route53-recovery-cluster:*",
+    "route53-recovery-control-config:*",
+    "route53-recovery-readiness:*",
     "route53:*",
     "route53domains:*",
     "s3:GetAccountPublicAccessBlock",
     "s3:ListAllMyBuckets",
+    "s3:ListMultiRegionAccessPoints",
     "shield:*",
     "sts:*",
     "support:*",
     "trustedadvisor:*",
-    "waf:*",
     "wafv2:*",
 )
+
+#: The role AWS Control Tower operates member accounts with (account factory, baselines,
+#: Config and CloudTrail, its own controls); exempt only with ``GuardrailContext.control_tower``.
+CONTROL_TOWER_EXECUTION_ROLE = "arn:aws:iam::*:role/AWSControlTowerExecution"
 
 #: Tag key that airlock puts on every resource of an integration.
 AIRLOCK_TAG = "airlock:integration"
@@ -62,10 +74,13 @@ AIRLOCK_TAG = "airlock:integration"
 class GuardrailContext:
     """What the statements of a target depend on.
 
-    ``deployment_role_pattern`` and ``break_glass_role`` are the only principals any deny
-    exempts. ``allowed_regions`` feeds the region restriction. ``resource_prefix`` is the
+    ``deployment_role_pattern`` and ``break_glass_role`` are the principals the denies
+    exempt. ``allowed_regions`` feeds the region restriction. ``resource_prefix`` is the
     name prefix of airlock-managed roles, queues and log groups (default: ``airlock-``).
     ``filtered_egress`` exempts the deployment role from the internet-gateway deny (only).
+    ``control_tower`` (default: False) also exempts :data:`CONTROL_TOWER_EXECUTION_ROLE` where
+    Control Tower must operate: the region restriction and the protection of the security
+    services (Config, CloudTrail). :attr:`exempt_roles` lists every role any statement exempts.
     """
 
     deployment_role_pattern: str
@@ -73,6 +88,7 @@ class GuardrailContext:
     allowed_regions: tuple[str, ...] = ()
     resource_prefix: str = "airlock-"
     filtered_egress: bool = False
+    control_tower: bool = False
 
     def __post_init__(self) -> None:
         for prop in ("deployment_role_pattern", "break_glass_role"):
@@ -85,6 +101,16 @@ class GuardrailContext:
     @property
     def exempt(self) -> list[str]:
         return [self.deployment_role_pattern, self.break_glass_role]
+
+    @property
+    def exempt_where_control_tower_operates(self) -> list[str]:
+        """:attr:`exempt`, and Control Tower's execution role when ``control_tower`` is set."""
+        return [*self.exempt, CONTROL_TOWER_EXECUTION_ROLE] if self.control_tower else self.exempt
+
+    @property
+    def exempt_roles(self) -> tuple[str, ...]:
+        """Every role ARN pattern that some statement exempts (whose names must stay protected)."""
+        return tuple(self.exempt_where_control_tower_operates)
 
 
 def deny(
@@ -210,7 +236,7 @@ def _security_services(ctx: GuardrailContext) -> list[Statement]:
     return [
         deny(
             "AirlockProtectSecurityServices",
-            ctx.exempt,
+            ctx.exempt_where_control_tower_operates,
             actions=[
                 "access-analyzer:CreateArchiveRule",
                 "access-analyzer:DeleteAnalyzer",
@@ -260,7 +286,7 @@ def _regions(ctx: GuardrailContext) -> list[Statement]:
     return [
         deny(
             "AirlockRestrictRegions",
-            ctx.exempt,
+            ctx.exempt_where_control_tower_operates,
             not_actions=GLOBAL_SERVICE_ACTIONS,
             conditions={"StringNotEquals": {"aws:RequestedRegion": _one_or_list(sorted(ctx.allowed_regions))}},
         )
@@ -453,7 +479,8 @@ GUARDRAILS: dict[str, Guardrail] = {
             "protect-security-services",
             denies="stopping or changing CloudTrail, Config, GuardDuty, Security Hub and IAM Access Analyzer",
             why="a vendor who blinds the detective controls can then act unseen",
-            exempt="break-glass role, deployment role",
+            exempt="break-glass role, deployment role; with organization.guardrails.control_tower, also "
+            "AWSControlTowerExecution",
             build=_security_services,
         ),
         Guardrail(
@@ -467,7 +494,8 @@ GUARDRAILS: dict[str, Guardrail] = {
             "restrict-regions",
             denies="every regional action outside the allowed regions (global services excepted)",
             why="resources in unwatched regions escape the flow logs, budgets and reviews of the integration",
-            exempt="break-glass role, deployment role; add a region to organization.allowed_regions",
+            exempt="break-glass role, deployment role; with organization.guardrails.control_tower, also "
+            "AWSControlTowerExecution; add a region to organization.allowed_regions",
             build=_regions,
         ),
         Guardrail(

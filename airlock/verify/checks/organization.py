@@ -27,6 +27,18 @@ def dedicated_ou(ctx: Context) -> dict[str, Any] | None:
     return ctx.memo(("ou", org.parent_id, org.ou_name), read)
 
 
+def account_parents(ctx: Context, account_id: str) -> list[str]:
+    """The ids of ``account_id``'s parents, read once per run (ApiError if it is not in the organization)."""
+
+    def read() -> list[str]:
+        parents = ctx.management().items(
+            "organizations", ctx.home_region, "list_parents", "Parents", ChildId=account_id
+        )
+        return [parent["Id"] for parent in parents]
+
+    return ctx.memo(("parents", account_id), read)
+
+
 @check("AV-OU-1", scope=Scope.ORGANIZATION, title="The dedicated OU exists under the configured parent")
 def ou_exists(ctx: Context) -> list[Finding]:
     """An OU named ``organization.ou_name`` is a direct child of ``organization.parent_id``."""
@@ -65,14 +77,11 @@ def account_in_ou(ctx: Context) -> list[Finding]:
     if unit is None:
         return [ctx.missing("AV-ACCOUNT-1", account_id, "the dedicated OU does not exist (see AV-OU-1)")]
     try:
-        parents = ctx.management().items(
-            "organizations", ctx.home_region, "list_parents", "Parents", ChildId=account_id
-        )
+        parent_ids = account_parents(ctx, account_id)
     except ApiError as exc:
         if exc.code not in ("ChildNotFoundException", "AccountNotFoundException"):
             raise
         return [ctx.missing("AV-ACCOUNT-1", account_id, "the account is not in the organization; invite or create it")]
-    parent_ids = [parent["Id"] for parent in parents]
     if unit["Id"] in parent_ids:
         return [ctx.ok("AV-ACCOUNT-1", account_id, f"account is in the dedicated OU {unit['Id']}")]
     return [
