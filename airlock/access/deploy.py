@@ -124,11 +124,18 @@ def _execution_identity(world: World) -> list[Policy]:
     return out
 
 
-def _resource_arn(action: str, arn: str | None) -> str:
+@functools.lru_cache(maxsize=65536)
+def _acts_on(action: str, resource_type: str, sample_arn: str) -> bool:
+    """Whether ``action`` acts on resources of ``resource_type`` (judged on one ARN of the type)."""
+    return sample_arn in catalogue.resources_for(action, (sample_arn,))
+
+
+def _resource_arn(action: str, arn: str | None, resource_type: str, samples: dict[str, str]) -> str:
+    """The resource a handler's call names: the resource itself where the action acts on its type."""
     if arn is None:
         return "*"
-    matching = catalogue.resources_for(action, (arn,))
-    return arn if arn in matching else "*"
+    sample = samples.setdefault(resource_type, arn)
+    return arn if _acts_on(action, resource_type, sample) else "*"
 
 
 def _tags(resolver: Resolver, body: Mapping[str, Any]) -> dict[str, str]:
@@ -146,6 +153,7 @@ def _stack_denials(
     identity: list[Policy],
     cache: dict[tuple[Any, ...], Decision],
 ) -> Iterator[tuple[str, str, str, str, Decision] | int]:
+    samples: dict[str, str] = {}
     for logical_id, body in stack.resources.items():
         if resolver.resource_exists(body) is False:
             continue
@@ -164,36 +172,31 @@ def _stack_denials(
             )
             continue
         retained = str(body.get("DeletionPolicy", "Delete")) in ("Retain", "RetainExceptOnUpdate")
+        created_tags = tuple(sorted(tags.items()))
+        key_policy: Policy | None = None
         for handler, listed in permissions.items():
             if handler == "delete" and retained:
                 continue
             for permission in listed:
                 if not needed(type_, permission, body.get("Properties") or {}):
                     continue
-                resource = _resource_arn(permission, arn)
-                extra: dict[str, Any] = {"aws:SourceIp": _SERVICE_ADDRESS}
-                if handler == "create" and tags:
-                    extra.update({f"aws:RequestTag/{k}": v for k, v in tags.items()})
-                    extra["aws:TagKeys"] = sorted(tags)
-                key = (
-                    principal.arn,
-                    permission,
-                    resource,
-                    handler,
-                    tuple(sorted(tags.items())) if handler == "create" else (),
-                )
+                resource = _resource_arn(permission, arn, type_, samples)
+                # Only a create passes the template's tags; update and delete see the resource's.
+                key = (principal.arn, permission, resource, created_tags if handler == "create" else ())
                 decision = cache.get(key)
                 if decision is None:
+                    extra: dict[str, Any] = {"aws:SourceIp": _SERVICE_ADDRESS}
+                    if handler == "create" and tags:
+                        extra.update({f"aws:RequestTag/{k}": v for k, v in tags.items()})
+                        extra["aws:TagKeys"] = sorted(tags)
                     request = world.request(principal, permission, resource, region=stack.region, extra=extra)
                     policies = world.policies_for(request, identity=identity)
                     if type_ == "AWS::KMS::Key" and resource == arn and permission.lower().startswith("kms:"):
                         # The key's own policy, as this stack instance sets it.
-                        document = resolver.property(body, "KeyPolicy")
-                        policies = dataclasses.replace(
-                            policies,
-                            resource=parse_policy(document, Source("key", stack.file, logical_id)),
-                            key_policy=True,
-                        )
+                        if key_policy is None:
+                            document = resolver.property(body, "KeyPolicy")
+                            key_policy = parse_policy(document, Source("key", stack.file, logical_id))
+                        policies = dataclasses.replace(policies, resource=key_policy, key_policy=True)
                     decision = evaluate(request, policies)
                     cache[key] = decision
                 yield 1

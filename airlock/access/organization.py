@@ -61,8 +61,12 @@ class OrganizationModel:
     attachments: dict[tuple[str, PolicyKind], list[Policy]] = field(default_factory=dict)
     detached: dict[PolicyKind, dict[str, Policy]] = field(default_factory=dict)
     assumptions: dict[str, str] = field(default_factory=dict)
+    _memo: dict[tuple[str, PolicyKind], tuple[tuple[Policy, ...], ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def attach(self, target: str, policy: Policy) -> None:
+        self._memo.clear()
         self.attachments.setdefault((target, policy.source.kind), []).append(policy)
 
     def chain(self, account: str) -> list[tuple[str, str, bool]]:
@@ -91,7 +95,13 @@ class OrganizationModel:
         return tuple(out)
 
     def policies(self, account: str, kind: PolicyKind) -> tuple[tuple[Policy, ...], ...]:
-        return tuple(level.policies for level in self.levels(account, kind))
+        """The policies per level (memoized: the model does not change once read)."""
+        key = (account, kind)
+        found = self._memo.get(key)
+        if found is None:
+            found = tuple(level.policies for level in self.levels(account, kind))
+            self._memo[key] = found
+        return found
 
     def with_attached(self, account: str, policies: Sequence[Policy]) -> OrganizationModel:
         """A copy with ``policies`` also attached to ``account`` (a what-if, e.g. the kill switch)."""

@@ -120,8 +120,30 @@ def _grant_resource(region: RegionView, kind: str, target: str) -> str | None:
     return f"{bucket.arn}/{target}airlock-proof.csv" if bucket is not None and bucket.arn else None
 
 
+#: Calls a foreign session tries on a resource it reaches, by resource type.
+_CROSS_ACTIONS: dict[str, tuple[str, ...]] = {
+    "AWS::SQS::Queue": ("sqs:SendMessage", "sqs:ReceiveMessage"),
+    "AWS::S3::Bucket": ("s3:PutObject", "s3:GetObject"),
+    "AWS::KMS::Key": ("kms:Decrypt", "kms:GenerateDataKey"),
+    "AWS::SNS::Topic": ("sns:Publish", "sns:Subscribe"),
+}
+
+
+def _neighbours(world: World, name: str) -> list[Any]:
+    names = [i.name for i in world.spec.integrations]
+    position = names.index(name)
+    picked = {names[(position - 1) % len(names)], names[(position + 1) % len(names)]} - {name}
+    return [i for i in world.spec.integrations if i.name in picked]
+
+
 def cross_integration_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
-    """The vendor's session reaches another integration's buffers and drop zone."""
+    """The vendor's session reaches another integration's buffers, drop zone and keys.
+
+    Across accounts a request needs a resource policy that admits the caller, so every resource
+    whose policy could name the session (its role, its account, or everyone) is probed, and
+    besides them every resource of the neighbouring integrations in the spec, as a sample that
+    exercises the deny. Any other resource of another account is denied without a request.
+    """
     world = view.world
     principals = view.vendor_principals()[:1]
     if not principals:
@@ -130,26 +152,29 @@ def cross_integration_probes(view: IntegrationView, region: RegionView) -> Itera
     if role is None:
         return
     session = session_of(role)
-    for other in world.spec.integrations:
-        if other.name == view.integration.name:
-            continue
-        other_view = IntegrationView(world, other)
-        for other_region in other_view.regions:
-            for buffer in other.buffers:
-                queue = other_region.queue(buffer.name)
-                if queue is None or queue.arn is None:
-                    continue
-                for action in ("sqs:SendMessage", "sqs:ReceiveMessage"):
-                    step = iam_step(
-                        world, f"the vendor's session calls {action} on {queue.arn}", session, action, queue.arn
-                    )
-                    yield _probe(view, f"{action} on {other.name}'s buffer {buffer.name}", "another integration", step)
-            bucket = other_region.bucket()
-            if bucket is not None and bucket.arn is not None:
-                for action in ("s3:PutObject", "s3:GetObject"):
-                    obj = f"{bucket.arn}/{(other.drop_zone.prefixes[0] if other.drop_zone else '')}x.csv"
-                    step = iam_step(world, f"the vendor's session calls {action} on {obj}", session, action, obj)
-                    yield _probe(view, f"{action} in {other.name}'s drop zone", "another integration", step)
+    targets: dict[str, Any] = {}
+    for arn, _policy in world.admitting(session):
+        resource = world.resource_of(arn)
+        if resource is not None and resource.integration not in (None, view.integration.name):
+            targets[arn] = resource
+    for other in _neighbours(world, view.integration.name):
+        for other_region in IntegrationView(world, other).regions:
+            for resource in world.resources:
+                if resource.stack == other_region.stack and resource.type in _CROSS_ACTIONS and resource.arn:
+                    targets[resource.arn] = resource
+    for arn, resource in sorted(targets.items()):
+        target = arn
+        if resource.type == "AWS::S3::Bucket":
+            spec = world.spec.integration(resource.integration)
+            target = f"{arn}/{spec.drop_zone.prefixes[0] if spec.drop_zone else ''}x.csv"
+        for action in _CROSS_ACTIONS.get(resource.type, ()):
+            extra = fas_context(action.split(":")[0], resource.region) if action.startswith("kms:") else None
+            step = iam_step(
+                world, f"the vendor's session calls {action} on {target}", session, action, target, extra=extra
+            )
+            yield _probe(
+                view, f"{action} on {resource.integration}'s {resource.logical_id}", "another integration", step
+            )
 
 
 def prefix_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:

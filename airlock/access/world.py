@@ -134,6 +134,7 @@ class World:
         self.organization = OrganizationModel(parent_id=org.parent_id)
         self.resolvers: dict[str, Resolver] = {}
         self.dedicated_ou: str | None = None
+        self._admitting: dict[str, list[tuple[str, Policy]]] | None = None
         self._pending: list[tuple[str, Any, Policy]] = []
         self._build()
 
@@ -162,6 +163,7 @@ class World:
         for name, resolver in self.resolvers.items():
             self._read_policies(self.artifacts[name], resolver)
         self._place_adopted_accounts()
+        self.organization._memo.clear()
 
     def _index_resources(self, artifact: StackArtifact, resolver: Resolver) -> None:
         for logical_id, body in resolver.stack.resources.items():
@@ -436,6 +438,33 @@ class World:
             return resource.account
         parts = arn.split(":")
         return parts[4] if len(parts) > 5 and parts[4] else None
+
+    def admitting(self, principal: Principal) -> list[tuple[str, Policy]]:
+        """(resource ARN, policy) of every resource or key policy with an Allow statement whose
+        Principal could name ``principal``: its ARN, its session, its account, or everyone.
+
+        A principal of another account reaches a resource only through such a statement, so
+        any other resource of another account is denied to it without evaluating a request.
+        """
+        if self._admitting is None:
+            index: dict[str, list[tuple[str, Policy]]] = {}
+            policies = [(arn, p) for arn, ps in self.resource_policies.items() for p in ps]
+            policies += list(self.key_policies.items())
+            for arn, policy in policies:
+                for statement in policy.statements:
+                    if statement.effect != "Allow":
+                        continue
+                    named = dict(statement.principals or ())
+                    keys = ["*"] if statement.not_principals is not None or "*" in named else list(named.get("AWS", ()))
+                    for key in keys:
+                        index.setdefault(key, []).append((arn, policy))
+            self._admitting = index
+        keys = ["*", principal.arn, principal.session_arn or "", f"arn:aws:iam::{principal.account}:root"]
+        found: dict[tuple[str, int], tuple[str, Policy]] = {}
+        for key in keys:
+            for arn, policy in self._admitting.get(key, []):
+                found[(arn, id(policy))] = (arn, policy)
+        return list(found.values())
 
     def resource_policy(self, action: str, arn: str) -> tuple[Policy | None, bool]:
         """The resource-based policy AWS consults for ``action`` on ``arn``, and whether it is a key policy."""

@@ -72,7 +72,8 @@ def test_every_probe_of_the_example_is_denied(example_proof):
     ):
         assert misuse in names, misuse
     assert any(name.startswith("quarantined:") for name in names)
-    assert any("crm's buffer crm-events" in name for name in names)
+    assert any(name.startswith("sqs:SendMessage on crm's Bufferscrmevents") for name in names)
+    assert any(name.startswith("kms:Decrypt on events's") for name in names)
 
 
 def test_each_vendors_effective_access_equals_its_grants(example_proof):
