@@ -36,3 +36,14 @@ def test_two_synths_write_the_same_files_byte_for_byte(two_assemblies):
     assert sum(name.endswith(".template.json") for name in names) == 8  # organization + 7 integration stacks
     _, mismatch, errors = filecmp.cmpfiles(first, second, names, shallow=False)
     assert not mismatch and not errors
+
+
+def test_the_access_proof_holds_on_the_generated_spec(two_assemblies):
+    """Every generated integration's flows, probes and effective access (make bench does 100)."""
+    from airlock.access.proof import prove
+
+    proof = prove(two_assemblies[0], validate(generate_spec(6)))
+    assert proof.failures() == []
+    assert {f.integration for f in proof.flows if f.name.startswith("data flow")} == {f"int{i:04d}" for i in range(6)}
+    assert len(proof.access) == 6 and all(result.equal and result.allowed for result in proof.access)
+    assert proof.probes and proof.deploy is not None and proof.deploy.stacks >= 8
