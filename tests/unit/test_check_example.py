@@ -58,7 +58,7 @@ def test_example_check_passes_offline_without_credentials(offline_check):
     report = json.loads((out / "airlock-check.json").read_text())
     assert report["passed"] is True
     assert report["findings"] == []
-    assert report["packs"] == ["AwsSolutions", "Airlock", "NIST.800.53.R5", "ControlTower", "cfn-lint"]
+    assert report["packs"] == ["AwsSolutions", "Airlock", "NIST.800.53.R5", "ControlTower", "cfn-lint", "Access"]
     assert [w for w in report["warnings"] if w["pack"] == "cfn-lint"] == []
     assert len(report["stacks"]) == 4
 

@@ -82,7 +82,12 @@ EXPECTED: dict[str, list[tuple[str, set[str], list[str]]]] = {
         ("AirlockProtectS3PublicAccessBlock", {"s3:PutAccountPublicAccessBlock"}, [DEPLOY, BREAK_GLASS])
     ],
     "protect-airlock-resources": [
-        ("AirlockProtectRoles", {"iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"}, [DEPLOY, BREAK_GLASS]),
+        # The break-glass role is named airlock-* too; its StackSet keeps it current.
+        (
+            "AirlockProtectRoles",
+            {"iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"},
+            [DEPLOY, BREAK_GLASS, "arn:aws:iam::*:role/stacksets-exec-*"],
+        ),
         ("AirlockProtectQueues", {"sqs:SetQueueAttributes", "sqs:DeleteQueue"}, [DEPLOY, BREAK_GLASS]),
         (
             "AirlockProtectTaggedResources",
