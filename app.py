@@ -1,19 +1,44 @@
 #!/usr/bin/env python3
 """CDK app entry point, run by the CDK CLI (`npx cdk synth`, `npx cdk deploy`).
 
-Thin by design: load the spec named in the context -> build the app -> synthesize.
-Choose another spec with `npx cdk synth -c airlock:spec=path/to/spec.yaml`.
+Thin by design: load the spec named in the context -> synthesize it into the folder the
+CLI names. Choose another spec with `npx cdk synth -c airlock:spec=path/to/spec.yaml`.
+
+The landing zone is synthesized in units on every core (airlock.assembly) and merged into
+the CLI's output folder; a spec with a pipeline is one app (its stages hold every stack).
 """
 
+import os
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 from airlock.compliance import read_report
 from airlock.limits import AssemblyError, check_assembly
 from airlock.spec import SpecError, load, load_account_lock
 from airlock.stacks import build, new_app
-from airlock.synth import is_validation_failure
+from airlock.synth import is_validation_failure, synth_units
 
 DEFAULT_SPEC = "examples/landing-zone.yaml"
+
+
+def _in_units(spec, spec_path: str, outdir: Path) -> int:
+    """Synthesize into a sibling folder, then move the assembly's files into ``outdir``."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
+    try:
+        _, skipped, validated = synth_units(spec, staging / "cdk.out", spec_path=Path(spec_path))
+        for name, reason in skipped:
+            print(f"airlock: left out {name}: {reason}", file=sys.stderr)
+        for path in (staging / "cdk.out").iterdir():
+            os.replace(path, outdir / path.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if not validated:
+        print("airlock: compliance findings in validation-report.json must be fixed or acknowledged", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main() -> int:
@@ -21,9 +46,14 @@ def main() -> int:
     spec_path = app.node.try_get_context("airlock:spec") or DEFAULT_SPEC
     try:
         spec = load(spec_path)
+        if spec.organization.pipeline is None:
+            return _in_units(spec, spec_path, Path(app.outdir))
         zone = build(app, spec, lock=load_account_lock(spec_path))
     except SpecError as exc:
         print(exc.render(), file=sys.stderr)
+        return 2
+    except AssemblyError as exc:
+        print(f"airlock: {exc}", file=sys.stderr)
         return 2
     for name, reason in zone.skipped:
         print(f"airlock: left out {name}: {reason}", file=sys.stderr)

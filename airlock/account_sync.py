@@ -139,7 +139,10 @@ def reconcile(spec: Spec, lock: dict[str, str], result: SyncResult) -> SyncRepor
             lines.append(f"  {name}: {lock[name]} kept, but no such account is in the dedicated OU tree")
     for name in result.missing:
         if name not in lock:
-            lines.append(f"  {name}: not created yet; deploy airlock-organization, then run this again")
+            lines.append(
+                f"  {name}: not created yet; deploy the organization layer "
+                "(npx cdk deploy 'airlock-organization*'), then run this again"
+            )
     for name, message in result.mismatched:
         lines.append(f"  {name}: {message}")
     for name in sorted(set(lock) - set(created)):

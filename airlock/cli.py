@@ -12,8 +12,12 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from airlock import __version__
+
+if TYPE_CHECKING:
+    from airlock.synth import SynthOptions
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -42,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("spec", type=Path, help="path of the spec file (YAML)")
     synth.add_argument("--out", type=Path, default=Path("cdk.out"), help="output folder (default: cdk.out)")
+    _unit_options(synth)
 
     check = commands.add_parser(
         "check",
@@ -60,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         help="also exit 1 when an integration's review is overdue or it was never assessed",
     )
     check.add_argument("--today", type=_date, help="date (YYYY-MM-DD) to judge reviews on (default: the system date)")
+    _unit_options(check)
 
     access = commands.add_parser(
         "access",
@@ -152,6 +158,26 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31") from None
 
 
+def _unit_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="folder of the unit cache: integrations and organization stacks whose inputs are unchanged are "
+        "taken from it instead of synthesized again (default: no cache)",
+    )
+    parser.add_argument(
+        "--jobs", type=_positive, help="worker processes that synthesize in parallel (default: one per core)"
+    )
+
+
+def _synth_options(args: argparse.Namespace, checks: tuple[str, ...] = ()) -> SynthOptions | None:
+    from airlock.synth import SynthOptions
+
+    if args.cache is not None and args.cache.exists() and not args.cache.is_dir():
+        return None
+    return SynthOptions(cache=args.cache, jobs=args.jobs, checks=checks)
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -186,10 +212,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args.spec)
-        if args.command == "synth":
-            return _synth(args.spec, args.out)
-        if args.command == "check":
-            return _check(args.spec, args.out, fail_on_overdue=args.fail_on_overdue, today=args.today)
+        if args.command in ("synth", "check"):
+            options = _synth_options(args)
+            if options is None:
+                return _bad_input(f"--cache '{args.cache}' is a file; pass a folder for the unit cache")
+            if args.command == "synth":
+                return _synth(args.spec, args.out, options)
+            return _check(args.spec, args.out, options, fail_on_overdue=args.fail_on_overdue, today=args.today)
         if args.command == "access":
             return _access(args)
         if args.command == "summary":
@@ -215,11 +244,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _validate(spec_path: Path) -> int:
+    from airlock.layout import plan_layout
     from airlock.spec import load, load_account_lock
 
     spec = load(spec_path)
     lock = load_account_lock(spec_path)
-    stacks = 1 + sum(len(i.regions) for i in spec.integrations if lock.account_id(i))
+    organization_stacks = len(plan_layout(spec.organization, spec.integrations).organization_stacks())
+    stacks = organization_stacks + sum(len(i.regions) for i in spec.integrations if lock.account_id(i))
     print(f"{spec_path}: valid; {len(spec.integrations)} integrations, {stacks} stacks")
     for integration in spec.integrations:
         if lock.account_id(integration) is None:
@@ -227,17 +258,19 @@ def _validate(spec_path: Path) -> int:
     return EXIT_OK
 
 
-def _synth(spec_path: Path, out: Path) -> int:
+def _synth(spec_path: Path, out: Path, options: SynthOptions) -> int:
     from airlock.synth import render_summary, synth
 
     if out.exists() and not out.is_dir():
         return _bad_input(f"--out '{out}' is a file; pass a folder for the cloud assembly")
-    result = synth(spec_path, out)
+    result = synth(spec_path, out, options=options)
     print(render_summary(result))
     return EXIT_OK if result.passed else EXIT_FINDINGS
 
 
-def _check(spec_path: Path, out: Path, *, fail_on_overdue: bool = False, today: date | None = None) -> int:
+def _check(
+    spec_path: Path, out: Path, options: SynthOptions, *, fail_on_overdue: bool = False, today: date | None = None
+) -> int:
     from airlock.compliance.check import CheckOptions, run_check
     from airlock.compliance.writers.text import render_text
 
@@ -245,7 +278,9 @@ def _check(spec_path: Path, out: Path, *, fail_on_overdue: bool = False, today: 
         return _bad_input(f"--out '{out}' is a file; pass a folder for the reports")
     if out.resolve() in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
         return _bad_input(f"--out '{out}' would replace the working folder; pass a folder of its own")
-    result = run_check(spec_path, out, options=CheckOptions(fail_on_overdue=fail_on_overdue, today=today))
+    result = run_check(
+        spec_path, out, options=CheckOptions(fail_on_overdue=fail_on_overdue, today=today, synth=options)
+    )
     print(render_text(result))
     return EXIT_OK if result.passed else EXIT_FINDINGS
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from airlock.layout import ACCOUNT_STACK_PREFIX, ORGANIZATION_STACK
+
 #: Per-stack limits: template section -> most entries, and "bytes" -> largest template
 #: (CloudFormation: "Template may not exceed 1000000 bytes in size", for a template in S3).
 LIMITS: dict[str, int] = {
@@ -47,6 +49,28 @@ PIPELINE_STACK = "airlock-pipeline"
 _PIPELINE_FIX = (
     "the pipeline deploys too many stacks: split the landing zone into two specs, each with its own pipeline"
 )
+_ORGANIZATION_FIX = (
+    "this stack holds the OU tree, the OU guardrails, the kill switch, the bootstrap StackSet and the accounts of "
+    "organization.layout.kept_in_organization_stack: declare fewer sub-OUs (organization.ous), or move kept "
+    "accounts into the account stacks with the retain-and-import procedure of docs/deployment-at-scale.md"
+)
+_ACCOUNT_STACK_FIX = (
+    "this stack holds the accounts and account guardrails of the integrations hashed into it: raise "
+    "organization.layout.account_stacks (this moves some integrations into the new stacks; follow "
+    "docs/deployment-at-scale.md for their created accounts), or attach fewer account guardrails "
+    "(integrations[].guardrails.account)"
+)
+
+
+def fix_for(stack: str, section: str) -> str:
+    """What to change when ``stack`` is over the limit of ``section``, in that stack's terms."""
+    if stack == PIPELINE_STACK:
+        return _PIPELINE_FIX
+    if stack == ORGANIZATION_STACK:
+        return _ORGANIZATION_FIX
+    if stack.startswith(ACCOUNT_STACK_PREFIX):
+        return _ACCOUNT_STACK_FIX
+    return _FIX[section]
 
 
 @dataclass(frozen=True)
@@ -80,7 +104,7 @@ class LimitBreach:
 
     def __str__(self) -> str:
         unit = _UNITS[self.section]
-        fix = _PIPELINE_FIX if self.stack == PIPELINE_STACK else _FIX[self.section]
+        fix = fix_for(self.stack, self.section)
         return f"stack {self.stack} has {self.value:,} {unit}; CloudFormation allows at most {self.limit:,}: {fix}"
 
 
@@ -108,8 +132,8 @@ def stack_artifacts(outdir: Path) -> Iterator[tuple[str, dict[str, Any], Path]]:
             yield from stack_artifacts(outdir / artifact["properties"]["directoryName"])
 
 
-def _stacks(outdir: Path) -> Iterator[tuple[StackMeasure, str, dict[str, Any]]]:
-    """(measure, account, parsed template) of every stack in the assembly."""
+def _stacks(outdir: Path) -> Iterator[tuple[StackMeasure, str, str | None, dict[str, Any]]]:
+    """(measure, account, region, parsed template) of every stack in the assembly."""
     for artifact_id, artifact, folder in stack_artifacts(outdir):
         template_file = folder / artifact["properties"]["templateFile"]
         text = template_file.read_bytes()
@@ -124,12 +148,13 @@ def _stacks(outdir: Path) -> Iterator[tuple[StackMeasure, str, dict[str, Any]]]:
             mappings=len(template.get("Mappings", {})),
             template_bytes=len(text),
         )
-        yield measure, environment.partition("/")[0], template
+        account, _, region = environment.partition("/")
+        yield measure, account, region if region and region != "unknown-region" else None, template
 
 
 def measure(outdir: str | Path) -> list[StackMeasure]:
     """Count resources, outputs, parameters, mappings and template bytes of every stack."""
-    return [measure for measure, _, _ in _stacks(Path(outdir))]
+    return [measure for measure, _, _, _ in _stacks(Path(outdir))]
 
 
 def breaches(measures: list[StackMeasure], *, share: float = 1.0) -> list[LimitBreach]:
@@ -152,10 +177,10 @@ def check_assembly(outdir: str | Path) -> list[StackMeasure]:
     from airlock.stacks.placement import StackTemplate, duplicated_global_resources
 
     stacks = list(_stacks(Path(outdir)))
-    measures = [measure for measure, _, _ in stacks]
+    measures = [measure for measure, _, _, _ in stacks]
     problems = [str(breach) for breach in breaches(measures)]
     problems += duplicated_global_resources(
-        StackTemplate(measure.stack, account, template) for measure, account, template in stacks
+        StackTemplate(measure.stack, account, template, region) for measure, account, region, template in stacks
     )
     if problems:
         raise AssemblyError(problems)

@@ -11,17 +11,20 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airlock.compliance import ComplianceResult, read_report
 from airlock.compliance.report import assembly_metadata
 from airlock.limits import LIMITS, WARN_SHARE, check_assembly, stack_artifacts
-from airlock.spec import Spec, load, load_account_lock
+from airlock.spec import AccountLock, Spec, load, load_account_lock
 from airlock.stacks import LandingZone, build, new_app
 from airlock.stacks.integration import ARCHITECTURE_METADATA
 from airlock.stacks.landing_zone import PACKS_METADATA
+
+if TYPE_CHECKING:
+    from airlock.assembly import AssemblyRun
 
 VALIDATION_FAILED = "ValidationFailed"
 
@@ -46,6 +49,8 @@ class SynthResult:
     validated: bool = True
     #: Deployment architecture per integration (airlock.spec.impact data, read from the templates).
     architectures: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    #: The synthesis in units (None when the landing zone was synthesized as one app).
+    run: AssemblyRun | None = None
 
     @property
     def passed(self) -> bool:
@@ -147,8 +152,61 @@ def replacing(folder: Path) -> Iterator[Path]:
             shutil.rmtree(aside, ignore_errors=True)
 
 
-def synth(spec_path: str | Path, outdir: str | Path, *, packs: Sequence[str] | None = None) -> SynthResult:
-    """Load, build and synthesize ``spec_path`` into ``outdir``.
+@dataclass(frozen=True)
+class SynthOptions:
+    """How :func:`synth` works: the unit cache, worker processes and per-unit checks."""
+
+    #: Folder of the unit cache (:class:`airlock.assembly.UnitCache`); None: no cache.
+    cache: Path | None = None
+    #: Worker processes; None: one per core (``$AIRLOCK_JOBS`` overrides).
+    jobs: int | None = None
+    #: Per-unit checks to run and cache (``airlock.assembly.checks``), e.g. ``("cfn-lint",)``.
+    checks: tuple[str, ...] = ()
+
+
+def synth_units(
+    spec: Spec,
+    outdir: Path,
+    *,
+    spec_path: Path | None = None,
+    packs: Sequence[str] | None = None,
+    options: SynthOptions | None = None,
+) -> tuple[AssemblyRun | None, list[tuple[str, str]], bool]:
+    """Synthesize into ``outdir`` (which must not exist): in units (:mod:`airlock.assembly`),
+    or as one app when the spec declares a pipeline (its stages hold every stack).
+
+    Returns the unit run (None for one app), the integrations left out and whether validation passed.
+    """
+    from airlock.assembly import UnitCache, synth_assembly
+
+    options = options or SynthOptions()
+    lock = load_account_lock(spec_path) if spec_path is not None else AccountLock()
+    if spec.organization.pipeline is not None:
+        zone, validated = synth_app(spec, outdir, spec_path=spec_path, packs=packs)
+        return None, list(zone.skipped), validated
+    run = synth_assembly(
+        spec,
+        lock,
+        outdir,
+        packs=packs,
+        cache=UnitCache(options.cache) if options.cache is not None else None,
+        jobs=options.jobs,
+        checks=options.checks,
+    )
+    check_assembly(outdir)
+    return run, list(run.plan.skipped), run.validated
+
+
+def synth(
+    spec_path: str | Path,
+    outdir: str | Path,
+    *,
+    packs: Sequence[str] | None = None,
+    options: SynthOptions | None = None,
+    spec: Spec | None = None,
+) -> SynthResult:
+    """Load, build and synthesize ``spec_path`` into ``outdir``; ``spec`` is ``spec_path``
+    already loaded (default: loaded here).
 
     The spec is validated before anything is written. The assembly is written into
     ``outdir`` itself (see :func:`replacing`), so the validation report is where synthesis
@@ -156,11 +214,11 @@ def synth(spec_path: str | Path, outdir: str | Path, *, packs: Sequence[str] | N
     """
     spec_path = Path(spec_path)
     outdir = Path(outdir)
-    spec = load(spec_path)
+    spec = spec if spec is not None else load(spec_path)
     load_account_lock(spec_path)  # a broken lock file is bad input too: fail before writing
     with replacing(outdir):
-        zone, validated = synth_app(spec, outdir, spec_path=spec_path, packs=packs)
-    return summarize(outdir, skipped=zone.skipped, validated=validated)
+        run, skipped, validated = synth_units(spec, outdir, spec_path=spec_path, packs=packs, options=options)
+    return replace(summarize(outdir, skipped=skipped, validated=validated), run=run)
 
 
 def render_summary(result: SynthResult) -> str:

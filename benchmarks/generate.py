@@ -42,6 +42,11 @@ def az_ids(region: str, count: int = 2) -> list[str]:
     return [f"{AZ_ID_PREFIX[region]}-az{number}" for number in range(1, count + 1)]
 
 
+def created_account_id(index: int) -> str:
+    """The id the account lock gives the created account of integration ``index``."""
+    return f"4{index:011d}"
+
+
 def integration_data(
     index: int,
     *,
@@ -49,6 +54,7 @@ def integration_data(
     buffers: int = 1,
     drop_zone: bool = False,
     access: bool = True,
+    created: bool = False,
 ) -> dict[str, Any]:
     """One valid integration numbered ``index`` (0-based), unique in every spec that numbers it so.
 
@@ -67,7 +73,11 @@ def integration_data(
         "data_classification": ("internal", "confidential", "restricted")[index % 3],
         "cost_centre": f"CC-{1000 + index % 13}",
         "vendor": {"name": f"Vendor {index}", "account_ids": [f"9{index:011d}"]},
-        "account": {"adopt": f"3{index:011d}"},
+        "account": (
+            {"create": {"name": f"airlock-{name}", "email": f"aws+{name}@example.com"}}
+            if created
+            else {"adopt": f"3{index:011d}"}
+        ),
         "regions": list(regions),
         "network": {
             "cidr": _cidr(index),
@@ -115,6 +125,7 @@ def generate_spec(
     multi_region_every: int = 5,
     buffers: int | None = None,
     drop_zone_every: int = 4,
+    created_every: int = 0,
 ) -> dict[str, Any]:
     """A valid spec (plain data) with ``count`` integrations.
 
@@ -122,6 +133,8 @@ def generate_spec(
         ``multi_region_every``-th integration (0 = none) also the second.
     :param buffers: buffers per integration. Default: 1, 2 or 3 in turn.
     :param drop_zone_every: every n-th integration gets a drop zone (0 = none).
+    :param created_every: every n-th integration's account is created by the organization
+        layer instead of adopted (0 = none); :func:`write_spec` records their ids in the lock file.
     """
     if count > MAX_INTEGRATIONS:
         raise ValueError(f"count {count} is above {MAX_INTEGRATIONS}; the CIDR pool holds no more integrations")
@@ -135,6 +148,7 @@ def generate_spec(
                 regions=list(regions[:2]) if two_regions else [regions[0]],
                 buffers=(index % 3) + 1 if buffers is None else buffers,
                 drop_zone=drop_zone_every > 0 and index % drop_zone_every == 0,
+                created=created_every > 0 and index % created_every == 0,
             )
         )
     return {
@@ -154,7 +168,17 @@ def generate_spec(
 
 
 def write_spec(data: dict[str, Any], path: str | Path) -> Path:
-    """Write ``data`` as a YAML spec file and return its path."""
+    """Write ``data`` as a YAML spec file and return its path; with created accounts, also
+    the account lock beside it, as after their deployment and ``airlock accounts sync``."""
     path = Path(path)
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    ids = {
+        integration["name"]: created_account_id(int(integration["name"].removeprefix("int")))
+        for integration in data["integrations"]
+        if "create" in integration["account"]
+    }
+    if ids:
+        from airlock.spec.accounts import save_account_lock
+
+        save_account_lock(path, ids)
     return path

@@ -7,7 +7,15 @@ One run synthesizes, each in a fresh Python process so that memory is measured p
 - generated specs of 1, 10, 50 and 100 integrations (benchmarks/generate.py),
 - the 100-integration spec a second time, to check that synthesis is deterministic,
 
-all with every validation plugin airlock offers on. It writes
+all with every validation plugin airlock offers on; then, with the default packs and half
+of the accounts created by the organization layer (the others adopted), ``airlock check``
+(synthesis in units on every core, every pack, cfn-lint) of
+
+- the default example, with no cache,
+- generated specs of 10, 100, 500 and 1,000 integrations, each filling a fresh unit cache,
+- the 1,000-integration spec with one integration changed, with the warm cache.
+
+It writes
 ``benchmarks/results/synth_scale.json`` and ``benchmarks/results/synth_scale.md`` and exits
 non-zero if a performance target is missed or the two 100-integration runs differ.
 
@@ -41,12 +49,18 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 EXAMPLE = ROOT / "examples" / "landing-zone.yaml"
 SIZES = (1, 10, 50, 100)
+#: Sizes of the ``airlock check`` series (default packs, created and adopted accounts).
+LARGE_SIZES = (10, 100, 500, 1000)
 
 #: The issue's performance targets.
 MAX_SECONDS_100 = 60.0
 MAX_RSS_MB_100 = 2048.0
 MAX_MARGINAL_RATIO = 1.3  # marginal cost per integration at 100 vs at 10
 MAX_EXAMPLE_OVER_FLOOR = 2.5
+MAX_RSS_MB_LARGE = 4096.0
+MAX_LARGE_MARGINAL_RATIO = 1.3  # marginal cost per integration at 1,000 vs at 100
+MAX_CHANGE_OVER_EXAMPLE = 3.0  # one-integration change at 1,000 (warm cache) vs the example's check
+MAX_LIMIT_SHARE = 0.8  # of every CloudFormation limit, every stack at 1,000
 
 
 @dataclass
@@ -65,6 +79,11 @@ class Run:
     digest: str = ""
     #: Every sample when a run is repeated: (wall s, CPU s); the fields above hold the fastest.
     samples: list[tuple[float, float]] = field(default_factory=list)
+    #: Check runs: the largest share of a CloudFormation limit any stack has, and the units
+    #: synthesized and reused from the cache.
+    max_limit_share: float = 0.0
+    synthesized_units: int = 0
+    reused_units: int = 0
 
     @property
     def max_resources(self) -> int:
@@ -82,6 +101,9 @@ def child(kind: str, source: str, outdir: str) -> None:
         cdk.App(outdir=outdir, analytics_reporting=False).synth()
         print(json.dumps({"stacks": {}, "passed": None, "findings": 0, "packs": []}))
         return
+    if kind == "check":
+        _check_child(source, outdir)
+        return
     from airlock.compliance import PACKS
     from airlock.synth import synth
 
@@ -93,6 +115,34 @@ def child(kind: str, source: str, outdir: str) -> None:
                 "passed": result.passed,
                 "findings": len(result.compliance.findings),
                 "packs": list(result.packs),
+            }
+        )
+    )
+
+
+def _check_child(source: str, outdir: str) -> None:
+    """``airlock check`` of ``source`` (``spec`` or ``spec::cache folder``) into ``outdir``."""
+    from airlock.compliance.check import CheckOptions, run_check
+    from airlock.limits import LIMITS, measure
+    from airlock.synth import SynthOptions
+
+    spec, _, cache = source.partition("::")
+    options = CheckOptions(synth=SynthOptions(cache=Path(cache) if cache else None))
+    result = run_check(Path(spec), Path(outdir), options=options)
+    share = max(
+        (m.value(section) / limit for m in measure(result.assembly) for section, limit in LIMITS.items()), default=0.0
+    )
+    run = result.run
+    print(
+        json.dumps(
+            {
+                "stacks": {s.name: [s.resources, s.template_bytes] for s in result.stacks},
+                "passed": result.passed,
+                "findings": len(result.findings),
+                "packs": list(result.packs),
+                "max_limit_share": round(share, 3),
+                "synthesized_units": len(run.synthesized) if run else 0,
+                "reused_units": len(run.reused) if run else 0,
             }
         )
     )
@@ -174,13 +224,30 @@ def assembly_digest(outdir: Path) -> str:
     return digest.hexdigest()
 
 
-def run(label: str, integrations: int | None, kind: str, source: str, work: Path, repeat: int = 1) -> Run:
-    """Synthesize ``repeat`` times; keep the fastest sample (least disturbed by other load)."""
+def run(
+    label: str,
+    integrations: int | None,
+    kind: str,
+    source: str,
+    work: Path,
+    repeat: int = 1,
+    warm_cache: Path | None = None,
+) -> Run:
+    """Synthesize ``repeat`` times; keep the fastest sample (least disturbed by other load).
+
+    With ``warm_cache``, each sample starts from a fresh copy of that cache folder (copied
+    before the clock starts), so that no sample warms the cache for the next.
+    """
     outdir = work / label.replace(" ", "-")
     samples = []
     best: tuple[float, float, float, dict[str, Any], str] | None = None
     for _ in range(repeat):
         shutil.rmtree(outdir, ignore_errors=True)
+        if warm_cache is not None:
+            copy = work / "cache-copy"
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(warm_cache, copy)
+            source = f"{source.partition('::')[0]}::{copy}"
         seconds, cpu, rss, summary = measure_child(kind, source, outdir)
         samples.append((round(seconds, 2), round(cpu, 2)))
         if best is None or cpu < best[1]:
@@ -203,6 +270,9 @@ def run(label: str, integrations: int | None, kind: str, source: str, work: Path
         packs=summary["packs"],
         digest=digest,
         samples=samples,
+        max_limit_share=summary.get("max_limit_share", 0.0),
+        synthesized_units=summary.get("synthesized_units", 0),
+        reused_units=summary.get("reused_units", 0),
     )
     print(
         f"  {label:<16} {seconds:7.2f} s wall  {cpu:7.2f} s CPU  {rss:7.1f} MiB  {result.stacks:4d} stacks  "
@@ -285,6 +355,47 @@ def evaluate(floor: Run, example: Run, sized: list[Run], repeat: Run | None) -> 
     }
 
 
+def evaluate_large(example_check: Run, large: list[Run], change: Run | None) -> dict[str, Any]:
+    """The targets of the ``airlock check`` series: the largest size passes every default pack
+    within the memory budget and 80 % of every CloudFormation limit, its marginal CPU cost
+    stays within 1.3x that at the second size, and a one-integration change with a warm
+    cache takes at most 3x the example's check (CPU time; wall time is reported too)."""
+    targets: dict[str, dict[str, Any]] = {}
+    if not large:
+        return {"targets": targets, "marginal_cpu_seconds_per_integration": {}}
+    marginal = _marginal(large, "cpu_seconds")
+    biggest = large[-1]
+    n = biggest.integrations
+    targets[f"{n} integrations pass every default pack (unacknowledged findings)"] = {
+        "value": biggest.findings if biggest.compliance_passed is not None else None,
+        "limit": 0,
+    }
+    targets[f"{n} integrations under 4 GB peak RSS"] = {"value": biggest.peak_rss_mb, "limit": MAX_RSS_MB_LARGE}
+    targets[f"every stack at {n} integrations under 80% of each CloudFormation limit"] = {
+        "value": biggest.max_limit_share,
+        "limit": MAX_LIMIT_SHARE,
+    }
+    if len(large) >= 3:
+        low, high = str(large[1].integrations), str(large[-1].integrations)
+        ratio = round(marginal[high] / marginal[low], 2) if marginal[low] > 0 else None
+        targets[f"marginal CPU per integration at {high} <= 1.3x at {low}"] = {
+            "value": ratio,
+            "limit": MAX_LARGE_MARGINAL_RATIO,
+        }
+    if change is not None:
+        targets[f"one-integration change at {n} (warm cache) <= 3x the example's check (CPU)"] = {
+            "value": round(change.cpu_seconds / example_check.cpu_seconds, 2),
+            "limit": MAX_CHANGE_OVER_EXAMPLE,
+        }
+    for target in targets.values():
+        target["met"] = target["value"] is not None and target["value"] <= target["limit"]
+    return {
+        "targets": targets,
+        "marginal_cpu_seconds_per_integration": marginal,
+        "change_over_example_wall": round(change.seconds / example_check.seconds, 2) if change else None,
+    }
+
+
 def markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines = [
@@ -294,20 +405,27 @@ def markdown(report: dict[str, Any]) -> str:
         f"validation plugins: {', '.join(report['packs'])}.",
         "",
         "| run | integrations | stacks | wall time | CPU time | peak RSS | templates | max resources/stack "
-        "| marginal CPU s/integration | findings |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| marginal CPU s/integration | findings | max share of a limit | units synthesized / cached |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     marginal = report["results"]["marginal_cpu_seconds_per_integration"]
+    large = report.get("large", {}).get("marginal_cpu_seconds_per_integration", {})
     for r in report["runs"]:
         count = "" if r["integrations"] is None else str(r["integrations"])
+        checked = r["label"].endswith(("check", "change"))
+        in_large = r["label"].endswith("check") and r["label"] != "example check"
+        series = large if in_large else {} if checked or r["label"].endswith("repeat") else marginal
+        share = f"{r['max_limit_share']:.0%}" if checked else ""
+        units = f"{r['synthesized_units']} / {r['reused_units']}" if checked else ""
         lines.append(
             f"| {r['label']} | {count} | {r['stacks']} | {r['seconds']:.1f} s | {r['cpu_seconds']:.1f} s | "
             f"{r['peak_rss_mb']:.0f} MiB | "
             f"{r['template_bytes'] / 1024:.0f} KiB | {max(r['resources_per_stack'].values(), default=0)} | "
-            f"{marginal.get(count, '') if not r['label'].endswith('repeat') else ''} | {r['findings']} |"
+            f"{series.get(count, '')} | {r['findings']} | {share} | {units} |"
         )
     lines += ["", "| target | value | limit | met |", "|---|---:|---:|---|"]
-    for name, target in report["results"]["targets"].items():
+    all_targets = {**report["results"]["targets"], **report.get("large", {}).get("targets", {})}
+    for name, target in all_targets.items():
         value = "not measurable" if target["value"] is None else target["value"]
         lines.append(f"| {name} | {value} | {target['limit']} | {'yes' if target['met'] else 'NO'} |")
     lines += [
@@ -320,6 +438,19 @@ def markdown(report: dict[str, Any]) -> str:
     lines.append(
         f"Example over the floor in wall time, for reference: {report['results']['example_over_floor_wall']}x."
     )
+    large = report.get("large")
+    if large:
+        lines += [
+            "",
+            "Runs named *check* are `airlock check` (synthesis in units on every core, the default packs and "
+            "cfn-lint) of generated specs whose accounts are half created by the organization layer, half "
+            "adopted, each filling a fresh unit cache; *one change* adds a buffer to one integration of the "
+            "largest spec and checks it with that spec's warm cache. Their marginal cost is per integration "
+            "between one size of this series and the one before it.",
+        ]
+        ratio = large.get("change_over_example_wall")
+        if ratio is not None:
+            lines.append(f"One change over the example's check in wall time, for reference: {ratio}x.")
     deterministic = report["results"]["deterministic_100"]
     if deterministic is not None:
         lines += ["", f"100-integration synthesis byte-identical across two runs: {'yes' if deterministic else 'NO'}."]
@@ -337,6 +468,44 @@ def update_readme(readme: Path, table: str) -> None:
     readme.write_text(text[:start] + "\n" + table + text[end:], encoding="utf-8")
 
 
+def changed_one(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with one integration (the middle one) changed as a pull request would: one more buffer."""
+    changed = json.loads(json.dumps(data))
+    integration = changed["integrations"][len(changed["integrations"]) // 2]
+    integration["buffers"].append({"name": "added-in-review", "consumer_timeout_seconds": 45})
+    return changed
+
+
+def run_large(sizes: list[int], work: Path, repeat: int) -> list[Run]:
+    """The ``airlock check`` series: the example (no cache), each size with a fresh cache,
+    and a one-integration change of the largest size with its warm cache."""
+    from airlock.spec import validate
+    from benchmarks.generate import generate_spec, write_spec
+
+    if not sizes:
+        return []
+    print(f"check benchmark: sizes {sizes}, default packs, created and adopted accounts", flush=True)
+    runs = [run("example check", 3, "check", str(EXAMPLE), work, repeat)]
+    data: dict[str, Any] = {}
+    for size in sizes:
+        data = generate_spec(size, created_every=2)
+        validate(data)
+        folder = work / f"large-{size}"
+        folder.mkdir()
+        spec = write_spec(data, folder / "spec.yaml")
+        runs.append(run(f"{size} check", size, "check", f"{spec}::{work / f'cache-{size}'}", work))
+    biggest = sizes[-1]
+    changed = changed_one(data)
+    validate(changed)
+    folder = work / "change"
+    folder.mkdir()
+    spec = write_spec(changed, folder / "spec.yaml")
+    runs.append(
+        run(f"{biggest} one change", biggest, "check", str(spec), work, repeat, warm_cache=work / f"cache-{biggest}")
+    )
+    return runs
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="synth_scale", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="integration counts to run")
@@ -344,6 +513,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="samples per run; the fastest counts (default: 1)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: benchmarks/results)")
     parser.add_argument("--readme", action="store_true", help="also put the table into README.md")
+    parser.add_argument(
+        "--large-sizes",
+        type=int,
+        nargs="*",
+        default=list(LARGE_SIZES),
+        help="integration counts of the `airlock check` series (none: skip it)",
+    )
     parser.add_argument("--child", nargs=3, metavar=("KIND", "SOURCE", "OUTDIR"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -379,10 +555,17 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_repeat and 100 in sizes:
             repeat = run("100 repeat", 100, "spec", str(work / "spec-100.yaml"), work)
             runs.append(repeat)
+        large_runs = run_large(sorted(set(args.large_sizes)), work, args.repeat)
+        runs += large_runs
     report["packs"] = example.packs
     report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     report["runs"] = [asdict(r) for r in runs]
     report["results"] = evaluate(floor, example, sized, repeat)
+    if large_runs:
+        by_label = {r.label: r for r in large_runs}
+        series = [r for r in large_runs if r.label.endswith(" check") and r.label != "example check"]
+        change = next((r for r in large_runs if r.label.endswith("change")), None)
+        report["large"] = evaluate_large(by_label["example check"], series, change)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "synth_scale.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     table = markdown(report)
@@ -391,7 +574,8 @@ def main(argv: list[str] | None = None) -> int:
         update_readme(ROOT / "README.md", table)
     print()
     print(table)
-    missed = [name for name, t in report["results"]["targets"].items() if not t["met"]]
+    targets = {**report["results"]["targets"], **report.get("large", {}).get("targets", {})}
+    missed = [name for name, t in targets.items() if not t["met"]]
     if report["results"]["deterministic_100"] is False:
         missed.append("deterministic 100-integration synthesis")
     if missed:

@@ -34,6 +34,17 @@ class Assembly:
     def resources(self, stack: str, type_: str) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.templates[stack]["Resources"].items() if v["Type"] == type_}
 
+    def organization_layer(self) -> dict[str, Any]:
+        """The resources of every management-account stack (``airlock-organization`` and its
+        account stacks) as one template; their logical ids never collide."""
+        resources: dict[str, Any] = {}
+        for name, template in sorted(self.templates.items()):
+            if name.startswith("airlock-organization"):
+                overlap = set(resources) & set(template["Resources"])
+                assert not overlap, f"{name} repeats logical ids {sorted(overlap)}"
+                resources.update(template["Resources"])
+        return {"Resources": resources}
+
 
 def read_assembly(outdir: Path) -> Assembly:
     manifest = json.loads((outdir / "manifest.json").read_text())

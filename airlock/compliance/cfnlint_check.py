@@ -65,3 +65,34 @@ def lint_templates(outdir: Path, templates: Iterable[Template], paths: dict[tupl
                 )
             )
     return sorted(findings, key=lambda f: (f.template or "", f.line or 0, f.rule))
+
+
+def lint_unit(folder: Path) -> list[dict[str, Any]]:
+    """cfn-lint findings of the templates of one synthesis unit (:mod:`airlock.assembly`), as dictionaries."""
+    import json
+    from dataclasses import asdict
+
+    unit = json.loads((folder / "unit.json").read_text(encoding="utf-8"))
+    templates, paths = [], {}
+    for name, artifact in unit["artifacts"]:
+        if artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        region = artifact.get("environment", "").rpartition("/")[2]
+        templates.append(
+            Template(
+                stack=name,
+                file=artifact["properties"]["templateFile"],
+                region=None if region in ("", "unknown-region") else region,
+            )
+        )
+        metadata_file = artifact.get("additionalMetadataFile")
+        blocks = [artifact.get("metadata") or {}]
+        if metadata_file and (folder / metadata_file).exists():
+            blocks.append(json.loads((folder / metadata_file).read_text(encoding="utf-8")))
+        for block in blocks:
+            for path, entries in block.items():
+                for entry in entries:
+                    if entry.get("type") == "aws:cdk:logicalId":
+                        clean = path.lstrip("/")
+                        paths[(clean.split("/", 1)[0], entry.get("data"))] = clean
+    return [asdict(finding) for finding in lint_templates(folder, templates, paths)]

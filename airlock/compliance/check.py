@@ -17,9 +17,10 @@ from airlock import __version__
 from airlock.compliance.cfnlint_check import Template, cfn_lint_version, lint_templates
 from airlock.compliance.progress import Progress
 from airlock.compliance.report import Finding, assembly_metadata
-from airlock.synth import StackSummary, replacing, synth
+from airlock.synth import StackSummary, SynthOptions, SynthResult, replacing, synth
 
 if TYPE_CHECKING:
+    from airlock.assembly import AssemblyRun
     from airlock.register.reviews import ReviewState
 
 ASSEMBLY = "cdk.out"
@@ -45,6 +46,8 @@ class CheckResult:
     versions: dict[str, str] = field(default_factory=dict)
     #: Reviews that fail the run (``--fail-on-overdue``): overdue or never assessed.
     overdue: tuple[ReviewState, ...] = ()
+    #: The synthesis in units: which units were synthesized, which came from the cache.
+    run: AssemblyRun | None = None
 
     @property
     def passed(self) -> bool:
@@ -74,6 +77,8 @@ class CheckOptions:
     fail_on_overdue: bool = False
     #: The day reviews are judged on. Default: the system date.
     today: date | None = None
+    #: Unit cache and worker processes of the synthesis (cfn-lint results are cached with the units).
+    synth: SynthOptions | None = None
 
 
 def _locate(assembly: Path, findings: list[Finding], templates: dict[str, Template]) -> list[Finding]:
@@ -118,6 +123,20 @@ def prove_assembly(assembly: Path, spec_path: Path) -> list[Finding]:
     return proof_findings(prove(assembly, load(spec_path), load_account_lock(spec_path)))
 
 
+CFN_LINT = "cfn-lint"
+
+
+def _linted(synthesized: SynthResult, assembly: Path, templates: dict[str, Template]) -> list[Finding]:
+    """cfn-lint's findings: per unit, cached with it, when synthesized in units; over every template otherwise."""
+    if synthesized.run is not None:
+        found = [Finding(**data) for data in synthesized.run.checks[CFN_LINT]]
+        return sorted(found, key=lambda f: (f.template or "", f.line or 0, f.rule))
+    paths = {}
+    for path, logical_id in assembly_metadata(assembly, "aws:cdk:logicalId"):
+        paths[(path.split("/", 1)[0], logical_id)] = path
+    return lint_templates(assembly, templates.values(), paths)
+
+
 def run_check(
     spec_path: Path,
     out: Path,
@@ -146,15 +165,13 @@ def run_check(
 
         late = tuple(overdue(spec, options.today or date.today()))
     with replacing(out):
-        with progress.phase("synthesizing and running the compliance packs"):
-            synthesized = synth(spec_path, out / ASSEMBLY, packs=options.packs)
+        synth_options = replace(options.synth or SynthOptions(), checks=(CFN_LINT,))
+        with progress.phase("synthesizing, running the compliance packs and cfn-lint"):
+            synthesized = synth(spec_path, out / ASSEMBLY, packs=options.packs, options=synth_options, spec=spec)
         assembly = out / ASSEMBLY
         templates = _templates(assembly)
-        paths = {}
-        for path, logical_id in assembly_metadata(assembly, "aws:cdk:logicalId"):
-            paths[(path.split("/", 1)[0], logical_id)] = path
-        with progress.phase(f"cfn-lint on {len(templates)} templates"):
-            linted = lint_templates(assembly, templates.values(), paths)
+        with progress.phase(f"cfn-lint findings of {len(templates)} templates"):
+            linted = _linted(synthesized, assembly, templates)
         proven: list[Finding] = []
         if options.proof:
             with progress.phase("proving access: flows, probes, effective access, deployability"):
@@ -176,6 +193,7 @@ def run_check(
             skipped=synthesized.skipped,
             versions={"saas-airlock": __version__, "cfn-lint": cfn_lint_version()},
             overdue=late,
+            run=synthesized.run,
         )
         with progress.phase("writing the reports"):
             for name, write in writers:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -215,7 +216,8 @@ def _sections(name: str, stacks: list[StackTemplate], shared: list[StackTemplate
     for stack in shared:
         for lid, res in sorted(stack.resources.items()):
             owner = resource_tags(res).get(INTEGRATION_TAG)
-            if owner == name or (owner is None and section_of(res["Type"]) == "guardrails"):
+            guardrail = owner is None and section_of(res["Type"]) == "guardrails"
+            if owner == name or (guardrail and not _another_accounts_scp(res, name)):
                 candidates.append((stack, lid, res))
     for stack, logical_id, resource in candidates:
         section = section_of(resource["Type"])
@@ -240,6 +242,14 @@ def _sections(name: str, stacks: list[StackTemplate], shared: list[StackTemplate
     for entries in out.values():
         entries.sort(key=lambda r: (r["stack"], r["path"], r["type"]))
     return out
+
+
+def _another_accounts_scp(resource: dict[str, Any], name: str) -> bool:
+    """Whether a shared guardrail is another integration's account SCP (``airlock-integration-<other>-<n>``)."""
+    policy = str(resource.get("Properties", {}).get("Name", ""))
+    if not policy.startswith("airlock-integration-"):
+        return False
+    return re.fullmatch(rf"airlock-integration-{re.escape(name)}-\d+", policy) is None
 
 
 def _role(properties: dict[str, Any]) -> dict[str, Any]:

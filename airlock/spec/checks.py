@@ -97,18 +97,28 @@ def _unique_accounts(integrations: Indexed) -> list[SpecIssue]:
 
 
 def _cidrs_disjoint(integrations: Indexed) -> list[SpecIssue]:
-    issues = []
+    """Each CIDR that overlaps an earlier integration's, naming that one; a sweep over the
+    CIDRs sorted by address compares only blocks that can overlap (n log n, not n squared)."""
     networks = [(i, it.name, ipaddress.IPv4Network(it.network.cidr)) for i, it in integrations]
-    for position, (index, _, network) in enumerate(networks):
-        for other_index, other_name, other in networks[:position]:
-            if network.overlaps(other):
-                issues.append(
-                    SpecIssue(
-                        ("integrations", index, "network", "cidr"),
-                        f"'{network}' overlaps '{other}' of integrations[{other_index}] ({other_name}); "
-                        "give each integration a CIDR of its own so their networks can never be confused",
-                    )
-                )
+    order = sorted(range(len(networks)), key=lambda p: int(networks[p][2].network_address))
+    pairs: list[tuple[int, int]] = []
+    active: list[int] = []  # positions whose block may still reach the next start
+    for position in order:
+        start = int(networks[position][2].network_address)
+        active = [p for p in active if int(networks[p][2].broadcast_address) >= start]
+        pairs.extend((max(position, p), min(position, p)) for p in active)
+        active.append(position)
+    issues = []
+    for position, earlier in sorted(pairs):
+        index, _, network = networks[position]
+        other_index, other_name, other = networks[earlier]
+        issues.append(
+            SpecIssue(
+                ("integrations", index, "network", "cidr"),
+                f"'{network}' overlaps '{other}' of integrations[{other_index}] ({other_name}); "
+                "give each integration a CIDR of its own so their networks can never be confused",
+            )
+        )
     return issues
 
 

@@ -71,8 +71,12 @@ def _line_for(loc: Loc, lines: LineMap) -> int | None:
 
 def parse_yaml(text: str, source: str) -> tuple[Any, LineMap]:
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+        loader = _Loader(text)  # parsed once: the node gives the line map and the data
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -22,6 +22,7 @@ from airlock.spec.organization import (
     Bootstrap,
     IntegrationGuardrails,
     OrganizationGuardrails,
+    OrganizationLayout,
     SubOu,
 )
 from airlock.spec.pipeline import Pipeline
@@ -77,6 +78,9 @@ class Organization(SpecModel):
     observability: OrganizationObservability = Field(
         default_factory=OrganizationObservability,
         description="Alarm subscribers of integrations that name none of their own.",
+    )
+    layout: OrganizationLayout = Field(
+        default_factory=OrganizationLayout, description="How the management account's resources are split into stacks."
     )
 
     @model_validator(mode="after")

@@ -206,6 +206,39 @@ class AccountSync(SpecModel):
         return value
 
 
+#: Default number of account stacks (``airlock-organization-accounts-NN``).
+DEFAULT_ACCOUNT_STACKS = 20
+MAX_ACCOUNT_STACKS = 99
+
+
+class OrganizationLayout(SpecModel):
+    """How the management account's resources are split across stacks (docs/deployment-at-scale.md).
+
+    ``airlock-organization`` holds the OU tree, the OU guardrails, the quarantine SCP and the
+    bootstrap StackSet. Each integration's created account and account guardrails go into one
+    of ``account_stacks`` stacks ``airlock-organization-accounts-NN``, chosen by a consistent
+    hash of the integration's name: adding or removing integrations never moves another one.
+    """
+
+    account_stacks: int = Field(
+        default=DEFAULT_ACCOUNT_STACKS,
+        ge=1,
+        le=MAX_ACCOUNT_STACKS,
+        description="Number of account stacks the integrations are hashed into. Raising it moves about 1/N of "
+        "the integrations into the new stacks: read docs/deployment-at-scale.md before changing it once deployed.",
+    )
+    kept_in_organization_stack: list[str] = Field(
+        default_factory=list,
+        description="Integrations whose account and account guardrails were deployed in airlock-organization "
+        "before the split (airlock 0.1); they stay there, under the same logical ids, so no account is replaced.",
+    )
+
+    @field_validator("kept_in_organization_stack")
+    @classmethod
+    def _unique_names(cls, value: list[str]) -> list[str]:
+        return _unique(value, "integrations")
+
+
 class IntegrationGuardrails(SpecModel):
     """Guardrails attached to one intermediate account.
 

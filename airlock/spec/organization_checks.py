@@ -35,6 +35,15 @@ def organization_checks(org: Organization, integrations: Indexed) -> list[SpecIs
                         f"'{name}' is not an integration of the spec; use one of {sorted(names)}",
                     )
                 )
+    for i, name in enumerate(org.layout.kept_in_organization_stack):
+        if name not in names:
+            issues.append(
+                SpecIssue(
+                    ("organization", "layout", "kept_in_organization_stack", i),
+                    f"'{name}' is not an integration of the spec; remove it from the list (its account, if "
+                    f"airlock created one, is retained in the organization) or use one of {sorted(names)}",
+                )
+            )
     return issues
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aws_cdk as cdk
@@ -14,25 +16,90 @@ from airlock.constructs.guardrails import GuardrailPolicies, QuarantinePolicy
 from airlock.spec import Integration, Organization, SpecError, SpecIssue
 from airlock.spec.organization_checks import sub_ou, walk_ous
 from airlock.stacks.bootstrap_template import BootstrapTemplateNotFound, cdk_bootstrap_template
-from airlock.stacks.guardrail_plan import plan_scps
+from airlock.stacks.guardrail_plan import ScpPlan, plan_scps
 from airlock.stacks.tags import apply_tags, integration_tags
 
 
-class OrganizationStack(cdk.Stack):
-    """Deployed to the management account: the dedicated OU tree, its accounts and guardrails.
+def ou_export_name(ou_name: str) -> str:
+    """The export of an OU's id that account stacks import: ``airlock-ou-<name>-<hash>``.
 
-    * the dedicated OU under ``organization.parent_id`` and the sub-OUs of the spec;
-    * created accounts, one after the other (Organizations refuses concurrent creations),
-      retained if the stack or the resource is deleted: closing an account is a human decision;
-      adopted accounts are not created here;
-    * the guardrail SCPs of every OU and intermediate account, packed within the quotas;
-    * the quarantine SCP (the kill switch), attached to the accounts of suspended integrations;
-    * a service-managed StackSet that CDK-bootstraps every account of the dedicated OU, and one
-      that creates the break-glass role in each of them (only those two StackSets' execution
-      role may create roles with the names the guardrails exempt).
+    Export names allow letters, digits, ``-`` and ``:``; the hash keeps names that differ
+    only in other characters apart.
+    """
+    digest = hashlib.sha256(ou_name.encode("utf-8")).hexdigest()[:8]
+    return f"airlock-ou-{re.sub(r'[^A-Za-z0-9-]', '-', ou_name)[:64]}-{digest}"
 
-    ``bootstrap_template`` defaults to the template of the pinned CDK CLI (node_modules/aws-cdk).
-    Raises :class:`SpecError` when the guardrails do not fit the quotas or the CLI is missing.
+
+def add_accounts(
+    stack: cdk.Stack,
+    organization: Organization,
+    integrations: Sequence[Integration],
+    *,
+    parent_of: Mapping[str, str],
+) -> dict[str, organizations.CfnAccount]:
+    """The created accounts of ``integrations`` in ``stack``, at ``Accounts/<name>``.
+
+    ``parent_of`` maps an OU name to its id (a token). Accounts are created one after the
+    other (Organizations refuses concurrent creations) and retained on delete: closing an
+    account is a human decision. One output per created account holds its id.
+    """
+    chains = {name: chain for name, chain, _ in walk_ous(organization)}
+    accounts: dict[str, organizations.CfnAccount] = {}
+    accounts_scope = Construct(stack, "Accounts")
+    previous: organizations.CfnAccount | None = None
+    for integration in integrations:
+        create = integration.account.create
+        if create is None:
+            continue
+        parent = parent_of[chains[integration.ou][-1] if integration.ou else organization.ou_name]
+        account = organizations.CfnAccount(
+            accounts_scope,
+            integration.name,
+            account_name=create.name,
+            email=create.email,
+            parent_ids=[parent],
+            tags=[cdk.CfnTag(key=k, value=v) for k, v in sorted(integration_tags(organization, integration).items())],
+        )
+        account.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
+        if previous is not None:
+            account.add_dependency(previous)
+        previous = account
+        accounts[integration.name] = account
+        cdk.CfnOutput(stack, f"{integration.name}AccountId", value=account.attr_account_id)
+    return accounts
+
+
+def add_account_guardrails(
+    scope: Construct,
+    integrations: Sequence[Integration],
+    accounts: Mapping[str, organizations.CfnAccount],
+    plan: ScpPlan,
+) -> dict[str, GuardrailPolicies]:
+    """The account guardrails of ``integrations``, at ``<scope>/Accounts/integration-<name>``:
+    on the adopted account's id, or on the created account in ``accounts``."""
+    held = {integration.name: integration for integration in integrations}
+    targets = [t for t in plan.targets if t.integration is not None and t.integration in held]
+    guardrails: dict[str, GuardrailPolicies] = {}
+    if not targets:
+        return guardrails
+    account_scope = Construct(scope, "Accounts")
+    for planned in targets:
+        integration = held[str(planned.integration)]
+        target_id = integration.account.adopt or accounts[integration.name].attr_account_id
+        guardrails[planned.target] = GuardrailPolicies(
+            account_scope, planned.target, target_id=target_id, target_name=planned.target, packed=planned.packed
+        )
+    return guardrails
+
+
+class OrganizationAccountsStack(cdk.Stack):
+    """Deployed to the management account after :class:`OrganizationStack`: the created
+    accounts and the account guardrails of a group of integrations.
+
+    The OUs' ids come from the organization stack's exports (``Fn::ImportValue`` of
+    :func:`ou_export_name`), so this stack can be synthesized on its own. ``integrations``
+    are the group's; every SCP stays a plain ``AWS::Organizations::Policy`` whose
+    ``TargetIds`` name the account (by reference when created here, literally when adopted).
     """
 
     def __init__(
@@ -42,46 +109,74 @@ class OrganizationStack(cdk.Stack):
         *,
         organization: Organization,
         integrations: Sequence[Integration],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, id, **kwargs)
+        org = organization
+        apply_tags(self, {**org.tags, "airlock:component": "organization"})
+        needed = {name for name, _, _ in walk_ous(org)}
+        parent_of = {name: cdk.Fn.import_value(ou_export_name(name)) for name in sorted(needed)}
+        self.accounts = add_accounts(self, org, integrations, parent_of=parent_of)
+        self.scp_plan = plan_scps(org, integrations)
+        self.guardrails = add_account_guardrails(
+            Construct(self, "Guardrails"), integrations, self.accounts, self.scp_plan
+        )
+
+
+class OrganizationStack(cdk.Stack):
+    """Deployed to the management account: the dedicated OU tree, its guardrails and the kill switch.
+
+    * the dedicated OU under ``organization.parent_id`` and the sub-OUs of the spec, each
+      OU's id exported (:func:`ou_export_name`) for the account stacks;
+    * the created accounts and account guardrails of ``held`` (default: every integration;
+      a landing zone built by :func:`airlock.stacks.build` holds only
+      ``organization.layout.kept_in_organization_stack`` here, the others in
+      :class:`OrganizationAccountsStack`), created one after the other and retained on delete;
+    * the guardrail SCPs of every OU, packed within the quotas;
+    * the quarantine SCP (the kill switch), attached to the accounts of suspended integrations:
+      adopted ones by their id, held ones by reference, others by the id in ``account_ids``
+      (the account lock);
+    * a service-managed StackSet that CDK-bootstraps every account of the dedicated OU, and one
+      that creates the break-glass role in each of them (only those two StackSets' execution
+      role may create roles with the names the guardrails exempt).
+
+    ``bootstrap_template`` defaults to the template of the pinned CDK CLI (node_modules/aws-cdk).
+    Raises :class:`SpecError` when the guardrails do not fit the quotas, the CLI is missing,
+    or a suspended integration's account is neither held here nor recorded in ``account_ids``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        organization: Organization,
+        integrations: Sequence[Integration],
+        held: Sequence[Integration] | None = None,
+        account_ids: Mapping[str, str] | None = None,
         bootstrap_template: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id, **kwargs)
         self.organization = organization
         org = organization
+        held = list(integrations if held is None else held)
         apply_tags(self, {**org.tags, "airlock:component": "organization"})
         self.ou = organizations.CfnOrganizationalUnit(self, "IntegrationsOu", name=org.ou_name, parent_id=org.parent_id)
         self.ous: dict[str, organizations.CfnOrganizationalUnit] = {org.ou_name: self.ou}
         self._add_sub_ous()
-        chains = {name: chain for name, chain, _ in walk_ous(org)}
-
-        self.accounts: dict[str, organizations.CfnAccount] = {}
-        accounts_scope = Construct(self, "Accounts")
-        previous: organizations.CfnAccount | None = None
-        for integration in integrations:
-            create = integration.account.create
-            if create is None:
-                continue
-            parent = self.ous[chains[integration.ou][-1]] if integration.ou else self.ou
-            account = organizations.CfnAccount(
-                accounts_scope,
-                integration.name,
-                account_name=create.name,
-                email=create.email,
-                parent_ids=[parent.attr_id],
-                tags=[cdk.CfnTag(key=k, value=v) for k, v in sorted(integration_tags(org, integration).items())],
-            )
-            account.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
-            if previous is not None:
-                account.add_dependency(previous)
-            previous = account
-            self.accounts[integration.name] = account
-            cdk.CfnOutput(self, f"{integration.name}AccountId", value=account.attr_account_id)
-
+        #: The SCPs of every OU and held account, as planned from the spec (and expected by ``airlock verify``).
+        self.scp_plan = plan_scps(org, held)
+        self.accounts = add_accounts(self, org, held, parent_of={name: ou.attr_id for name, ou in self.ous.items()})
+        guardrails_scope = Construct(self, "Guardrails")
         self.guardrails: dict[str, GuardrailPolicies] = {}
-        #: The SCPs of every target, as planned from the spec (and expected by ``airlock verify``).
-        self.scp_plan = plan_scps(org, integrations)
-        self._add_guardrails(integrations)
-        suspended = [self.account_id_of(i) for i in integrations if i.state == "suspended"]
+        self._add_ou_guardrails(guardrails_scope)
+        self.guardrails.update(add_account_guardrails(guardrails_scope, held, self.accounts, self.scp_plan))
+        suspended = [
+            self._quarantine_target(index, i, account_ids or {})
+            for index, i in enumerate(integrations)
+            if i.state == "suspended"
+        ]
         self.quarantine = QuarantinePolicy(
             self,
             "Quarantine",
@@ -105,12 +200,30 @@ class OrganizationStack(cdk.Stack):
             )
         cdk.CfnOutput(self, "IntegrationsOuId", value=self.ou.attr_id)
         cdk.CfnOutput(self, "QuarantinePolicyId", value=self.quarantine.policy.attr_id)
+        for name, ou in self.ous.items():
+            cdk.CfnOutput(Construct(self, f"Export-{name}"), "OuId", value=ou.attr_id, export_name=ou_export_name(name))
 
     def account_id_of(self, integration: Integration) -> str:
-        """The intermediate account id: literal when adopted, the created account's id otherwise."""
+        """The intermediate account id: literal when adopted, the held created account's id otherwise."""
         if integration.account.adopt:
             return integration.account.adopt
         return self.accounts[integration.name].attr_account_id
+
+    def _quarantine_target(self, index: int, integration: Integration, account_ids: Mapping[str, str]) -> str:
+        if integration.account.adopt or integration.name in self.accounts:
+            return self.account_id_of(integration)
+        if integration.name in account_ids:
+            return account_ids[integration.name]
+        raise SpecError(
+            [
+                SpecIssue(
+                    ("integrations", index, "state"),
+                    f"'suspended', but the account of '{integration.name}' is not created yet (no id in the "
+                    "account lock file), so there is nothing to quarantine; set state to 'active', or deploy the "
+                    "account first and run `airlock accounts sync <spec>`",
+                )
+            ]
+        )
 
     def _add_sub_ous(self) -> None:
         org = self.organization
@@ -125,18 +238,17 @@ class OrganizationStack(cdk.Stack):
                 cdk.Tags.of(ou).add(key, value)
             self.ous[name] = ou
 
-    def _add_guardrails(self, integrations: Sequence[Integration]) -> None:
-        """One :class:`GuardrailPolicies` per target of the SCP plan (which ``airlock verify`` expects too)."""
-        scope = Construct(self, "Guardrails")
-        ou_scope, account_scope = Construct(scope, "Ous"), Construct(scope, "Accounts")
-        by_name = {integration.name: integration for integration in integrations}
-        for planned in self.scp_plan.targets:
-            if planned.integration is None:
-                parent, target_id = ou_scope, self.ous[planned.ou_chain[-1]].attr_id
-            else:
-                parent, target_id = account_scope, self.account_id_of(by_name[planned.integration])
+    def _add_ou_guardrails(self, scope: Construct) -> None:
+        """One :class:`GuardrailPolicies` per OU target of the SCP plan (which ``airlock verify`` expects too)."""
+        ou_targets = [t for t in self.scp_plan.targets if t.integration is None]
+        ou_scope = Construct(scope, "Ous")
+        for planned in ou_targets:
             self.guardrails[planned.target] = GuardrailPolicies(
-                parent, planned.target, target_id=target_id, target_name=planned.target, packed=planned.packed
+                ou_scope,
+                planned.target,
+                target_id=self.ous[planned.ou_chain[-1]].attr_id,
+                target_name=planned.target,
+                packed=planned.packed,
             )
 
     def _add_bootstrap(self, template: str | None) -> None:

@@ -45,23 +45,29 @@ class StackTemplate:
     name: str
     account: str
     template: Mapping[str, Any]
+    #: The stack's region; None counts as a region of its own.
+    region: str | None = None
 
 
 def duplicated_global_resources(stacks: Iterable[StackTemplate]) -> list[str]:
-    """One message per account that would get a region-independent resource twice."""
+    """One message per account that would get a region-independent resource twice: from
+    stacks in two regions (stacks of one region, like the organization layer's stacks in
+    the management account's home region, each create their own)."""
     global_types: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    regions: dict[str, set[str]] = defaultdict(set)
     iam_names: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for stack in stacks:
         for resource in stack.template.get("Resources", {}).values():
             kind = resource.get("Type", "")
             if kind in REGION_INDEPENDENT_TYPES:
                 global_types[stack.account][stack.name].add(kind)
+                regions[stack.account].add(stack.region or f"stack:{stack.name}")
             name = resource.get("Properties", {}).get(IAM_NAME_PROPERTY.get(kind, ""))
             if isinstance(name, str):  # a token (Fn::Join...) is made unique by CloudFormation
                 iam_names[(stack.account, kind, name)].add(stack.name)
     problems = []
     for account, by_stack in sorted(global_types.items()):
-        if len(by_stack) > 1:
+        if len(by_stack) > 1 and len(regions[account]) > 1:
             listed = "; ".join(f"{name}: {', '.join(sorted(kinds))}" for name, kinds in sorted(by_stack.items()))
             problems.append(
                 f"account {account} gets region-independent resources from {len(by_stack)} stacks ({listed}); "

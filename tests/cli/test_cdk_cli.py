@@ -62,6 +62,9 @@ def test_cli_writes_one_template_per_stack_and_the_report(two_synths):
     assert templates == [
         "airlock-crm-eu-central-1.template.json",
         "airlock-events-eu-west-1.template.json",
+        "airlock-organization-accounts-09.template.json",
+        "airlock-organization-accounts-19.template.json",
+        "airlock-organization-accounts-20.template.json",
         "airlock-organization.template.json",
         "airlock-payroll-eu-central-1.template.json",
     ]

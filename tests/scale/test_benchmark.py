@@ -7,7 +7,7 @@ import json
 import pytest
 
 from benchmarks import synth_scale
-from benchmarks.synth_scale import README_END, README_START, Run, evaluate, update_readme
+from benchmarks.synth_scale import README_END, README_START, Run, changed_one, evaluate, evaluate_large, update_readme
 
 
 def _run(label: str, integrations: int | None, seconds: float, cpu: float, rss: float = 500.0) -> Run:
@@ -41,6 +41,55 @@ def test_each_target_can_be_missed(change, missed):
     assert [name for name, target in targets.items() if not target["met"]] == [missed]
 
 
+def _large(
+    *, findings: int = 0, rss: float = 2500.0, share: float = 0.5, top_cpu: float = 300.0, change_cpu: float = 9.0
+):
+    example = _run("example check", 3, 6.0, 6.0)
+    series = [
+        _run("10 check", 10, 10.0, 10.0),
+        _run("100 check", 100, 40.0, 40.0),
+        _run("500 check", 500, 100.0, 160.0),
+        _run("1000 check", 1000, 200.0, top_cpu, rss=rss),
+    ]
+    series[-1].findings, series[-1].compliance_passed, series[-1].max_limit_share = findings, findings == 0, share
+    return evaluate_large(example, series, _run("1000 one change", 1000, 8.0, change_cpu))
+
+
+def test_large_targets_are_met_by_a_fast_run():
+    results = _large()
+    assert all(target["met"] for target in results["targets"].values()), results["targets"]
+    assert results["marginal_cpu_seconds_per_integration"]["1000"] == 0.28  # (300 - 160) / 500
+    assert results["marginal_cpu_seconds_per_integration"]["100"] == 0.333  # (40 - 10) / 90
+
+
+@pytest.mark.parametrize(
+    ("change", "missed"),
+    [
+        ({"findings": 2}, "1000 integrations pass every default pack (unacknowledged findings)"),
+        ({"rss": 4200.0}, "1000 integrations under 4 GB peak RSS"),
+        ({"share": 0.81}, "every stack at 1000 integrations under 80% of each CloudFormation limit"),
+        ({"top_cpu": 400.0}, "marginal CPU per integration at 1000 <= 1.3x at 100"),
+        ({"change_cpu": 18.5}, "one-integration change at 1000 (warm cache) <= 3x the example's check (CPU)"),
+    ],
+)
+def test_each_large_target_can_be_missed(change, missed):
+    targets = _large(**change)["targets"]
+    assert [name for name, target in targets.items() if not target["met"]] == [missed]
+
+
+def test_the_change_adds_one_buffer_to_one_integration():
+    from benchmarks.generate import generate_spec
+
+    data = generate_spec(10)
+    changed = changed_one(data)
+    differing = [
+        n for n, (a, b) in enumerate(zip(data["integrations"], changed["integrations"], strict=True)) if a != b
+    ]
+    assert differing == [5]
+    assert len(changed["integrations"][5]["buffers"]) == len(data["integrations"][5]["buffers"]) + 1
+    assert changed["organization"] == data["organization"]
+
+
 def test_readme_table_goes_between_the_markers_only(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text(f"before\n{README_START}\nold table\n{README_END}\nafter\n", encoding="utf-8")
@@ -49,10 +98,22 @@ def test_readme_table_goes_between_the_markers_only(tmp_path):
 
 
 def test_a_short_run_writes_the_json_and_the_table(tmp_path, capsys):
-    code = synth_scale.main(["--sizes", "1", "--no-repeat", "--out", str(tmp_path)])
+    code = synth_scale.main(["--sizes", "1", "--no-repeat", "--large-sizes", "1", "2", "--out", str(tmp_path)])
     report = json.loads((tmp_path / "synth_scale.json").read_text(encoding="utf-8"))
     runs = {run["label"]: run for run in report["runs"]}
-    assert list(runs) == ["empty app", "example", "1 integration"]
+    assert list(runs) == [
+        "empty app",
+        "example",
+        "1 integration",
+        "example check",
+        "1 check",
+        "2 check",
+        "2 one change",
+    ]
+    assert runs["2 check"]["reused_units"] == 0 and runs["2 check"]["synthesized_units"] > 0
+    assert runs["2 one change"]["synthesized_units"] == 1  # the changed integration only
+    assert runs["2 one change"]["reused_units"] == runs["2 check"]["synthesized_units"] - 1
+    assert runs["example check"]["compliance_passed"] is True and 0 < runs["2 check"]["max_limit_share"] < 0.8
     assert runs["empty app"]["stacks"] == 0
     assert runs["example"]["stacks"] == 4 and runs["1 integration"]["stacks"] == 2
     for label in ("example", "1 integration"):
@@ -68,6 +129,8 @@ def test_a_short_run_writes_the_json_and_the_table(tmp_path, capsys):
         "ControlTower",
     ]
     assert list(report["results"]["targets"]) == ["example under 2.5x the empty-app floor (CPU)"]
-    assert code == (0 if report["results"]["targets"]["example under 2.5x the empty-app floor (CPU)"]["met"] else 1)
+    targets = {**report["results"]["targets"], **report["large"]["targets"]}
+    assert "one-integration change at 2 (warm cache) <= 3x the example's check (CPU)" in targets
+    assert code == (0 if all(target["met"] for target in targets.values()) else 1)
     table = (tmp_path / "synth_scale.md").read_text(encoding="utf-8")
-    assert "| example | 3 | 4 |" in table and table in capsys.readouterr().out
+    assert "| example | 3 | 7 |" in table and "| 2 one change | 2 |" in table and table in capsys.readouterr().out

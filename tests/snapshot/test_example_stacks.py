@@ -14,6 +14,9 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 STACKS = [
     "airlock-organization",
+    "airlock-organization-accounts-09",
+    "airlock-organization-accounts-19",
+    "airlock-organization-accounts-20",
     "airlock-crm-eu-central-1",
     "airlock-payroll-eu-central-1",
     "airlock-events-eu-west-1",

@@ -60,7 +60,7 @@ def test_example_check_passes_offline_without_credentials(offline_check):
     assert report["findings"] == []
     assert report["packs"] == ["AwsSolutions", "Airlock", "NIST.800.53.R5", "ControlTower", "cfn-lint", "Access"]
     assert [w for w in report["warnings"] if w["pack"] == "cfn-lint"] == []
-    assert len(report["stacks"]) == 4
+    assert len(report["stacks"]) == 7
 
 
 def test_example_acknowledgements_are_all_listed_with_reasons(offline_check):
@@ -76,7 +76,7 @@ def test_progress_is_plain_lines_when_not_a_terminal(offline_check):
     for phase in (
         "[1/5] loading the spec",
         "[2/5] synthesizing",
-        "[3/5] cfn-lint on 4 templates",
+        "[3/5] cfn-lint findings of 7 templates",
         "[4/5] proving access",
         "[5/5] writing",
     ):

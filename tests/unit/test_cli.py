@@ -85,7 +85,7 @@ def test_usage_errors_exit_2(capsys):
 
 def test_validate_example(capsys):
     assert main(["validate", str(EXAMPLE_SPEC)]) == 0
-    assert "valid; 3 integrations, 4 stacks" in capsys.readouterr().out
+    assert "valid; 3 integrations, 7 stacks" in capsys.readouterr().out
 
 
 def test_schema_prints_json_schema(capsys):
@@ -99,9 +99,9 @@ def test_synth_writes_assembly_and_summary(tmp_path, capsys):
     out = tmp_path / "assembly"
     assert main(["synth", str(EXAMPLE_SPEC), "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "4 stacks synthesized" in text and "compliance: passed" in text
+    assert "7 stacks synthesized" in text and "compliance: passed" in text
     assert (out / "validation-report.json").exists()
-    assert len(list(out.glob("*.template.json"))) == 4
+    assert len(list(out.glob("*.template.json"))) == 7
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "staging folder left behind"
 
 

@@ -134,7 +134,9 @@ def both_verdicts(tmp_path_factory, example_synth):
 
     _, assembly = example_synth
     # the example's integrations between them hold every resource type airlock deploys
-    included = sorted(assembly.outdir.glob("airlock-*-*.template.json"))
+    included = sorted(
+        p for p in assembly.outdir.glob("airlock-*-*.template.json") if not p.name.startswith("airlock-organization")
+    )
     assert len(included) == 3, included
     plain = _verdicts(tmp_path_factory.mktemp("plain"), CfnGuardValidator(control_tower_rules_enabled=True), included)
     ours = _verdicts(tmp_path_factory.mktemp("ours"), ControlTowerChecks(), included)

@@ -44,6 +44,6 @@ def test_new_app_sets_every_flag():
 def test_arns_in_the_example_are_literals(example_assembly):
     """With partition literals, compliance rules read ARNs instead of tokens over AWS::Partition."""
     integration_stacks = [name for name in example_assembly.templates if name != "airlock-organization"]
-    assert len(integration_stacks) == 3
+    assert len(integration_stacks) == 6  # three integration stacks, three account stacks
     for name in integration_stacks:  # the organization stack carries the CDK bootstrap template, as written
         assert "AWS::Partition" not in json.dumps(example_assembly.template(name)), name

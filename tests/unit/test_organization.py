@@ -79,7 +79,7 @@ def rich() -> dict:
 
 @pytest.fixture(scope="module")
 def example_org(example_assembly) -> dict:
-    return example_assembly.template("airlock-organization")
+    return example_assembly.organization_layer()
 
 
 # --- OU tree and accounts -------------------------------------------------------------

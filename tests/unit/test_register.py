@@ -113,7 +113,14 @@ def test_records_reflect_spec_and_templates(records, example_spec):
     assert records["payroll"]["endpoints"] == []  # none synthesized for payroll: empty, never invented
     assert crm["guardrails"], "the organization stack's SCPs for crm's account are registered"
     assert {g["type"] for g in crm["guardrails"]} == {"AWS::Organizations::Policy"}
-    assert all(g["stack"] == "airlock-organization" for g in crm["guardrails"])
+    by_stack = {g["stack"]: g for g in crm["guardrails"]}
+    assert set(by_stack) == {"airlock-organization", "airlock-organization-accounts-20"}  # OU SCPs, crm's account stack
+    assert by_stack["airlock-organization-accounts-20"]["name"] == "airlock-integration-crm-1"
+    assert not [
+        g
+        for g in crm["guardrails"]
+        if g["name"].startswith(("airlock-integration-payroll", "airlock-integration-events"))
+    ]
     payroll = records["payroll"]
     assert payroll["account"]["provisioning"] == "created" and payroll["account"]["id"] == "220000000002"
     assert payroll["data_flows"][0]["buffer"] == "payroll-files"  # drop-zone flow: the notify buffer

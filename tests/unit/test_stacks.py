@@ -7,6 +7,7 @@ import json
 import pytest
 
 from airlock.spec import validate
+from tests.conftest import EXAMPLE_SPEC
 from tests.specs import spec_data
 
 INTEGRATION_STACKS = ["airlock-crm-eu-central-1", "airlock-payroll-eu-central-1", "airlock-events-eu-west-1"]
@@ -24,6 +25,9 @@ def test_stacks_target_the_declared_accounts_and_regions(example_synth):
     environments = {s.name: (s.account, s.region) for s in result.stacks}
     assert environments == {
         "airlock-organization": ("100000000001", "eu-central-1"),
+        "airlock-organization-accounts-09": ("100000000001", "eu-central-1"),
+        "airlock-organization-accounts-19": ("100000000001", "eu-central-1"),
+        "airlock-organization-accounts-20": ("100000000001", "eu-central-1"),
         "airlock-crm-eu-central-1": ("210000000001", "eu-central-1"),
         "airlock-payroll-eu-central-1": ("220000000002", "eu-central-1"),  # from the account lock file
         "airlock-events-eu-west-1": ("230000000003", "eu-west-1"),
@@ -32,8 +36,16 @@ def test_stacks_target_the_declared_accounts_and_regions(example_synth):
 
 def test_integration_stacks_deploy_after_the_organization(example_assembly):
     manifest = json.loads((example_assembly.outdir / "manifest.json").read_text())
+    from airlock.layout import plan_layout
+    from airlock.spec import load
+
+    spec = load(EXAMPLE_SPEC)
+    layout = plan_layout(spec.organization, spec.integrations)
     for stack in INTEGRATION_STACKS:
-        assert "airlock-organization" in manifest["artifacts"][stack]["dependencies"]
+        integration = spec.integration(stack.removeprefix("airlock-").rsplit("-", 3)[0])
+        dependencies = manifest["artifacts"][stack]["dependencies"]
+        assert "airlock-organization" in dependencies
+        assert layout.stack_of(integration) in dependencies  # its account and account SCPs come first
 
 
 def test_organization_creates_ou_and_only_the_created_account(example_assembly):
@@ -41,8 +53,9 @@ def test_organization_creates_ou_and_only_the_created_account(example_assembly):
     (ou_props,) = [r["Properties"] for r in ou.values()]
     assert ou_props["Name"] == "saas-integrations"
     assert ou_props["ParentId"] == "r-a1b2"
-    accounts = example_assembly.resources("airlock-organization", "AWS::Organizations::Account")
-    (account,) = accounts.values()
+    assert example_assembly.resources("airlock-organization", "AWS::Organizations::Account") == {}
+    layer = example_assembly.organization_layer()["Resources"]
+    (account,) = [r for r in layer.values() if r["Type"] == "AWS::Organizations::Account"]
     assert account["Properties"]["AccountName"] == "airlock-payroll"
     assert account["DeletionPolicy"] == "Retain"
     assert account["UpdateReplacePolicy"] == "Retain"

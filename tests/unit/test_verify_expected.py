@@ -33,7 +33,7 @@ def rich():
 def example(example_assembly):
     from airlock.spec import load
 
-    return load(EXAMPLE_SPEC), example_assembly.template("airlock-organization")
+    return load(EXAMPLE_SPEC), example_assembly.organization_layer()
 
 
 def _by_name(template: dict) -> dict[str, dict]:
