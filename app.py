@@ -38,6 +38,21 @@ def _in_units(spec, spec_path: str, outdir: Path) -> int:
     if not validated:
         print("airlock: compliance findings in validation-report.json must be fixed or acknowledged", file=sys.stderr)
         return 1
+    return _gate(outdir)
+
+
+def _gate(outdir: str | Path) -> int:
+    """Every unacknowledged finding blocks, also where the CDK let synthesis pass (see
+    airlock.compliance.report: a pack's finding beside an acknowledged one)."""
+    compliance = read_report(outdir)
+    if not compliance.passed:
+        for finding in compliance.findings:
+            print(f"airlock: {finding.rule}  {finding.path}  {finding.description}", file=sys.stderr)
+        print(
+            f"airlock: {len(compliance.findings)} compliance findings above must be fixed or acknowledged",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -69,18 +84,7 @@ def main() -> int:
     except AssemblyError as exc:
         print(f"airlock: {exc}", file=sys.stderr)
         return 2
-    # Every unacknowledged finding blocks, also where the CDK let synthesis pass (see
-    # airlock.compliance.report: a pack's finding beside an acknowledged one).
-    compliance = read_report(app.outdir)
-    if not compliance.passed:
-        for finding in compliance.findings:
-            print(f"airlock: {finding.rule}  {finding.path}  {finding.description}", file=sys.stderr)
-        print(
-            f"airlock: {len(compliance.findings)} compliance findings above must be fixed or acknowledged",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
+    return _gate(app.outdir)
 
 
 if __name__ == "__main__":
