@@ -181,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _node_beside_python()
     # Imports are deferred so that `airlock --help` and usage errors do not start jsii.
     from airlock.limits import AssemblyError
+    from airlock.outputs import OutputError
     from airlock.spec import SpecError
 
     try:
@@ -209,6 +210,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except AssemblyError as exc:  # the spec asks for a stack CloudFormation would refuse
         return _bad_input(str(exc))
+    except OutputError as exc:
+        return _bad_input(str(exc))
+    except OSError as exc:  # a write that failed after the checks (disk full, a folder removed meanwhile)
+        if exc.filename is None:
+            raise
+        return _bad_input(f"cannot use '{exc.filename}': {exc.strerror or exc}; nothing was half-written")
     except KeyboardInterrupt:
         return 130
     raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
@@ -228,10 +235,10 @@ def _validate(spec_path: Path) -> int:
 
 
 def _synth(spec_path: Path, out: Path) -> int:
+    from airlock.outputs import check_output
     from airlock.synth import render_summary, synth
 
-    if out.exists() and not out.is_dir():
-        return _bad_input(f"--out '{out}' is a file; pass a folder for the cloud assembly")
+    check_output(out)
     result = synth(spec_path, out)
     print(render_summary(result))
     return EXIT_OK if result.passed else EXIT_FINDINGS
@@ -240,9 +247,9 @@ def _synth(spec_path: Path, out: Path) -> int:
 def _check(spec_path: Path, out: Path, *, fail_on_overdue: bool = False, today: date | None = None) -> int:
     from airlock.compliance.check import CheckOptions, run_check
     from airlock.compliance.writers.text import render_text
+    from airlock.outputs import check_output
 
-    if out.exists() and not out.is_dir():
-        return _bad_input(f"--out '{out}' is a file; pass a folder for the reports")
+    check_output(out)
     if out.resolve() in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
         return _bad_input(f"--out '{out}' would replace the working folder; pass a folder of its own")
     result = run_check(spec_path, out, options=CheckOptions(fail_on_overdue=fail_on_overdue, today=today))
@@ -273,8 +280,10 @@ def _summary(assembly: Path) -> int:
 
 
 def _register(spec_path: Path, out: Path, assembly: Path | None, today: date | None) -> int:
+    from airlock.outputs import check_output
     from airlock.register.run import RegisterOutputError, register
 
+    check_output(out)
     try:
         result = register(spec_path, out, today=today, assembly_dir=assembly)
     except RegisterOutputError as exc:
@@ -392,13 +401,14 @@ def _schema(out: Path | None, *, register: bool = False) -> int:
     else:
         from airlock.spec.schema import json_schema_text
 
+    from airlock.outputs import check_output, write_text_atomically
+
     text = json_schema_text()
     if out is None:
         sys.stdout.write(text)
     else:
-        if out.is_dir():
-            return _bad_input(f"--out '{out}' is a folder; pass a file name such as airlock-spec.schema.json")
-        out.write_text(text, encoding="utf-8")
+        check_output(out, kind="file")
+        write_text_atomically(out, text)
     return EXIT_OK
 
 
