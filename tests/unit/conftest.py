@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from airlock import aws_calls
 from tests.verify_stubs import REGION, Stubs
 
 
@@ -14,3 +15,9 @@ def stubs():
     stubs.sessions.region = REGION
     yield stubs
     stubs.assert_no_pending_responses()
+
+
+@pytest.fixture(autouse=True)
+def _no_backoff(monkeypatch):
+    """AWS calls are retried as in production, without the waits between tries."""
+    monkeypatch.setattr(aws_calls, "POLICY", aws_calls.RetryPolicy(sleep=lambda _: None))
