@@ -86,8 +86,8 @@ ROUNDS = 5
 RATE = 0.3
 REDRIVES = {
     # integration, buffer, stack, fifo, messages, seed
-    "standard": ("payroll", "payroll-files", "airlock-payroll-eu-central-1", False, 100, 1),
-    "fifo": ("events", "tracking", "airlock-events-eu-west-1", True, 60, 1),
+    "standard": ("payroll", "payroll-files", "airlock-payroll-eu-central-1", False, 60, 1),
+    "fifo": ("events", "tracking", "airlock-events-eu-west-1", True, 40, 1),
 }
 
 

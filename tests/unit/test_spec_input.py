@@ -73,12 +73,15 @@ def test_ordinary_anchors_aliases_and_merge_keys_still_work(tmp_path):
     assert [(b.name, b.max_receive_count) for b in spec.integrations[0].buffers] == [("inbound", 7), ("outbound", 7)]
 
 
-def test_validate_of_an_alias_bomb_exits_2_without_traceback(tmp_path, capsys):
+@pytest.mark.parametrize("command", ["validate", "synth"])
+def test_an_alias_bomb_exits_2_without_traceback_and_writes_nothing(tmp_path, capsys, command):
     path = tmp_path / "spec.yaml"
     path.write_text(alias_bomb(7))
-    assert main(["validate", str(path)]) == 2
+    extra = ["--out", str(tmp_path / "out")] if command == "synth" else []
+    assert main([command, str(path), *extra]) == 2
     err = capsys.readouterr().err
     assert "aliases expand" in err and "Traceback" not in err
+    assert [p.name for p in tmp_path.iterdir()] == ["spec.yaml"]
 
 
 # --- account ids that YAML reads as numbers ----------------------------------------------
