@@ -4,6 +4,10 @@ A created account's id exists only after the organization stack is deployed. Thi
 reads the organization with boto3 (read-only: list OUs and accounts under the dedicated
 OU), matches each created account by name and email, and writes the lock file beside the
 spec that synthesis reads (``<spec>.accounts.json``).
+
+Every call goes through :mod:`airlock.aws_calls` (each page retried with backoff); a read
+that still fails raises :class:`~airlock.aws_calls.CallError` and nothing is written, so
+the lock file only ever holds what a complete read of the organization found.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from airlock import aws_calls
 from airlock.spec import Spec
 from airlock.spec.organization_checks import walk_ous
 
@@ -33,7 +38,7 @@ class SyncResult:
 
 
 def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-    for page in client.get_paginator(operation).paginate(**kwargs):
+    for page in aws_calls.pages(client, operation, **kwargs):
         yield from page[key]
 
 
@@ -100,16 +105,20 @@ def organizations_client(
     """An Organizations client; with ``role_arn``, through that role (read-only use)."""
     import boto3
 
+    config = aws_calls.POLICY.config()
     session = boto3.Session(profile_name=profile)
     if role_arn:
-        sts = session.client("sts", endpoint_url=endpoint_url)
-        creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="airlock-accounts-sync")["Credentials"]
+        sts = session.client("sts", endpoint_url=endpoint_url, config=config)
+        creds = aws_calls.call(sts, "assume_role", RoleArn=role_arn, RoleSessionName="airlock-accounts-sync")[
+            "Credentials"
+        ]
         session = boto3.Session(
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
         )
-    return session.client("organizations", region_name="us-east-1", endpoint_url=endpoint_url)
+    client = session.client("organizations", region_name="us-east-1", endpoint_url=endpoint_url, config=config)
+    return aws_calls.install(client)
 
 
 @dataclass(frozen=True)

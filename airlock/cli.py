@@ -18,6 +18,7 @@ from airlock import __version__
 
 if TYPE_CHECKING:
     from airlock.synth import SynthOptions
+    from airlock.operations.redrive import RedriveResult, RedriveTarget
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -138,7 +139,12 @@ def _parser() -> argparse.ArgumentParser:
         help="move-task: SQS StartMessageMoveTask; copy: receive/send/delete; auto (default): move-task "
         "where available, else copy",
     )
-    redrive.add_argument("--max-messages", type=_positive, help="move at most this many (copy only)")
+    redrive.add_argument(
+        "--max-messages",
+        type=_positive,
+        help="move at most this many (copy only; default: what the DLQ held when the run started)",
+    )
+    redrive.add_argument("--max-seconds", type=_positive, help="stop after this many seconds (default: no time limit)")
     redrive.add_argument("--region", help="region of the integration (default: its only region)")
     redrive.add_argument("--profile", help="AWS profile of the intermediate account (default: the credential chain)")
     redrive.add_argument("--endpoint-url", help="SQS endpoint, e.g. of a local emulator (default: AWS's)")
@@ -207,6 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _node_beside_python()
     # Imports are deferred so that `airlock --help` and usage errors do not start jsii.
     from airlock.limits import AssemblyError
+    from airlock.outputs import OutputError
     from airlock.spec import SpecError
 
     try:
@@ -238,6 +245,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except AssemblyError as exc:  # the spec asks for a stack CloudFormation would refuse
         return _bad_input(str(exc))
+    except OutputError as exc:
+        return _bad_input(str(exc))
+    except OSError as exc:  # a write that failed after the checks (disk full, a folder removed meanwhile)
+        if exc.filename is None:
+            raise
+        return _bad_input(f"cannot use '{exc.filename}': {exc.strerror or exc}; nothing was half-written")
     except KeyboardInterrupt:
         return 130
     raise AssertionError(f"unhandled command {args.command}")  # pragma: no cover
@@ -264,6 +277,12 @@ def _synth(spec_path: Path, out: Path, options: SynthOptions) -> int:
     if out.exists() and not out.is_dir():
         return _bad_input(f"--out '{out}' is a file; pass a folder for the cloud assembly")
     result = synth(spec_path, out, options=options)
+def _synth(spec_path: Path, out: Path) -> int:
+    from airlock.outputs import check_output
+    from airlock.synth import render_summary, synth
+
+    check_output(out)
+    result = synth(spec_path, out)
     print(render_summary(result))
     return EXIT_OK if result.passed else EXIT_FINDINGS
 
@@ -273,9 +292,9 @@ def _check(
 ) -> int:
     from airlock.compliance.check import CheckOptions, run_check
     from airlock.compliance.writers.text import render_text
+    from airlock.outputs import check_output
 
-    if out.exists() and not out.is_dir():
-        return _bad_input(f"--out '{out}' is a file; pass a folder for the reports")
+    check_output(out)
     if out.resolve() in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
         return _bad_input(f"--out '{out}' would replace the working folder; pass a folder of its own")
     result = run_check(
@@ -308,8 +327,10 @@ def _summary(assembly: Path) -> int:
 
 
 def _register(spec_path: Path, out: Path, assembly: Path | None, today: date | None) -> int:
+    from airlock.outputs import check_output
     from airlock.register.run import RegisterOutputError, register
 
+    check_output(out)
     try:
         result = register(spec_path, out, today=today, assembly_dir=assembly)
     except RegisterOutputError as exc:
@@ -328,6 +349,7 @@ def _accounts_sync(spec_path: Path, *, profile: str | None, endpoint_url: str | 
     import botocore.exceptions
 
     from airlock.account_sync import SyncError, discover, organizations_client, reconcile
+    from airlock.aws_calls import CallError
     from airlock.spec import load, load_account_lock
     from airlock.spec.accounts import save_account_lock
 
@@ -341,11 +363,18 @@ def _accounts_sync(spec_path: Path, *, profile: str | None, endpoint_url: str | 
     except SyncError as exc:
         print(f"airlock: {exc}", file=sys.stderr)
         return EXIT_FINDINGS
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-        return _bad_input(
-            f"cannot read the organization: {exc}; use credentials of the management account "
-            "(--profile, or organization.account_sync.role_arn in the spec)"
-        )
+    except botocore.exceptions.ProfileNotFound as exc:
+        return _bad_input(f"--profile '{profile}': {exc}; name a profile of your AWS config")
+    except ValueError as exc:  # a malformed endpoint URL
+        return _bad_input(f"--endpoint-url '{endpoint_url}' is not usable: {exc}; pass e.g. http://127.0.0.1:5000")
+    except CallError as exc:
+        if exc.denied or exc.kind == "credentials":
+            return _bad_input(
+                f"cannot read the organization: {exc}; use credentials of the management account "
+                "(--profile, or organization.account_sync.role_arn in the spec)"
+            )
+        print(f"airlock: cannot read the organization: {exc}; nothing was written, run again", file=sys.stderr)
+        return EXIT_FINDINGS
     report = reconcile(spec, dict(lock.ids), result)
     target = lock.path
     if check:
@@ -362,7 +391,15 @@ def _accounts_sync(spec_path: Path, *, profile: str | None, endpoint_url: str | 
 
 def _verify(args: argparse.Namespace) -> int:
     from airlock.spec import load, load_account_lock
-    from airlock.verify import Sessions, SetupError, expectations_for, verify
+    from airlock.verify import (
+        ApiError,
+        Sessions,
+        SetupError,
+        UnknownIntegration,
+        expectations_for,
+        select_integrations,
+        verify,
+    )
     from airlock.verify.output import render
 
     if args.endpoint_url is not None and not args.endpoint_url.startswith(("http://", "https://")):
@@ -373,24 +410,32 @@ def _verify(args: argparse.Namespace) -> int:
         )
     spec = load(args.spec)
     lock = load_account_lock(args.spec)
+    try:
+        select_integrations(spec, args.integration)
+    except UnknownIntegration as exc:
+        names = ", ".join(i.name for i in spec.integrations)
+        return _bad_input(f"--integration {exc.args[0]}: not in the spec; use one of {names}")
     sessions = Sessions(
         profile=args.profile,
         endpoint_url=args.endpoint_url,
         role_name=args.role_name,
         region=spec.organization.home_region,
     )
+    expectations = expectations_for(spec, lock)  # bad input found here is reported before any AWS call
     try:
-        report = verify(spec, lock, sessions, integrations=args.integration, expectations=expectations_for(spec, lock))
-    except KeyError as exc:
-        names = ", ".join(i.name for i in spec.integrations)
-        return _bad_input(f"--integration {exc.args[0]}: not in the spec; use one of {names}")
+        sessions.caller()
     except SetupError as exc:
         return _bad_input(str(exc))
+    except ApiError as exc:  # AWS or the network kept failing: nothing could be audited
+        print(f"airlock: {exc}; nothing was audited, run again", file=sys.stderr)
+        return EXIT_FINDINGS
+    report = verify(spec, lock, sessions, integrations=args.integration, expectations=expectations)
     sys.stdout.write(render(report, args.format, spec_uri=args.spec.as_posix()))
     return report.exit_code
 
 
 def _redrive(args: argparse.Namespace) -> int:
+    from airlock.aws_calls import CallError
     from airlock.operations.redrive import Redrive, RedriveError, TerminalProgress, resolve_target, sqs_client
     from airlock.spec import load, load_account_lock
 
@@ -401,11 +446,19 @@ def _redrive(args: argparse.Namespace) -> int:
         client = sqs_client(region=target.region, profile=args.profile, endpoint_url=args.endpoint_url)
         redrive = Redrive(client, target)
         result = redrive.run(
-            method=args.method, dry_run=args.dry_run, progress=progress, max_messages=args.max_messages
+            method=args.method,
+            dry_run=args.dry_run,
+            progress=progress,
+            max_messages=args.max_messages,
+            max_seconds=args.max_seconds,
         )
     except RedriveError as exc:
         progress.close()
         return _bad_input(str(exc))
+    except CallError as exc:  # before anything moved: AWS or the network kept failing
+        progress.close()
+        print(f"airlock: {exc}; no message is lost, run again", file=sys.stderr)
+        return EXIT_FINDINGS
     progress.close()
     if result.dry_run:
         print(
@@ -415,10 +468,44 @@ def _redrive(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     print(f"moved {result.moved} messages from {target.dead_letter_name} to {target.source_name} ({result.method})")
+    if result.complete:
+        return EXIT_OK
+    print("\n".join(_redrive_shortfall(result, target)))
+    return EXIT_FINDINGS
+
+
+def _redrive_shortfall(result: RedriveResult, target: RedriveTarget) -> list[str]:
+    """What a redrive that did not empty the DLQ left, and why: one line each."""
+    from airlock.operations.redrive_copy import HOLD_SECONDS
+
+    dlq, source = target.dead_letter_name, target.source_name
+    lines = []
+    if result.stopped:
+        lines.append(f"stopped early: {result.stopped}")
+    if result.bound and not result.stopped:
+        lines.append(f"stopped at {result.bound}")
     if result.failed:
-        print(f"{result.failed} messages could not be sent and stay in {target.dead_letter_name}; run again")
-        return EXIT_FINDINGS
-    return EXIT_OK
+        lines.append(f"{result.failed} copies were refused by SQS; those messages stay in {dlq}")
+    if result.not_deleted:
+        repeat = "SQS drops the repeat within five minutes" if target.fifo else "they may arrive twice"
+        lines.append(
+            f"{result.not_deleted} copies reached {source} but could not be deleted from {dlq}; the next run "
+            f"copies them again ({repeat})"
+        )
+    if result.remaining is None:
+        lines.append(f"how many messages remain in {dlq} is unknown: its counts could not be read again")
+    else:
+        total = result.remaining + result.remaining_in_flight
+        lines.append(
+            f"{total} messages remain in {dlq} ({result.remaining} visible, {result.remaining_in_flight} in flight)"
+        )
+        if result.remaining_in_flight:
+            lines.append(
+                "  messages in flight are held by a reader (or by a receive whose answer was lost) and become "
+                f"visible again when their visibility timeout ends (a redrive holds them {HOLD_SECONDS} s)"
+            )
+    lines.append("no message is lost; run again")
+    return lines
 
 
 def _schema(out: Path | None, *, register: bool = False) -> int:
@@ -427,13 +514,14 @@ def _schema(out: Path | None, *, register: bool = False) -> int:
     else:
         from airlock.spec.schema import json_schema_text
 
+    from airlock.outputs import check_output, write_text_atomically
+
     text = json_schema_text()
     if out is None:
         sys.stdout.write(text)
     else:
-        if out.is_dir():
-            return _bad_input(f"--out '{out}' is a folder; pass a file name such as airlock-spec.schema.json")
-        out.write_text(text, encoding="utf-8")
+        check_output(out, kind="file")
+        write_text_atomically(out, text)
     return EXIT_OK
 
 

@@ -1,29 +1,57 @@
-"""Checks across fields and integrations.
+"""Checks across fields and integrations, run together with the structural checks.
 
-They run on whatever parts of the spec validated, so a spec with a bad CIDR in one
-integration still reports duplicate names in the others: every error at once.
+The loader validates the spec first field by field (:mod:`airlock.spec.partial`), then runs
+every check here on whatever validated: a spec with a bad CIDR in one integration still
+reports duplicate names in the others, and a bad field of the organization block does not
+hide the checks that need the rest of it. Structural and cross-field errors come in one
+report.
+
+Adding a check
+--------------
+A check is a small function that returns (or yields) :class:`SpecIssue` objects, each at the
+field at fault (``("integrations", index, "buffers", position, "retention_seconds")``, not
+the block that holds it), with the bad value and a fix that is itself valid. List it in one
+tuple, in the module it belongs to:
+
+* an **integration check**, ``check(org, index, integration)``, runs once per integration:
+  add it to :data:`INTEGRATION_CHECKS` here, or to the ``INTEGRATION_CHECKS`` tuple of the
+  module it belongs to (:mod:`~airlock.spec.network_checks`, :mod:`~airlock.spec.buffer_checks`);
+* a **spec check**, ``check(org, integrations)`` with the ``(index, Integration)`` pairs,
+  looks across integrations: add it to :data:`SPEC_CHECKS` (a check that also needs the lock
+  file's account ids is bound to them in :func:`cross_checks`, as
+  :func:`~airlock.spec.isolation_checks.isolation_checks` is).
+
+Read any field the check needs. A field that did not validate raises
+:class:`~airlock.spec.partial.Unvalidated`: the runner then skips an integration check for
+that integration, runs a spec check again without that integration, and skips the check
+when the field is the organization's (its own error is already reported, and a default in
+its place would give false follow-on errors). So never catch ``Unvalidated`` in a check and
+never read a field with ``getattr(model, name, default)``. ``org`` is the organization block,
+whole or partial; it is ``None`` only for callers that validate integrations without one.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
+from airlock.spec import buffer_checks, network_checks
 from airlock.spec.access_checks import access_checks
-from airlock.spec.buffer_checks import buffer_checks
-from airlock.spec.errors import SpecIssue
+from airlock.spec.errors import Loc, SpecIssue
 from airlock.spec.isolation_checks import isolation_checks
 from airlock.spec.models import Integration, Organization
 from airlock.spec.network import MIN_SUBNET_PREFIX
-from airlock.spec.network_checks import network_checks
 from airlock.spec.observability import alarm_subscribers
-from airlock.spec.organization_checks import organization_checks
+from airlock.spec.organization_checks import home_region_allowed, organization_checks
+from airlock.spec.partial import Unvalidated
 from airlock.spec.pipeline_checks import pipeline_checks
 from airlock.spec.regions import region_of_az_id
 from airlock.spec.register_checks import register_checks
 
 Indexed = Sequence[tuple[int, Integration]]
+IntegrationCheck = Callable[[Organization | None, int, Integration], Iterable[SpecIssue]]
+SpecCheck = Callable[[Organization | None, Indexed], Iterable[SpecIssue]]
 
 
 def cross_checks(
@@ -32,23 +60,43 @@ def cross_checks(
     accounts: Mapping[str, str] | None = None,
     lock_source: str = "the account lock file",
 ) -> list[SpecIssue]:
-    """Every cross-field problem; ``accounts`` are the ids the lock file records for created accounts."""
-    issues: list[SpecIssue] = isolation_checks(org, integrations, accounts, lock_source)
-    for check in (_unique_names, _unique_accounts, _cidrs_disjoint):
-        issues.extend(check(integrations))
-    if org is not None:
-        issues.extend(pipeline_checks(org, integrations))
+    """Every issue of :data:`SPEC_CHECKS` and :data:`INTEGRATION_CHECKS`, sorted by location.
+
+    ``accounts`` are the ids the lock file records for created accounts (``lock_source``
+    names it in messages); the checks that need them get them bound.
+    """
+
+    def isolation(org: Organization | None, integrations: Indexed) -> list[SpecIssue]:
+        return isolation_checks(org, integrations, accounts, lock_source)
+
+    issues: list[SpecIssue] = []
+    for spec_check in (isolation, *SPEC_CHECKS):
+        issues.extend(_run_spec_check(spec_check, org, integrations))
     for index, integration in integrations:
-        issues.extend(_integration_checks(index, integration))
-        issues.extend(register_checks(index, integration))
-        issues.extend(network_checks(org, index, integration))
-        issues.extend(buffer_checks(("integrations", index), integration))
-        if org is not None:
-            issues.extend(_against_organization(org, index, integration))
-    issues.extend(access_checks(org, integrations))
-    if org is not None:
-        issues.extend(organization_checks(org, integrations))
+        for check in INTEGRATION_CHECKS:
+            try:
+                issues.extend(list(check(org, index, integration)))
+            except Unvalidated:
+                continue  # the check needs a field whose own error is reported
     return sorted(issues, key=lambda issue: tuple(str(part) for part in issue.loc))
+
+
+def _run_spec_check(check: SpecCheck, org: Organization | None, integrations: Indexed) -> list[SpecIssue]:
+    remaining = list(integrations)
+    while True:
+        try:
+            return list(check(org, remaining))
+        except Unvalidated as exc:
+            index = _integration_of(exc.loc)
+            if index is None or index not in {i for i, _ in remaining}:
+                return []  # the organization's field: no integration can stand in for it
+            remaining = [(i, integration) for i, integration in remaining if i != index]
+
+
+def _integration_of(loc: Loc) -> int | None:
+    if len(loc) >= 2 and loc[0] == "integrations" and isinstance(loc[1], int):
+        return loc[1]
+    return None
 
 
 def _duplicates(values: Iterator[tuple[int, str]]) -> dict[str, list[int]]:
@@ -58,7 +106,7 @@ def _duplicates(values: Iterator[tuple[int, str]]) -> dict[str, list[int]]:
     return {value: indexes for value, indexes in seen.items() if len(indexes) > 1}
 
 
-def _unique_names(integrations: Indexed) -> list[SpecIssue]:
+def _unique_names(_org: Organization | None, integrations: Indexed) -> list[SpecIssue]:
     issues = []
     for name, indexes in _duplicates((i, it.name) for i, it in integrations).items():
         for index in indexes[1:]:
@@ -71,7 +119,7 @@ def _unique_names(integrations: Indexed) -> list[SpecIssue]:
     return issues
 
 
-def _unique_accounts(integrations: Indexed) -> list[SpecIssue]:
+def _unique_accounts(_org: Organization | None, integrations: Indexed) -> list[SpecIssue]:
     issues = []
     adopted = ((i, it.account.adopt) for i, it in integrations if it.account.adopt)
     for account, indexes in _duplicates(adopted).items():
@@ -96,7 +144,7 @@ def _unique_accounts(integrations: Indexed) -> list[SpecIssue]:
     return issues
 
 
-def _cidrs_disjoint(integrations: Indexed) -> list[SpecIssue]:
+def _cidrs_disjoint(_org: Organization | None, integrations: Indexed) -> list[SpecIssue]:
     """Each CIDR that overlaps an earlier integration's, naming that one; a sweep over the
     CIDRs sorted by address compares only blocks that can overlap (n log n, not n squared)."""
     networks = [(i, it.name, ipaddress.IPv4Network(it.network.cidr)) for i, it in integrations]
@@ -122,84 +170,144 @@ def _cidrs_disjoint(integrations: Indexed) -> list[SpecIssue]:
     return issues
 
 
-def _integration_checks(index: int, integration: Integration) -> list[SpecIssue]:
+def _az_ids_in_regions(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
     issues = []
-    base: tuple[str | int, ...] = ("integrations", index)
     for position, az_id in enumerate(integration.network.az_ids):
         region = region_of_az_id(az_id)
         if region not in integration.regions:
             issues.append(
                 SpecIssue(
-                    (*base, "network", "az_ids", position),
+                    ("integrations", index, "network", "az_ids", position),
                     f"'{az_id}' is an AZ ID of {region}, which is not in this integration's regions "
                     f"{list(integration.regions)}; use AZ IDs of those regions",
                 )
             )
-    per_region = {
+    return issues
+
+
+def _per_region(integration: Integration) -> dict[str, list[str]]:
+    return {
         region: [az for az in integration.network.az_ids if region_of_az_id(az) == region]
         for region in integration.regions
     }
-    for region, az_ids in per_region.items():
-        if len(az_ids) < 2:
-            issues.append(
-                SpecIssue(
-                    (*base, "network", "az_ids"),
-                    f"region {region} has {len(az_ids)} AZ ID(s) {az_ids}; list at least two AZ IDs per region "
-                    "so the integration survives the loss of one AZ",
-                )
-            )
-    most = max((len(az_ids) for az_ids in per_region.values()), default=0)
-    prefix = integration.network.subnet_prefix(most)
-    if most and prefix > MIN_SUBNET_PREFIX:
-        tiers = 3 if integration.network.egress is not None else 1
-        issues.append(
-            SpecIssue(
-                (*base, "network", "cidr"),
-                f"'{integration.network.cidr}' is too small for {most * tiers} subnets "
-                f"(the smallest would be /{prefix}, "
-                f"smaller than /{MIN_SUBNET_PREFIX}); use a larger block",
-            )
+
+
+def _two_az_ids_per_region(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
+    return [
+        SpecIssue(
+            ("integrations", index, "network", "az_ids"),
+            f"region {region} has {len(az_ids)} AZ ID(s) {az_ids}; list at least two AZ IDs per region "
+            "so the integration survives the loss of one AZ",
         )
+        for region, az_ids in _per_region(integration).items()
+        if len(az_ids) < 2
+    ]
+
+
+def _cidr_fits_the_subnets(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
+    most = max((len(az_ids) for az_ids in _per_region(integration).values()), default=0)
+    prefix = integration.network.subnet_prefix(most)
+    if not most or prefix <= MIN_SUBNET_PREFIX:
+        return []
+    tiers = 3 if integration.network.egress is not None else 1
+    return [
+        SpecIssue(
+            ("integrations", index, "network", "cidr"),
+            f"'{integration.network.cidr}' is too small for {most * tiers} subnets "
+            f"(the smallest would be /{prefix}, smaller than /{MIN_SUBNET_PREFIX}); use a larger block",
+        )
+    ]
+
+
+def _unique_buffer_names(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
+    issues = []
     for name, indexes in _duplicates((i, b.name) for i, b in enumerate(integration.buffers)).items():
         for position in indexes[1:]:
             issues.append(
                 SpecIssue(
-                    (*base, "buffers", position, "name"),
+                    ("integrations", index, "buffers", position, "name"),
                     f"'{name}' is already the name of buffers[{indexes[0]}]; give each buffer its own name",
                 )
             )
+    return issues
+
+
+def _notify_buffer_exists(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
     drop_zone = integration.drop_zone
+    if drop_zone is None or drop_zone.notify_buffer is None:
+        return []
     buffer_names = [b.name for b in integration.buffers]
-    if drop_zone is not None and drop_zone.notify_buffer is not None and drop_zone.notify_buffer not in buffer_names:
-        issues.append(
-            SpecIssue(
-                (*base, "drop_zone", "notify_buffer"),
-                f"'{drop_zone.notify_buffer}' is not a buffer of this integration; use one of {buffer_names} "
-                "or add a buffer with that name",
-            )
+    if drop_zone.notify_buffer in buffer_names:
+        return []
+    return [
+        SpecIssue(
+            ("integrations", index, "drop_zone", "notify_buffer"),
+            f"'{drop_zone.notify_buffer}' is not a buffer of this integration; use one of {buffer_names} "
+            "or add a buffer with that name",
         )
-    return issues
+    ]
 
 
-def _against_organization(org: Organization, index: int, integration: Integration) -> list[SpecIssue]:
-    issues = []
-    base: tuple[str | int, ...] = ("integrations", index)
-    if not alarm_subscribers(integration.observability, org.observability):
-        issues.append(
-            SpecIssue(
-                (*base, "observability", "subscribers"),
-                "no subscribers: the integration's alarms (messages waiting too long, dead letters, rejected "
-                "traffic) would notify nobody; list the owning team's on-call addresses here, or the platform "
-                "team's in organization.observability.default_subscribers for every integration without its own",
-            )
+def _regions_allowed(org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
+    if org is None:
+        return []
+    return [
+        SpecIssue(
+            ("integrations", index, "regions", position),
+            f"'{region}' is not in organization.allowed_regions {list(org.allowed_regions)}; "
+            "add it there or choose an allowed region",
         )
-    for position, region in enumerate(integration.regions):
-        if region not in org.allowed_regions:
-            issues.append(
-                SpecIssue(
-                    (*base, "regions", position),
-                    f"'{region}' is not in organization.allowed_regions {list(org.allowed_regions)}; "
-                    "add it there or choose an allowed region",
-                )
-            )
-    return issues
+        for position, region in enumerate(integration.regions)
+        if region not in org.allowed_regions
+    ]
+
+
+def _alarms_reach_someone(org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
+    if org is None or alarm_subscribers(integration.observability, org.observability):
+        return []
+    return [
+        SpecIssue(
+            ("integrations", index, "observability", "subscribers"),
+            "no subscribers: the integration's alarms (messages waiting too long, dead letters, rejected "
+            "traffic) would notify nobody; list the owning team's on-call addresses here, or the platform "
+            "team's in organization.observability.default_subscribers for every integration without its own",
+        )
+    ]
+
+
+def _register(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
+    return register_checks(index, integration)
+
+
+def _organization(org: Organization | None, integrations: Indexed) -> list[SpecIssue]:
+    return [] if org is None else organization_checks(org, integrations)
+
+
+def _pipeline(org: Organization | None, integrations: Indexed) -> list[SpecIssue]:
+    return [] if org is None else pipeline_checks(org, integrations)
+
+
+#: Checks across integrations: ``check(org, integrations)``.
+SPEC_CHECKS: tuple[SpecCheck, ...] = (
+    home_region_allowed,
+    _unique_names,
+    _unique_accounts,
+    _cidrs_disjoint,
+    _pipeline,
+    access_checks,
+    _organization,
+)
+
+#: Checks of one integration: ``check(org, index, integration)``.
+INTEGRATION_CHECKS: tuple[IntegrationCheck, ...] = (
+    _az_ids_in_regions,
+    _two_az_ids_per_region,
+    _cidr_fits_the_subnets,
+    _unique_buffer_names,
+    _notify_buffer_exists,
+    _regions_allowed,
+    _alarms_reach_someone,
+    _register,
+    *network_checks.INTEGRATION_CHECKS,
+    *buffer_checks.INTEGRATION_CHECKS,
+)

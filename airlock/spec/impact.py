@@ -6,12 +6,11 @@ same facts without synthesizing anything.
 
 from __future__ import annotations
 
-import ipaddress
-import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from airlock.spec.models import Integration
+from airlock.spec.network import subnet_layout
 from airlock.spec.regions import region_of_az_id
 
 
@@ -58,21 +57,13 @@ def _lists(value: Any) -> Any:
     return value
 
 
-def _workload_subnets(cidr: str, count: int, egress: bool) -> list[str]:
-    """The workload subnet of each AZ, as the stacks lay them out (see airlock.constructs)."""
-    network = ipaddress.IPv4Network(cidr)
-    blocks = count * (2 if egress else 1)
-    bits = max(1, math.ceil(math.log2(max(blocks, 1))))
-    return [str(block) for block in list(network.subnets(new_prefix=network.prefixlen + bits))[:count]]
-
-
 def deployment_architecture(integration: Integration) -> DeploymentArchitecture:
     """Where the integration runs, per region and AZ ID, and what survives the loss of one AZ or region."""
     network = integration.network
     regions = []
     for region in integration.regions:
         az_ids = tuple(az for az in network.az_ids if region_of_az_id(az) == region)
-        subnets = _workload_subnets(network.cidr, len(az_ids), network.egress is not None)
+        subnets, _ = subnet_layout(network.cidr, len(az_ids), egress=network.egress is not None)
         vendor = [e for e in network.vendor_endpoints if e.service_name.split(".")[3] == region]
         zones = []
         for az_id, subnet in zip(az_ids, subnets, strict=True):

@@ -1,6 +1,13 @@
 """Load a spec file: YAML with line numbers -> model validation -> cross-field checks.
 
-Nothing is written anywhere; on any problem one :class:`SpecError` lists them all.
+Nothing is written anywhere; on any problem one :class:`SpecError` lists them all: the
+structural errors of the models and the cross-field checks of whatever validated
+(:mod:`airlock.spec.partial`, :mod:`airlock.spec.checks`) together.
+
+YAML anchors and aliases are allowed, within bounds: a document whose aliases would expand
+it to more than :func:`alias_limit` values (an "alias bomb", nested aliases that grow
+tenfold per level) is refused before anything walks the expanded tree, and so is an alias
+inside the value it names (a recursive structure).
 """
 
 from __future__ import annotations
@@ -19,17 +26,29 @@ from airlock.spec.accounts import lock_path_for, recorded_ids
 from airlock.spec.checks import cross_checks
 from airlock.spec.errors import Loc, SpecError, SpecIssue
 from airlock.spec.models import Integration, Organization, Spec
+from airlock.spec.partial import partial
+from airlock.spec.types import WrittenInt
 
 LineMap = dict[Loc, int]
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def alias_limit(written: int) -> int:
+    """Values a document of ``written`` values may have once its aliases are expanded."""
+    return 10 * written + 10_000
+
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (PyYAML keeps the last one silently)."""
+    """SafeLoader that refuses duplicate keys (PyYAML keeps the last one silently) and keeps
+    the text of numbers YAML reads differently from their decimal form (``012`` is octal)."""
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
+        if key_node.tag == _MERGE_TAG:
+            continue  # '<<: *anchor' merges keys that the mapping's own keys override
         key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
         if key in seen:
             raise yaml.constructor.ConstructorError(
@@ -42,7 +61,75 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
     return loader.construct_mapping(node, deep=deep)
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    value: int = loader.construct_yaml_int(node)  # type: ignore[no-untyped-call]
+    text = str(node.value)
+    return value if text == str(value) else WrittenInt(value, text)
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+class _Recursive(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
+
+
+def _sizes(root: yaml.Node) -> tuple[int, int]:
+    """(values as written, values once every alias is expanded) of a composed document."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise _Recursive(node)
+        active.add(key)
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        sizes[key] = 1 + sum(size(child) for child in children)
+        active.discard(key)
+        return sizes[key]
+
+    expanded = size(root)
+    return len(sizes), expanded
+
+
+def _check_aliases(node: yaml.Node, source: str) -> None:
+    try:
+        written, expanded = _sizes(node)
+    except _Recursive as exc:
+        line = exc.node.start_mark.line + 1
+        raise SpecError(
+            [
+                SpecIssue(
+                    (),
+                    f"an alias refers to itself: the value anchored on line {line} contains its own alias, an "
+                    "infinitely deep structure; write the value out instead of the alias",
+                    line,
+                )
+            ],
+            source,
+        ) from None
+    limit = alias_limit(written)
+    if expanded > limit:
+        raise SpecError(
+            [
+                SpecIssue(
+                    (),
+                    f"the YAML aliases expand the document from {written:,} values to more than {limit:,} "
+                    "(nested aliases multiply); write the repeated parts out or use fewer nested aliases",
+                )
+            ],
+            source,
+        )
 
 
 def _line_map(node: yaml.Node | None, loc: Loc = (), out: LineMap | None = None) -> LineMap:
@@ -70,13 +157,15 @@ def _line_for(loc: Loc, lines: LineMap) -> int | None:
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, LineMap]:
+    """The document and its line map; aliases are bounded before either is built."""
+    loader = _Loader(text)
     try:
-        loader = _Loader(text)  # parsed once: the node gives the line map and the data
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        node = loader.get_single_node()  # type: ignore[no-untyped-call]
+        if node is None:
+            return None, {}
+        _check_aliases(node, source)
+        lines = _line_map(node)
+        data = loader.construct_document(node)  # type: ignore[no-untyped-call]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -85,7 +174,13 @@ def parse_yaml(text: str, source: str) -> tuple[Any, LineMap]:
         raise SpecError([SpecIssue((), f"malformed YAML: {problem}{context}; fix the syntax", line)], source) from None
     except yaml.YAMLError as exc:
         raise SpecError([SpecIssue((), f"malformed YAML: {exc}; fix the syntax")], source) from None
-    return data, _line_map(node)
+    except RecursionError:
+        raise SpecError(
+            [SpecIssue((), "the YAML is nested too deeply to read; a spec needs a few levels, so flatten it")], source
+        ) from None
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+    return data, lines
 
 
 def _model_for(loc: Loc) -> type[BaseModel] | None:
@@ -181,31 +276,22 @@ def validate(
         spec = Spec.model_validate(data, context=context)
     except ValidationError as exc:
         issues.extend(_issues(exc, (), lines))
-
     if spec is not None:
-        org: Organization | None = spec.organization
+        org: Organization = spec.organization
         integrations = list(enumerate(spec.integrations))
-    else:  # validate the parts one by one so cross-field checks still see the valid ones
-        org = _try(Organization, data.get("organization"), context)
+    else:  # the parts that validated, so that the cross-field checks still run on them
+        raw_org = data.get("organization")
+        org = partial(Organization, raw_org if raw_org is not None else {}, context, ("organization",))  # type: ignore[assignment]
         raw = data.get("integrations")
-        integrations = []
-        for index, item in enumerate(raw if isinstance(raw, list) else []):
-            parsed = _try(Integration, item, context)
-            if parsed is not None:
-                integrations.append((index, parsed))
-
+        integrations = [
+            (index, partial(Integration, item, context, ("integrations", index)))  # type: ignore[misc]
+            for index, item in enumerate(raw if isinstance(raw, list) else [])
+        ]
     for issue in cross_checks(org, integrations, accounts, accounts_source):
         issues.append(SpecIssue(issue.loc, issue.message, _line_for(issue.loc, lines)))
     if issues or spec is None:
         raise SpecError(issues, source)
     return spec
-
-
-def _try(model: type[Organization] | type[Integration], value: Any, context: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate(value, context=context)
-    except ValidationError:
-        return None
 
 
 def load(path: str | Path, *, today: date | None = None) -> Spec:

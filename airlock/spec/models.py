@@ -28,6 +28,7 @@ from airlock.spec.organization import (
 from airlock.spec.pipeline import Pipeline
 from airlock.spec.register import Budget, DataFlow, Review
 from airlock.spec.types import (
+    NAME_SHAPE,
     AccountId,
     Email,
     Name,
@@ -82,15 +83,6 @@ class Organization(SpecModel):
     layout: OrganizationLayout = Field(
         default_factory=OrganizationLayout, description="How the management account's resources are split into stacks."
     )
-
-    @model_validator(mode="after")
-    def _home_region_allowed(self) -> Organization:
-        if self.home_region not in self.allowed_regions:
-            raise ValueError(
-                f"home_region '{self.home_region}' is not in allowed_regions {self.allowed_regions}; "
-                f"add it to allowed_regions"
-            )
-        return self
 
 
 class Vendor(SpecModel):
@@ -151,9 +143,11 @@ class Buffer(SpecModel):
     @classmethod
     def _no_fifo_suffix(cls, value: object) -> object:
         if isinstance(value, str) and value.endswith(".fifo"):
+            stem = value.removesuffix(".fifo")
+            fix = f"write the name without it ('{stem}')" if NAME_SHAPE.match(stem) else "leave it out"
             raise ValueError(
-                f"'{value}' ends in '.fifo'; write the name without it ('{value.removesuffix('.fifo')}') "
-                "and set fifo: true, airlock appends '.fifo' to both queue names"
+                f"'{value}' ends in '.fifo'; {fix} and set fifo: true, airlock appends '.fifo' to both queue "
+                "names (a name has 2-32 lowercase letters, digits and '-', starting with a letter)"
             )
         return value
 
@@ -163,27 +157,6 @@ class Buffer(SpecModel):
         if self.visibility_timeout_seconds is not None:
             return self.visibility_timeout_seconds
         return 6 * self.consumer_timeout_seconds
-
-    @model_validator(mode="after")
-    def _dlq_outlives_source(self) -> Buffer:
-        if self.dlq_retention_seconds <= self.retention_seconds:
-            raise ValueError(
-                f"dlq_retention_seconds {self.dlq_retention_seconds} is not longer than retention_seconds "
-                f"{self.retention_seconds}; a message moved to the DLQ would expire early, so make the DLQ's longer"
-            )
-        if 6 * self.consumer_timeout_seconds > 12 * 3600:
-            raise ValueError(
-                f"consumer_timeout_seconds {self.consumer_timeout_seconds} needs a visibility timeout of "
-                f"{6 * self.consumer_timeout_seconds} s (6x), above the SQS maximum of 43200 s; use at most 7200"
-            )
-        visibility = self.visibility_timeout_seconds
-        if visibility is not None and visibility < 6 * self.consumer_timeout_seconds:
-            raise ValueError(
-                f"visibility_timeout_seconds {visibility} is below 6x consumer_timeout_seconds "
-                f"({6 * self.consumer_timeout_seconds}); a slow consumer would see its message twice, so use at "
-                f"least {6 * self.consumer_timeout_seconds} or leave it out"
-            )
-        return self
 
 
 class DropZone(SpecModel):

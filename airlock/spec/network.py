@@ -43,18 +43,47 @@ def _domain(value: Any) -> str:
     if value.startswith("*"):
         fixed = value.lstrip("*")
         fixed = fixed if fixed.startswith(".") else "." + fixed
+        if _domain_problem(fixed) is None:
+            raise ValueError(
+                f"'{value}' uses a '*' wildcard; AWS Network Firewall matches subdomains with a leading dot, "
+                f"so write '{fixed}'"
+            )
+        under = fixed.strip(".")
+        scope = f"every domain under '{under}'" if under else "every domain"
         raise ValueError(
-            f"'{value}' uses a '*' wildcard; AWS Network Firewall matches subdomains with a leading dot, "
-            f"so write '{fixed}'"
+            f"'{value}' is a wildcard for {scope}, which an allow-list cannot mean; list the vendor's own "
+            "domains, e.g. 'api.vendor.example', or '.vendor.example' for it and every name below"
         )
+    problem = _domain_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _domain_problem(value: str) -> str | None:
     name = value.removeprefix(".")
     labels = name.split(".")
-    if value != value.lower() or len(name) > 253 or len(labels) < 2 or not all(map(_DOMAIN_LABEL.match, labels)):
-        raise ValueError(
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        pass
+    else:
+        return (
+            f"'{value}' is an IP address; Network Firewall and DNS Firewall match names (TLS SNI, HTTP Host, DNS "
+            "queries), not addresses, so list the name the integration connects to, e.g. 'api.vendor.example'"
+        )
+    if (
+        value != value.lower()
+        or len(name) > 253
+        or len(labels) < 2
+        or not all(map(_DOMAIN_LABEL.match, labels))
+        or labels[-1].isdigit()
+    ):
+        return (
             f"'{value}' is not a domain; write a lowercase name such as 'api.example.com', or '.example.com' "
             "for example.com and every name below it"
         )
-    return value
+    return None
 
 
 def _port(value: Any) -> int:
@@ -273,6 +302,30 @@ class Network(SpecModel):
         return prefix + (1 if self.egress is not None else 0)
 
 
+def subnet_layout(cidr: str, az_count: int, *, egress: bool) -> tuple[list[str], list[str]]:
+    """(workload subnets, firewall and public subnets) of a VPC, as the network builder lays them out.
+
+    Without egress the CIDR is split into one block per AZ (rounded up to a power of two, at
+    least two); with egress into twice as many, the second half of them each halved into a
+    firewall and a public subnet. ``airlock.constructs`` lays them out the same way (a test
+    holds the two equal).
+    """
+    network = ipaddress.IPv4Network(cidr)
+    bits = max(1, math.ceil(math.log2(max(az_count * (2 if egress else 1), 1))))
+    blocks = list(network.subnets(new_prefix=min(network.prefixlen + bits, 32)))
+    workload = [str(block) for block in blocks[:az_count]]
+    if not egress:
+        return workload, []
+    halves = [half for block in blocks[az_count : 2 * az_count] for half in block.subnets(prefixlen_diff=1)]
+    return workload, [str(half) for half in halves]
+
+
+def subnet_blocks(cidr: str, az_count: int, egress: Egress | None) -> list[ipaddress.IPv4Network]:
+    """Every subnet of the VPC in a region with ``az_count`` AZs (see :func:`subnet_layout`)."""
+    workload, edge = subnet_layout(cidr, az_count, egress=egress is not None)
+    return [ipaddress.IPv4Network(subnet) for subnet in (*workload, *edge)]
+
+
 __all__ = [
     "MIN_SUBNET_PREFIX",
     "Cidr",
@@ -284,4 +337,6 @@ __all__ = [
     "Network",
     "ServiceEndpointName",
     "VendorEndpoint",
+    "subnet_blocks",
+    "subnet_layout",
 ]

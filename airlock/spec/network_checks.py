@@ -1,23 +1,29 @@
-"""Checks of an integration's network that need more than one field."""
+"""Checks of an integration's network that need more than one field (see :mod:`airlock.spec.checks`)."""
 
 from __future__ import annotations
 
 import ipaddress
 from collections import Counter
+from collections.abc import Callable, Iterable
 
-from airlock.spec.errors import SpecIssue
+from airlock.spec.errors import Loc, SpecIssue
 from airlock.spec.models import Integration, Organization
+from airlock.spec.network import subnet_blocks
 from airlock.spec.regions import looks_like_az_name, region_of_az_id
 
+_BASE = "network"
 
-def network_checks(org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
+
+def _base(index: int) -> Loc:
+    return ("integrations", index, _BASE)
+
+
+def _vendor_endpoints(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
     network = integration.network
-    base: tuple[str | int, ...] = ("integrations", index, "network")
     issues: list[SpecIssue] = []
     own = set(network.az_ids)
-
     for position, endpoint in enumerate(network.vendor_endpoints):
-        where = (*base, "vendor_endpoints", position)
+        where = (*_base(index), "vendor_endpoints", position)
         region = endpoint.service_name.split(".")[3]
         if region not in integration.regions:
             issues.append(
@@ -47,30 +53,90 @@ def network_checks(org: Organization | None, index: int, integration: Integratio
                     "service in yours",
                 )
             )
-    issues.extend(_unique_names(base, "vendor_endpoints", [e.name for e in network.vendor_endpoints]))
-    issues.extend(_unique_names(base, "exposed_apis", [a.name for a in network.exposed_apis]))
+    return issues
 
+
+def _unique_endpoint_names(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
+    return _unique_names(_base(index), "vendor_endpoints", [e.name for e in integration.network.vendor_endpoints])
+
+
+def _unique_api_names(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
+    return _unique_names(_base(index), "exposed_apis", [a.name for a in integration.network.exposed_apis])
+
+
+#: AWS reserves the first four addresses and the last one of every subnet (VPC user guide,
+#: "Subnet CIDR blocks"): the network address, the VPC router, the DNS server, one for
+#: future use, and the broadcast address. An NLB cannot register any of them as a target.
+_RESERVED = (
+    "the network address",
+    "reserved by AWS for the VPC router",
+    "reserved by AWS for DNS",
+    "reserved by AWS for future use",
+)
+
+
+def _reserved_use(address: ipaddress.IPv4Address, subnet: ipaddress.IPv4Network) -> str | None:
+    offset = int(address) - int(subnet.network_address)
+    if offset < len(_RESERVED):
+        return _RESERVED[offset]
+    if address == subnet.broadcast_address:
+        return "the broadcast address"
+    return None
+
+
+def _api_targets(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
+    network = integration.network
     vpc = ipaddress.IPv4Network(network.cidr)
+    per_region = Counter(region_of_az_id(az) for az in network.az_ids)
+    subnets = {subnet for count in per_region.values() for subnet in subnet_blocks(network.cidr, count, network.egress)}
+    issues = []
     for position, api in enumerate(network.exposed_apis):
         for target_position, target in enumerate(api.targets):
-            if ipaddress.IPv4Address(target) not in vpc:
+            where = (*_base(index), "exposed_apis", position, "targets", target_position)
+            address = ipaddress.IPv4Address(target)
+            if address not in vpc:
                 issues.append(
                     SpecIssue(
-                        (*base, "exposed_apis", position, "targets", target_position),
+                        where,
                         f"'{target}' is outside the VPC CIDR '{network.cidr}'; the isolated VPC has no route "
                         "elsewhere, so use an address inside it",
                     )
                 )
+                continue
+            for subnet in sorted(s for s in subnets if address in s):
+                use = _reserved_use(address, subnet)
+                if use is not None:
+                    first, last = subnet.network_address + 4, subnet.broadcast_address - 1
+                    issues.append(
+                        SpecIssue(
+                            where,
+                            f"'{target}' is {use} of subnet {subnet}, which an NLB cannot target; use an "
+                            f"address of a host in it, {first} to {last}",
+                        )
+                    )
+    return issues
 
-    if network.service_endpoints and (org is None or org.organization_id is None):
-        issues.append(
-            SpecIssue(
-                (*base, "service_endpoints"),
-                f"{list(network.service_endpoints)} need organization.organization_id (o-...): their endpoint "
-                "policies admit only principals of the organization; add it",
-            )
+
+def _service_endpoints_need_the_organization_id(
+    org: Organization | None, index: int, integration: Integration
+) -> list[SpecIssue]:
+    network = integration.network
+    if not network.service_endpoints or (org is not None and org.organization_id is not None):
+        return []
+    return [
+        SpecIssue(
+            (*_base(index), "service_endpoints"),
+            f"{list(network.service_endpoints)} need organization.organization_id (o-...): their endpoint "
+            "policies admit only principals of the organization; add it",
         )
+    ]
 
+
+def _az_names(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
+    network = integration.network
+    base = _base(index)
+    own = set(network.az_ids)
+    issues = []
     for az_id, name in network.az_names.items():
         region = region_of_az_id(az_id)
         if az_id not in own:
@@ -88,17 +154,15 @@ def network_checks(org: Organization | None, index: int, integration: Integratio
                     f"(e.g. '{region}a'; `aws ec2 describe-availability-zones` lists ZoneName beside ZoneId)",
                 )
             )
-    if network.az_names and set(network.az_names) != own:
-        missing = sorted(own - set(network.az_names))
-        if missing:
-            issues.append(
-                SpecIssue(
-                    (*base, "az_names"),
-                    f"AZ IDs {missing} have no name; map every AZ ID in network.az_ids, or none",
-                )
+    missing = sorted(own - set(network.az_names))
+    if network.az_names and missing:
+        issues.append(
+            SpecIssue(
+                (*base, "az_names"),
+                f"AZ IDs {missing} have no name; map every AZ ID in network.az_ids, or none",
             )
-    names = Counter(network.az_names.values())
-    for name, count in names.items():
+        )
+    for name, count in Counter(network.az_names.values()).items():
         if count > 1:
             issues.append(
                 SpecIssue(
@@ -109,7 +173,7 @@ def network_checks(org: Organization | None, index: int, integration: Integratio
     return issues
 
 
-def _unique_names(base: tuple[str | int, ...], field: str, names: list[str]) -> list[SpecIssue]:
+def _unique_names(base: Loc, field: str, names: list[str]) -> list[SpecIssue]:
     issues = []
     first: dict[str, int] = {}
     for position, name in enumerate(names):
@@ -122,3 +186,14 @@ def _unique_names(base: tuple[str | int, ...], field: str, names: list[str]) -> 
             )
         first.setdefault(name, position)
     return issues
+
+
+#: The network's checks of one integration (run by :func:`airlock.spec.checks.cross_checks`).
+INTEGRATION_CHECKS: tuple[Callable[[Organization | None, int, Integration], Iterable[SpecIssue]], ...] = (
+    _vendor_endpoints,
+    _unique_endpoint_names,
+    _unique_api_names,
+    _api_targets,
+    _service_endpoints_need_the_organization_id,
+    _az_names,
+)

@@ -47,6 +47,19 @@ def organization_checks(org: Organization, integrations: Indexed) -> list[SpecIs
     return issues
 
 
+def home_region_allowed(org: Organization | None, _integrations: Indexed) -> list[SpecIssue]:
+    """The organization stack's region is one the organization allows."""
+    if org is None or org.home_region in org.allowed_regions:
+        return []
+    return [
+        SpecIssue(
+            ("organization", "home_region"),
+            f"'{org.home_region}' is not in allowed_regions {list(org.allowed_regions)}; add it to "
+            "allowed_regions or choose one of them",
+        )
+    ]
+
+
 def walk_ous(org: Organization) -> Iterator[tuple[str, tuple[str, ...], Loc]]:
     """Every OU of the tree: (name, names from the dedicated OU down to it, spec location)."""
     yield org.ou_name, (org.ou_name,), ("organization", "ou_name")

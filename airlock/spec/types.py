@@ -15,16 +15,36 @@ from pydantic import BeforeValidator
 from airlock.spec.regions import KNOWN_REGIONS, is_az_id_shape, looks_like_az_name, region_of_az_id
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
-_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+NAME_SHAPE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PARENT_ID = re.compile(r"^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")
 
 
+class WrittenInt(int):
+    """A number YAML read from text that is not its decimal form: ``012345670123`` (octal in
+    YAML 1.1), ``0x1F``, ``1_000``, ``1:30``. The loader keeps the text, so a message can
+    quote the value as the user wrote it rather than as YAML changed it."""
+
+    written: str
+
+    def __new__(cls, value: int, written: str) -> WrittenInt:
+        number = super().__new__(cls, value)
+        number.written = written
+        return number
+
+
 def _account_id(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
+        written = getattr(value, "written", str(value))
+        if _ACCOUNT_ID.match(written):
+            changed = "" if written == str(value) else " and changes it (a leading 0 makes it octal)"
+            raise ValueError(
+                f"{written} is not quoted, so YAML reads it as a number{changed}; write the account id in "
+                f"quotes exactly as written: '{written}'"
+            )
         raise ValueError(
-            f"{value} is a number; write account ids in quotes, e.g. '{value:012d}' "
-            "(YAML reads unquoted digits as a number and drops leading zeros)"
+            f"{written} is a number, not an AWS account id; account ids have 12 digits: write the id in "
+            "quotes exactly as the account shows it, leading zeros included (e.g. '012345678901')"
         )
     if not isinstance(value, str) or not _ACCOUNT_ID.match(value):
         shown = value if not isinstance(value, str) else f"'{value}'"
@@ -43,7 +63,7 @@ def _region(value: Any) -> str:
 
 
 def _name(value: Any) -> str:
-    if not isinstance(value, str) or not _NAME.match(value):
+    if not isinstance(value, str) or not NAME_SHAPE.match(value):
         raise ValueError(
             f"'{value}' is not a valid name; use 2-32 characters of lowercase letters, digits "
             "and '-', starting with a letter and not ending with '-'"
@@ -63,19 +83,25 @@ def _cidr(value: Any) -> str:
     try:
         network = ipaddress.IPv4Network(value, strict=True)
     except ValueError as exc:
-        if "has host bits set" in str(exc):
-            fixed = ipaddress.IPv4Network(value, strict=False)
-            raise ValueError(f"'{value}' has host bits set; write the network address: '{fixed}'") from None
-        raise ValueError(
-            f"'{value}' is not a valid IPv4 CIDR; write it as a network block such as '10.20.0.0/22'"
-        ) from None
-    if not 16 <= network.prefixlen <= 28:
-        raise ValueError(f"'{value}' has prefix /{network.prefixlen}; a VPC CIDR needs a prefix between /16 and /28")
-    if not network.is_private:
-        raise ValueError(
-            f"'{value}' is not a private range; use a block from 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
-        )
+        if "has host bits set" not in str(exc):
+            raise ValueError(
+                f"'{value}' is not a valid IPv4 CIDR; write it as a network block such as '10.20.0.0/22'"
+            ) from None
+        fixed = ipaddress.IPv4Network(value, strict=False)
+        problem = _vpc_block_problem(value, fixed)  # no fix that would itself be refused
+        raise ValueError(problem or f"'{value}' has host bits set; write the network address: '{fixed}'") from None
+    problem = _vpc_block_problem(value, network)
+    if problem:
+        raise ValueError(problem)
     return str(network)
+
+
+def _vpc_block_problem(value: str, network: ipaddress.IPv4Network) -> str | None:
+    if not 16 <= network.prefixlen <= 28:
+        return f"'{value}' has prefix /{network.prefixlen}; a VPC CIDR needs a prefix between /16 and /28"
+    if not network.is_private:
+        return f"'{value}' is not a private range; use a block from 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
+    return None
 
 
 def _az_id(value: Any) -> str:

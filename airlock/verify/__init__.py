@@ -20,7 +20,7 @@ from airlock.verify.expected import (
 )
 from airlock.verify.findings import Finding, Status
 from airlock.verify.registry import REGISTRY, Check, Scope, all_checks, check
-from airlock.verify.runner import Report, verify
+from airlock.verify.runner import Report, UnknownIntegration, select_integrations, verify
 
 __all__ = [
     "DEDICATED_OU",
@@ -40,9 +40,11 @@ __all__ = [
     "Sessions",
     "SetupError",
     "Status",
+    "UnknownIntegration",
     "all_checks",
     "check",
     "expectations_for",
+    "select_integrations",
     "sub_ou_key",
     "verify",
 ]

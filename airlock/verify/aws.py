@@ -1,9 +1,11 @@
 """boto3 sessions for the audit: one per account, retried, paginated, errors made readable.
 
-Every AWS call of a check goes through :meth:`Account.call` or :meth:`Account.pages`, which
-turn a botocore failure into an :class:`ApiError` whose message says what was denied and
-where (``access denied to ec2:DescribeFlowLogs in 444455556666``); the runner turns it into
-an ``error`` finding rather than a traceback.
+Every AWS call of a check goes through :meth:`Account.call` or :meth:`Account.pages`, and
+so through :mod:`airlock.aws_calls`: retried with backoff on throttling (every protocol's
+spelling), 5xx, network faults and unreadable answers. A failure becomes an
+:class:`ApiError` whose message says what failed and where (``access denied to
+ec2:DescribeFlowLogs in 444455556666``); the runner turns it into an ``error`` finding of
+the check it affects, never a traceback, a ``missing`` or an ``ok``.
 """
 
 from __future__ import annotations
@@ -15,46 +17,31 @@ from typing import Any
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 
-#: Standard retry mode: exponential backoff with jitter for throttling and transient errors.
-DEFAULT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 5}, user_agent_extra="saas-airlock-verify")
+from airlock import aws_calls
+from airlock.aws_calls import CallError
+
+#: botocore's own retries are off: :mod:`airlock.aws_calls` retries every call.
+DEFAULT_CONFIG = aws_calls.POLICY.config(user_agent_extra="saas-airlock-verify")
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
-
-_DENIED = frozenset(
-    {
-        "AccessDenied",
-        "AccessDeniedException",
-        "UnauthorizedOperation",
-        "AuthorizationError",
-        "AuthorizationErrorException",
-        "UnauthorizedAccess",
-        "AccessDeniedForDependencyException",
-    }
-)
-_THROTTLED = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "RequestThrottled",
-        "RequestThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "SlowDown",
-    }
-)
 
 #: (event name, handler) pairs registered on every session's event system, e.g. to count calls.
 Hook = tuple[str, Callable[..., Any]]
 
 
-class ApiError(Exception):
-    """An AWS call failed in a way a check cannot work around."""
+class ApiError(CallError):
+    """An AWS call failed in a way a check cannot work around (see :class:`~airlock.aws_calls.CallError`)."""
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, code: str | None = None, transient: bool = False, kind: str = "refused"
+    ) -> None:
+        Exception.__init__(self, message)
+        self.action = ""
+        self.detail = message
         self.code = code
+        self.transient = transient
+        self.attempts = 1
+        self.kind = kind
 
 
 class SetupError(Exception):
@@ -63,30 +50,20 @@ class SetupError(Exception):
 
 def action_name(client: Any, operation: str) -> str:
     """The IAM action of a boto3 operation, e.g. ``ec2:DescribeFlowLogs``."""
-    model = client.meta.service_model
-    prefix = model.signing_name or model.endpoint_prefix
-    return f"{prefix}:{model.operation_model(operation).name}"
+    return aws_calls.action_name(client, operation)
 
 
-def _operation(client: Any, method: str) -> str:
-    return client.meta.method_to_api_mapping.get(method, method)
-
-
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def translate(exc: Exception, action: str, account: str) -> ApiError:
+def translate(exc: CallError, account: str) -> ApiError:
     """An :class:`ApiError` that names the action, the account and what went wrong."""
-    if isinstance(exc, ClientError):
-        code = error_code(exc)
-        if code in _DENIED:
-            return ApiError(f"access denied to {action} in {account}", code=code)
-        if code in _THROTTLED:
-            return ApiError(f"{action} in {account} was still throttled after retries ({code})", code=code)
-        detail = exc.response.get("Error", {}).get("Message") or code
-        return ApiError(f"{action} in {account} failed: {code}: {detail}", code=code)
-    return ApiError(f"{action} in {account} failed: {exc}")
+    where = f"{exc.action} in {account}"
+    if exc.denied:
+        message = f"access denied to {where}"
+    elif exc.kind == "throttled":
+        message = f"{where} was still throttled after {exc.attempts} attempts ({exc.code})"
+    else:
+        tries = f" after {exc.attempts} attempts" if exc.attempts > 1 else ""
+        message = f"{where} failed{tries}: {exc.detail}"
+    return ApiError(message, code=exc.code, transient=exc.transient, kind=exc.kind)
 
 
 @dataclass
@@ -108,24 +85,20 @@ class Account:
         return self._clients[key]
 
     def call(self, service: str, region: str, method: str, **params: Any) -> dict[str, Any]:
-        """One API call; botocore retries it in standard mode, failures become :class:`ApiError`."""
+        """One API call, retried by :func:`airlock.aws_calls.call`; failures become :class:`ApiError`."""
         client = self.client(service, region)
         try:
-            return getattr(client, method)(**params)
-        except (ClientError, BotoCoreError) as exc:
-            raise translate(exc, action_name(client, _operation(client, method)), self.account_id) from None
+            return aws_calls.call(client, method, **params)
+        except CallError as exc:
+            raise translate(exc, self.account_id) from None
 
     def pages(self, service: str, region: str, method: str, **params: Any) -> Iterator[dict[str, Any]]:
-        """Every page of a paginated call (a single page for calls that do not paginate)."""
+        """Every page of a paginated call (a single page for calls that do not paginate), each retried."""
         client = self.client(service, region)
-        action = action_name(client, _operation(client, method))
         try:
-            if client.can_paginate(method):
-                yield from client.get_paginator(method).paginate(**params)
-            else:
-                yield getattr(client, method)(**params)
-        except (ClientError, BotoCoreError) as exc:
-            raise translate(exc, action, self.account_id) from None
+            yield from aws_calls.pages(client, method, **params)
+        except CallError as exc:
+            raise translate(exc, self.account_id) from None
 
     def items(self, service: str, region: str, method: str, key: str, **params: Any) -> list[dict[str, Any]]:
         """The ``key`` list of every page, concatenated."""
@@ -170,7 +143,7 @@ class Sessions:
     def caller(self) -> Account:
         """The account of the credentials the audit runs with (normally the management account)."""
         if self._base is None:
-            from botocore.exceptions import NoCredentialsError, ProfileNotFound
+            from botocore.exceptions import ProfileNotFound
 
             try:
                 if self.session is not None:
@@ -183,13 +156,20 @@ class Sessions:
                 raise SetupError(f"--profile '{self.profile}': {exc}; name a profile of your AWS config") from None
             probe = Account("caller", session, self.endpoint_url, self.config)
             try:
-                identity = probe.client("sts", self.region).get_caller_identity()
-            except NoCredentialsError:
-                raise SetupError("no AWS credentials found; pass --profile or set the usual AWS_* variables") from None
-            except (ClientError, BotoCoreError) as exc:
-                raise SetupError(f"cannot identify the caller with sts:GetCallerIdentity: {exc}") from None
-            self._partition = identity["Arn"].split(":")[1]
-            probe.account_id = identity["Account"]
+                identity = probe.call("sts", self.region, "get_caller_identity")
+                arn, account = identity["Arn"], identity["Account"]
+            except CallError as exc:
+                if exc.kind == "credentials":
+                    raise SetupError(
+                        "no AWS credentials found; pass --profile or set the usual AWS_* variables"
+                    ) from None
+                if exc.denied:
+                    raise SetupError(f"cannot identify the caller with sts:GetCallerIdentity: {exc}") from None
+                raise ApiError(
+                    f"cannot identify the caller: {exc}", code=exc.code, transient=True, kind=exc.kind
+                ) from None
+            self._partition = arn.split(":")[1]
+            probe.account_id = account
             self._base = probe
         return self._base
 
@@ -212,16 +192,17 @@ class Sessions:
                 credentials = base.call(
                     "sts", self.region, "assume_role", RoleArn=role_arn, RoleSessionName="airlock-verify"
                 )["Credentials"]
-            except ApiError as exc:
+                keys = (credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
+            except CallError as exc:
                 self._accounts[account_id] = ApiError(
                     f"cannot assume {role_arn}: {exc}; pass --role-name with a role the caller may assume",
                     code=exc.code,
+                    transient=exc.transient,
+                    kind=exc.kind,
                 )
             else:
                 session = self._new_session(
-                    aws_access_key_id=credentials["AccessKeyId"],
-                    aws_secret_access_key=credentials["SecretAccessKey"],
-                    aws_session_token=credentials["SessionToken"],
+                    aws_access_key_id=keys[0], aws_secret_access_key=keys[1], aws_session_token=keys[2]
                 )
                 self._accounts[account_id] = Account(account_id, session, self.endpoint_url, self.config)
         found = self._accounts[account_id]

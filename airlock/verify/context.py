@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from airlock.aws_calls import CallError
 from airlock.spec import AccountLock, Integration, Spec
 from airlock.verify.aws import Account, ApiError, Sessions
 from airlock.verify.expected import Expectations
@@ -76,14 +77,14 @@ class Context:
         return self.sessions.partition
 
     def memo(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-        """``compute()`` once per run for ``key``; an :class:`ApiError` is remembered too."""
+        """``compute()`` once per run for ``key``; a failed AWS call is remembered too."""
         if key not in self.cache:
             try:
                 self.cache[key] = compute()
-            except ApiError as exc:
+            except CallError as exc:
                 self.cache[key] = exc
         value = self.cache[key]
-        if isinstance(value, ApiError):
+        if isinstance(value, CallError):
             raise value
         return value  # type: ignore[no-any-return]
 

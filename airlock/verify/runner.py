@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from airlock.spec import AccountLock, Spec
-from airlock.verify.aws import ApiError, Sessions
+from airlock.aws_calls import CallError
+from airlock.spec import AccountLock, Integration, Spec
+from airlock.verify.aws import Sessions
 from airlock.verify.context import Context
 from airlock.verify.expected import Expectations
 from airlock.verify.findings import Finding, Status
@@ -14,6 +15,10 @@ from airlock.verify.registry import Check, Scope, all_checks
 
 EXIT_OK = 0
 EXIT_DRIFT = 1
+
+
+class UnknownIntegration(KeyError):
+    """``integrations`` names an integration the spec does not have (bad input)."""
 
 
 @dataclass
@@ -48,17 +53,12 @@ def verify(
     """Audit the live accounts against ``spec``.
 
     :param integrations: names to narrow the audit to (organization checks always run);
-        default: every integration. Unknown names raise ``KeyError``.
+        default: every integration. Unknown names raise :class:`UnknownIntegration`.
     :param expectations: expected state from the builders; default: none (see
         :mod:`airlock.verify.expected`).
     :param checks: checks to run; default: every registered check.
     """
-    selected = list(spec.integrations)
-    if integrations:
-        unknown = sorted(set(integrations) - {integration.name for integration in selected})
-        if unknown:
-            raise KeyError(", ".join(unknown))
-        selected = [integration for integration in selected if integration.name in integrations]
+    selected = select_integrations(spec, integrations)
     checks = list(checks) if checks is not None else all_checks()
     root = Context(spec, lock, sessions, expectations or Expectations())
     report = Report(checks=checks)
@@ -76,9 +76,26 @@ def verify(
     return report
 
 
+def select_integrations(spec: Spec, names: Sequence[str] | None) -> list[Integration]:
+    """The integrations ``names`` asks for (default: all); :class:`UnknownIntegration` names the others."""
+    if not names:
+        return list(spec.integrations)
+    unknown = sorted(set(names) - {integration.name for integration in spec.integrations})
+    if unknown:
+        raise UnknownIntegration(", ".join(unknown))
+    return [integration for integration in spec.integrations if integration.name in names]
+
+
 def run_check(item: Check, ctx: Context) -> list[Finding]:
-    """``item`` in ``ctx``; an AWS call it could not make becomes one ``error`` finding."""
+    """``item`` in ``ctx``; an AWS call it could not make becomes one ``error`` finding.
+
+    So does an answer the check could not make sense of: a check never ends in a traceback,
+    and never in ``missing`` or ``ok`` for what it could not read.
+    """
     try:
         return item.function(ctx)
-    except ApiError as exc:
+    except CallError as exc:
         return [ctx.finding(item.id, Status.ERROR, ctx.where(), str(exc))]
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        message = f"the check could not read what AWS answered ({type(exc).__name__}: {exc}); run it again"
+        return [ctx.finding(item.id, Status.ERROR, ctx.where(), message)]

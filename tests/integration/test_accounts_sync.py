@@ -8,6 +8,7 @@ import json
 import aws_cdk as cdk
 import pytest
 
+from airlock import aws_calls
 from airlock.cli import main
 from airlock.spec import load, load_account_lock
 from airlock.stacks import build
@@ -114,14 +115,16 @@ def test_check_reports_an_out_of_date_lock_without_writing(emulator, organizatio
     assert json.loads(lock_path.read_text()) == {"accounts": {"payroll": "999999999999"}}
 
 
-def test_sync_without_reachable_organizations_exits_2(emulator, tmp_path, capsys, monkeypatch):
+def test_sync_without_reachable_organizations_exits_1_and_writes_nothing(emulator, tmp_path, capsys, monkeypatch):
+    # Network trouble is not bad input: exit 1, "run again" (exit 2 is for the input alone).
+    monkeypatch.setattr(aws_calls, "POLICY", aws_calls.RetryPolicy(sleep=lambda _: None))
     spec_path = tmp_path / "spec.yaml"
     spec_path.write_text(dump(spec_data()))
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     argv = ["accounts", "sync", str(spec_path), "--endpoint-url", "http://127.0.0.1:9"]
-    assert main(argv) == 2
+    assert main(argv) == 1
     err = capsys.readouterr().err
-    assert "cannot read the organization" in err and "Traceback" not in err
+    assert "cannot read the organization: organizations:ListOrganizationalUnitsForParent failed after 5 attempts" in err
+    assert "nothing was written, run again" in err and "Traceback" not in err
     assert not (tmp_path / "spec.accounts.json").exists()

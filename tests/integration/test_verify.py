@@ -622,3 +622,71 @@ def test_extra_policy_on_the_vendor_role_is_reported(emulator, crm_vendor_role, 
     finally:
         iam.detach_role_policy(RoleName=role_name, PolicyArn=extra["Policy"]["Arn"])
         iam.delete_policy(PolicyArn=extra["Policy"]["Arn"])
+
+
+# --- under faults ---------------------------------------------------------------------------
+
+
+def _verify_through(proxy, capsys) -> tuple[int, dict[str, Any]]:
+    code = main(
+        ["verify", str(EXAMPLE_SPEC), "--endpoint-url", proxy.url, "--format", "json", "--integration", "events"]
+    )
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and "not in the spec" not in captured.err
+    return code, json.loads(captured.out)
+
+
+def _rows(output: dict[str, Any]) -> dict[str, set[str]]:
+    rows: dict[str, set[str]] = {}
+    for finding in output["findings"]:
+        rows.setdefault(finding["status"], set()).add(f"{finding['check_id']} {finding['resource']}")
+    return rows
+
+
+def test_verify_under_faults_reports_what_it_could_not_read_as_errors_never_as_results(
+    emulator, verified_deployment, management_credentials, capsys, monkeypatch
+):
+    from airlock import aws_calls
+    from tests.faults import FAULTS, FaultProxy
+
+    monkeypatch.setattr(
+        aws_calls, "POLICY", aws_calls.RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, read_timeout=5)
+    )
+    summary, outputs = _stack(verified_deployment, emulator, "airlock-events-eu-west-1")
+    sqs = emulator.client("sqs", summary.account, summary.region)
+    url = outputs["trackingQueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    # A real drift, to be found through the faults: the FIFO buffer's redrive policy is gone.
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": "", "Policy": attributes["Policy"]})
+    drifted = "AV-QUEUE-1 arn:aws:sqs:eu-west-1:230000000003:airlock-events-tracking.fifo"
+    proxy = FaultProxy(emulator.endpoint, seed=3, slow_seconds=0.3)
+    try:
+        with proxy.running():
+            # Every answer to GetQueueUrl is empty: the queue checks are errors, not "missing",
+            # and not an unknown --integration.
+            proxy.configure(rate=1.0, faults=("empty",), operations=frozenset({"GetQueueUrl"}))
+            code, output = _verify_through(proxy, capsys)
+            rows = _rows(output)
+            assert code == 1 and output["passed"] is False
+            assert {row.split()[0] for row in rows["error"]} == {"AV-QUEUE-1", "AV-QUEUE-2", "AV-QUEUE-3"}
+            assert all("sqs:GetQueueUrl" in f["message"] for f in output["findings"] if f["status"] == "error")
+            assert set(rows) == {"ok", "error"}
+
+            # Faults of every kind anywhere: what could be read is right, the rest is an error.
+            proxy.configure(rate=0.25, faults=FAULTS, operations=None)
+            code, output = _verify_through(proxy, capsys)
+            rows = _rows(output)
+            assert set(proxy.injected) == set(FAULTS), proxy.injected
+            assert code == 1 and output["passed"] is False
+            assert set(rows) <= {"ok", "error", "drift"}
+            assert rows.get("drift", set()) <= {drifted}
+            assert drifted not in rows.get("ok", set())
+
+            # Without faults, the same run finds exactly the drift.
+            proxy.configure(rate=0.0)
+            code, output = _verify_through(proxy, capsys)
+            assert (code, _cli_not_ok(output)) == (1, [("AV-QUEUE-1", "drift")])
+    finally:
+        sqs.set_queue_attributes(
+            QueueUrl=url, Attributes={"RedrivePolicy": attributes["RedrivePolicy"], "Policy": attributes["Policy"]}
+        )

@@ -57,3 +57,17 @@ def test_api_reference_builds_without_warnings(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "airlock" / "constructs.html").exists()
+
+
+def test_every_promise_under_faults_names_a_test_that_holds_it():
+    """docs/resilience.md "Under faults": each promise ends with the tests that hold it, and they exist."""
+    text = (ROOT / "docs" / "resilience.md").read_text()
+    section = text.split("## Under faults: what a run promises", 1)[1].split("\n## ", 1)[0]
+    promises = re.findall(r"^- (.*?)(?=^- |^\*\*|^The fault tests|\Z)", section, re.DOTALL | re.MULTILINE)
+    assert len(promises) >= 12, promises
+    for promise in promises:
+        references = re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", promise)
+        assert references, f"no test holds: {promise.strip()[:80]}"
+        for path, name in references:
+            source = (ROOT / path).read_text()
+            assert re.search(rf"^def {name}\(", source, re.MULTILINE), f"{path}::{name} does not exist"

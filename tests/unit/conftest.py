@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from airlock import aws_calls
+from airlock.operations import redrive
 from tests.verify_stubs import REGION, Stubs
 
 
@@ -14,3 +16,10 @@ def stubs():
     stubs.sessions.region = REGION
     yield stubs
     stubs.assert_no_pending_responses()
+
+
+@pytest.fixture(autouse=True)
+def _no_backoff(monkeypatch):
+    """AWS calls are retried as in production, without the waits between tries."""
+    monkeypatch.setattr(aws_calls, "POLICY", aws_calls.RetryPolicy(sleep=lambda _: None))
+    monkeypatch.setattr(redrive, "SETTLE_SECONDS", 0)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from airlock.account_sync import SyncResult, discover, reconcile
 from airlock.spec import load_account_lock, validate
@@ -35,35 +37,35 @@ def test_save_refuses_bad_ids_and_leaves_the_old_file(tmp_path):
     assert json.loads((tmp_path / "zone.accounts.json").read_text()) == {"accounts": {"a": "100000000001"}}
 
 
-class FakeOrganizations:
-    """Just enough of the Organizations client for discover()."""
-
-    def __init__(self, ous: dict[str, list[dict]], accounts: dict[str, list[dict]]):
-        self.ous, self.accounts = ous, accounts
-
-    def get_paginator(self, operation):
-        source = self.ous if operation == "list_organizational_units_for_parent" else self.accounts
-        key = "OrganizationalUnits" if operation == "list_organizational_units_for_parent" else "Accounts"
-
-        class Paginator:
-            def paginate(self, ParentId):
-                yield {key: source.get(ParentId, [])}
-
-        return Paginator()
+def organizations(ous: dict[str, list[dict]], accounts: dict[str, list[dict]]) -> tuple[object, Stubber]:
+    """An Organizations client whose answers are these OUs and accounts, per parent, in order of the calls."""
+    client = boto3.client("organizations", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    stubber = Stubber(client)
+    for parent, children in ous.items():
+        stubber.add_response(
+            "list_organizational_units_for_parent",
+            {"OrganizationalUnits": [{**ou, "Arn": f"arn:aws:organizations::1:ou/{ou['Id']}"} for ou in children]},
+            {"ParentId": parent},
+        )
+    for parent, children in accounts.items():
+        stubber.add_response("list_accounts_for_parent", {"Accounts": children}, {"ParentId": parent})
+    stubber.activate()
+    return client, stubber
 
 
 def test_discover_matches_by_name_and_email_and_reports_mismatches():
     spec = validate(spec_data())
-    client = FakeOrganizations(
-        {"r-a1b2": [{"Name": "saas-integrations", "Id": "ou-a1b2-00000001"}]},
-        {"ou-a1b2-00000001": [{"Name": "airlock-payroll", "Email": "other@example.com", "Id": "220000000002"}]},
-    )
+    ous = {"r-a1b2": [{"Name": "saas-integrations", "Id": "ou-a1b2-00000001"}]}
+    account = {"Name": "airlock-payroll", "Email": "other@example.com", "Id": "220000000002"}
+    client, stubber = organizations(ous, {"ou-a1b2-00000001": [account]})
     result = discover(spec, client)
+    stubber.assert_no_pending_responses()
     assert result.found == {}
     ((name, message),) = result.mismatched
     assert name == "payroll" and "correct the spec or the account" in message
 
-    client.accounts["ou-a1b2-00000001"][0]["Email"] = "PAYROLL@example.com"  # emails compare case-insensitively
+    # Emails compare case-insensitively.
+    client, _ = organizations(ous, {"ou-a1b2-00000001": [{**account, "Email": "PAYROLL@example.com"}]})
     assert discover(spec, client).found == {"payroll": "220000000002"}
 
 

@@ -44,7 +44,7 @@ CASES = {
                 {"name": "inbound", "consumer_timeout_seconds": 60, "visibility_timeout_seconds": 300}
             ]
         },
-        "integrations[0].buffers[0]",
+        "integrations[0].buffers[0].visibility_timeout_seconds",
         ["visibility_timeout_seconds 300 is below 6x consumer_timeout_seconds (360)", "use at least 360"],
     ),
     "visibility-above-12h": (
@@ -69,12 +69,12 @@ CASES = {
     ),
     "dlq-not-longer": (
         {"integrations.0.buffers": [{"name": "inbound", "retention_seconds": 1209600}]},
-        "integrations[0].buffers[0]",
+        "integrations[0].buffers[0].dlq_retention_seconds",
         ["dlq_retention_seconds 1209600 is not longer than retention_seconds 1209600", "make the DLQ's longer"],
     ),
     "dlq-shorter": (
         {"integrations.0.buffers": [{"name": "inbound", "retention_seconds": 3600, "dlq_retention_seconds": 600}]},
-        "integrations[0].buffers[0]",
+        "integrations[0].buffers[0].dlq_retention_seconds",
         ["dlq_retention_seconds 600 is not longer than retention_seconds 3600"],
     ),
     "drop-zone-bucket-name-too-long": (

@@ -78,6 +78,19 @@ def stubbed(visible: int = 3):
     return client, stubber
 
 
+def final_counts(stubber, visible: int = 0, in_flight: int = 0) -> None:
+    """The DLQ's counts a run reads after it has moved what it could."""
+    stubber.add_response(
+        "get_queue_attributes",
+        {
+            "Attributes": {
+                "ApproximateNumberOfMessages": str(visible),
+                "ApproximateNumberOfMessagesNotVisible": str(in_flight),
+            }
+        },
+    )
+
+
 def test_move_task_is_used_where_available_and_followed_to_the_end():
     client, stubber = stubbed(visible=3)
     stubber.add_response("get_queue_attributes", {"Attributes": {"QueueArn": SOURCE_ARN}})
@@ -101,15 +114,16 @@ def test_move_task_is_used_where_available_and_followed_to_the_end():
             ]
         },
     )
+    final_counts(stubber)
     seen = []
     with stubber:
         result = Redrive(client, TARGET, poll_seconds=0).run(progress=lambda done, total: seen.append((done, total)))
     stubber.assert_no_pending_responses()
-    assert (result.method, result.moved, result.failed) == ("move-task", 3, 0)
+    assert (result.method, result.moved, result.failed, result.complete) == ("move-task", 3, 0, True)
     assert seen == [(1, 3), (3, 3)]
 
 
-def test_a_failed_move_task_is_reported_with_its_reason():
+def test_a_failed_move_task_is_reported_with_its_reason_and_what_remains():
     client, stubber = stubbed()
     stubber.add_response("get_queue_attributes", {"Attributes": {"QueueArn": SOURCE_ARN}})
     stubber.add_response("get_queue_attributes", {"Attributes": {"QueueArn": DLQ_ARN}})
@@ -118,8 +132,11 @@ def test_a_failed_move_task_is_reported_with_its_reason():
         "list_message_move_tasks",
         {"Results": [{"Status": "FAILED", "ApproximateNumberOfMessagesMoved": 1, "FailureReason": "KMS.AccessDenied"}]},
     )
-    with stubber, pytest.raises(RedriveError, match=r"ended FAILED after 1 messages: KMS\.AccessDenied"):
-        Redrive(client, TARGET, poll_seconds=0).run()
+    final_counts(stubber, visible=2)
+    with stubber:
+        result = Redrive(client, TARGET, poll_seconds=0).run()
+    assert (result.moved, result.remaining, result.complete) == (1, 2, False)
+    assert result.stopped == "the move task ended FAILED: KMS.AccessDenied"
 
 
 def test_move_task_explicitly_asked_for_but_unavailable_names_the_alternative():
@@ -177,10 +194,19 @@ def test_copy_deletes_only_what_the_source_accepted():
     )
     stubber.add_response("receive_message", {})
     stubber.add_response("receive_message", {})
+    # The refused message is made visible again for the next run, and the counts are read again.
+    stubber.add_response(
+        "change_message_visibility_batch",
+        {"Successful": [{"Id": "0"}], "Failed": []},
+        {"QueueUrl": DLQ_URL, "Entries": [{"Id": "0", "ReceiptHandle": "r2", "VisibilityTimeout": 0}]},
+    )
+    for _ in range(3):  # the receives found the DLQ empty: the counts are read until they settle
+        final_counts(stubber, visible=1)
     with stubber:
-        result = Redrive(client, TARGET).run(method="copy")
+        result = Redrive(client, TARGET, poll_seconds=0).run(method="copy")
     stubber.assert_no_pending_responses()
-    assert (result.method, result.moved, result.failed) == ("copy", 1, 1)
+    assert (result.method, result.moved, result.failed, result.remaining) == ("copy", 1, 1, 1), result
+    assert not result.complete
 
 
 @pytest.mark.parametrize(
@@ -224,7 +250,7 @@ def test_copy_keeps_fifo_groups_and_attributes_on_moto():
             "crm", "ordered", None, REGION, "airlock-crm-ordered.fifo", "airlock-crm-ordered-dlq.fifo", True
         )
         result = Redrive(sqs, target).run(method="copy")
-        assert (result.method, result.moved, result.failed) == ("copy", 25, 0)
+        assert (result.method, result.moved, result.failed, result.complete) == ("copy", 25, 0, True)
         assert sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"] == {
             "ApproximateNumberOfMessages": "0"
         }

@@ -292,7 +292,7 @@ def test_failed_write_leaves_the_previous_register_untouched(example_register, t
 @pytest.mark.parametrize(
     ("setup", "extra", "message"),
     [
-        ("file", [], "is a file; pass a folder"),
+        ("file", [], "is a file, not a folder; pass a folder"),
         ("foreign-folder", [], "is a folder with other content (no integrations.json)"),
         ("none", ["--assembly", "{tmp}/nowhere"], "is not a cloud assembly (no manifest.json)"),
     ],

@@ -58,7 +58,7 @@ def test_spec_is_frozen():
         pytest.param(
             {"organization.management_account_id": 100000000001},
             "organization.management_account_id",
-            ["is a number", "in quotes"],
+            ["is not quoted, so YAML reads it as a number", "in quotes exactly as written: '100000000001'"],
             id="account-id-unquoted",
         ),
         pytest.param(
@@ -165,7 +165,7 @@ def test_spec_is_frozen():
         ),
         pytest.param(
             {"integrations.0.buffers": [{"name": "inbound", "retention_seconds": 1209600}]},
-            "integrations[0].buffers[0]",
+            "integrations[0].buffers[0].dlq_retention_seconds",
             ["dlq_retention_seconds 1209600 is not longer than retention_seconds 1209600"],
             id="dlq-not-longer",
         ),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from botocore.config import Config
 from botocore.stub import Stubber
 
+from airlock import aws_calls
+from airlock.aws_calls import RetryPolicy
 from airlock.verify import ApiError, Sessions, SetupError, Status, verify
 from airlock.verify.aws import DEFAULT_CONFIG, Account
 from airlock.verify.checks.network import flow_logs
@@ -27,8 +28,11 @@ from tests.verify_stubs import (
 )
 
 
-def test_standard_retry_mode_is_the_default():
-    assert DEFAULT_CONFIG.retries["mode"] == "standard"
+def test_calls_are_retried_by_airlock_not_twice_by_botocore():
+    # botocore makes one attempt per call; airlock.aws_calls retries (throttling in every
+    # protocol's spelling, 5xx, network faults, unreadable answers).
+    assert DEFAULT_CONFIG.retries["total_max_attempts"] == 1
+    assert aws_calls.POLICY.attempts == 5
 
 
 def test_access_denied_names_the_action_and_the_account():
@@ -57,9 +61,9 @@ def test_a_denied_call_is_an_error_row_of_its_check_not_a_traceback():
     assert finding.resource == f"crm/{CRM}/{REGION}"
 
 
-def test_throttling_is_retried_in_standard_mode(monkeypatch):
+def test_throttling_is_retried_with_backoff(monkeypatch):
     sleeps: list[float] = []
-    monkeypatch.setattr("botocore.endpoint.time.sleep", sleeps.append)
+    monkeypatch.setattr(aws_calls, "POLICY", RetryPolicy(sleep=sleeps.append))
     stubs = Stubs()
     account = stubs.account(CRM)
     client = account.client("ec2", REGION)
@@ -71,13 +75,14 @@ def test_throttling_is_retried_in_standard_mode(monkeypatch):
     assert finding.status is Status.OK, finding.message
     assert attempts == [503, 503, 200]
     assert len(sleeps) == 2  # backed off before each retry
+    assert 0 <= sleeps[0] <= 0.25 and 0 <= sleeps[1] <= 0.5  # full jitter over a doubling step
 
 
 def test_throttling_that_outlasts_the_retries_is_reported(monkeypatch):
-    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda _: None)
-    account = Account(CRM, Stubs().session, config=Config(retries={"mode": "standard", "total_max_attempts": 3}))
+    monkeypatch.setattr(aws_calls, "POLICY", RetryPolicy(attempts=3, sleep=lambda _: None))
+    account = Account(CRM, Stubs().session)
     attempts = canned_http(account.client("ec2", REGION), "before-send.ec2.DescribeFlowLogs", [(503, EC2_THROTTLED)])
-    with pytest.raises(ApiError, match=r"ec2:DescribeFlowLogs in 210000000001 was still throttled after retries"):
+    with pytest.raises(ApiError, match=r"ec2:DescribeFlowLogs in 210000000001 was still throttled after 3 attempts"):
         account.call("ec2", REGION, "describe_flow_logs")
     assert len(attempts) == 3
 
@@ -151,3 +156,40 @@ def test_unknown_profile_is_bad_input(monkeypatch, tmp_path):
 def test_unknown_integration_is_refused():
     with pytest.raises(KeyError, match="nope"):
         verify(make_spec(), make_lock(), Stubs().sessions, integrations=["nope"])
+
+
+def test_an_answer_a_check_cannot_read_is_an_error_row_not_an_unknown_integration():
+    from airlock.verify.registry import Check, Scope
+
+    def reads_a_key_that_is_not_there(ctx):
+        return [ctx.ok("AV-TEST-1", "x", {}["QueueUrl"])]
+
+    item = Check("AV-TEST-1", "test", Scope.REGION, reads_a_key_that_is_not_there)
+    report = verify(make_spec(), make_lock(), Stubs().sessions, integrations=["crm"], checks=[item])
+    (finding,) = report.findings
+    assert finding.status is Status.ERROR
+    assert "could not read what AWS answered (KeyError: 'QueueUrl')" in finding.message
+    assert report.exit_code == 1
+
+
+def test_an_endpoint_that_never_answers_is_exit_1_not_bad_input(monkeypatch, capsys):
+    from airlock.cli import main
+    from tests.conftest import EXAMPLE_SPEC
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    # Nothing listens on port 9: the network, not the input, is at fault.
+    assert main(["verify", str(EXAMPLE_SPEC), "--endpoint-url", "http://127.0.0.1:9"]) == 1
+    err = capsys.readouterr().err
+    assert "sts:GetCallerIdentity" in err and "failed after 5 attempts" in err and "nothing was audited" in err
+    assert "Traceback" not in err
+
+
+def test_an_unknown_integration_is_bad_input_before_any_aws_call(monkeypatch, capsys):
+    from airlock.cli import main
+    from tests.conftest import EXAMPLE_SPEC
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    assert main(["verify", str(EXAMPLE_SPEC), "--endpoint-url", "http://127.0.0.1:9", "--integration", "nope"]) == 2
+    assert "--integration nope: not in the spec" in capsys.readouterr().err

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from airlock import aws_calls
 from airlock.verify import (
     DEDICATED_OU,
     Expectations,
@@ -459,7 +460,8 @@ def test_no_egress_at_all(stubs):
 
 
 def test_egress_lookup_throttled_beyond_retries_is_an_error_row(stubs):
-    stubs("ec2").add_client_error("describe_nat_gateways", "RequestLimitExceeded", http_status_code=503)
+    for _ in range(aws_calls.POLICY.attempts):
+        stubs("ec2").add_client_error("describe_nat_gateways", "RequestLimitExceeded", http_status_code=503)
     (finding,) = run_check(REGISTRY["AV-EGRESS-3"], crm(stubs))
     assert finding.status is Status.ERROR
     assert "ec2:DescribeNatGateways" in finding.message and "throttled" in finding.message
