@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from airlock import __version__
 
 if TYPE_CHECKING:
-    from airlock.synth import SynthOptions
     from airlock.operations.redrive import RedriveResult, RedriveTarget
+    from airlock.synth import SynthOptions
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -272,17 +272,11 @@ def _validate(spec_path: Path) -> int:
 
 
 def _synth(spec_path: Path, out: Path, options: SynthOptions) -> int:
-    from airlock.synth import render_summary, synth
-
-    if out.exists() and not out.is_dir():
-        return _bad_input(f"--out '{out}' is a file; pass a folder for the cloud assembly")
-    result = synth(spec_path, out, options=options)
-def _synth(spec_path: Path, out: Path) -> int:
     from airlock.outputs import check_output
     from airlock.synth import render_summary, synth
 
     check_output(out)
-    result = synth(spec_path, out)
+    result = synth(spec_path, out, options=options)
     print(render_summary(result))
     return EXIT_OK if result.passed else EXIT_FINDINGS
 
