@@ -35,10 +35,11 @@ def _in_units(spec, spec_path: str, outdir: Path) -> int:
             os.replace(path, outdir / path.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    if not validated:
-        print("airlock: compliance findings in validation-report.json must be fixed or acknowledged", file=sys.stderr)
+    code = _gate(outdir)
+    if code == 0 and not validated:
+        print("airlock: validation failed; see validation-report.json", file=sys.stderr)
         return 1
-    return _gate(outdir)
+    return code
 
 
 def _gate(outdir: str | Path) -> int:

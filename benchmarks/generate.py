@@ -21,7 +21,7 @@ from airlock.spec.regions import AZ_ID_PREFIX
 DEFAULT_REGIONS: tuple[str, ...] = ("eu-central-1", "eu-west-1")
 
 #: The core account whose roles consume the generated buffers.
-CORE_ACCOUNT = "300000000999"
+CORE_ACCOUNT = "600000000999"
 #: The generated organization's id (VPC endpoint policies and core consumers need one).
 ORGANIZATION_ID = "o-generated01"
 

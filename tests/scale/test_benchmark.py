@@ -115,7 +115,7 @@ def test_a_short_run_writes_the_json_and_the_table(tmp_path, capsys):
     assert runs["2 one change"]["reused_units"] == runs["2 check"]["synthesized_units"] - 1
     assert runs["example check"]["compliance_passed"] is True and 0 < runs["2 check"]["max_limit_share"] < 0.8
     assert runs["empty app"]["stacks"] == 0
-    assert runs["example"]["stacks"] == 4 and runs["1 integration"]["stacks"] == 2
+    assert runs["example"]["stacks"] == 7 and runs["1 integration"]["stacks"] == 3
     for label in ("example", "1 integration"):
         assert runs[label]["cpu_seconds"] > runs["empty app"]["cpu_seconds"] > 0
         assert runs[label]["template_bytes"] > 0 and runs[label]["peak_rss_mb"] > 0

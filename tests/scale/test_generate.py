@@ -38,3 +38,12 @@ def test_generation_is_deterministic():
 def test_index_out_of_range_is_refused():
     with pytest.raises(ValueError, match="at most"):
         integration_data(MAX_INTEGRATIONS)
+
+
+def test_the_core_account_is_no_generated_account_at_any_size():
+    """At 1,000 integrations an adopted id once equalled the core account, and the spec was refused."""
+    from benchmarks.generate import CORE_ACCOUNT, created_account_id
+
+    for index in range(MAX_INTEGRATIONS):
+        data = integration_data(index)
+        assert CORE_ACCOUNT not in (data["account"]["adopt"], created_account_id(index), *data["vendor"]["account_ids"])
