@@ -36,7 +36,7 @@ def test_the_sweep_finds_every_overlapping_pair_and_only_those():
             (index, integration.model_copy(update={"network": integration.network.model_copy(update={"cidr": cidr})}))
             for index, (integration, cidr) in enumerate(zip(spec.integrations, cidrs, strict=True))
         ]
-        issues = _cidrs_disjoint(integrations)
+        issues = _cidrs_disjoint(None, integrations)
         found = [(issue.loc[1], int(issue.message.split("integrations[")[1].split("]")[0])) for issue in issues]
         assert found == pairwise(cidrs)
         overlapping += len(found)
