@@ -9,7 +9,7 @@ policy object lives.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from airlock.access.model import Effect, Policy, Principal, Source
 from airlock.access.statements import CompiledStatement, Match
@@ -20,13 +20,14 @@ from airlock.access.variables import Lookup
 class CompiledPolicy:
     """A policy's statements by effect and by the service prefix they can apply to."""
 
-    __slots__ = ("_by_prefix", "_cache", "_wild", "source")
+    __slots__ = ("_by_action", "_by_prefix", "_cache", "_wild", "source")
 
     def __init__(self, policy: Policy) -> None:
         self.source = policy.source
         self._wild: dict[Effect, list[CompiledStatement]] = {"Allow": [], "Deny": []}
         self._by_prefix: dict[tuple[Effect, str], list[CompiledStatement]] = {}
         self._cache: dict[tuple[Effect, str], tuple[CompiledStatement, ...]] = {}
+        self._by_action: dict[tuple[Effect, str], tuple[Candidate, ...]] = {}
         for statement in policy.statements:
             compiled = CompiledStatement(statement, policy.source.kind)
             prefixes = compiled.prefixes
@@ -46,6 +47,38 @@ class CompiledPolicy:
             self._cache[key] = found
         return found
 
+    def for_action(self, effect: Effect, action: str, prefix: str) -> tuple[Candidate, ...]:
+        """The :meth:`candidates` that can apply to ``action`` (lowercased, of service
+        ``prefix``), in the same order: each with its action answer (True, or None when its
+        actions are unreadable) and its Match when no other part of the request changes it."""
+        key = (effect, action)
+        found = self._by_action.get(key)
+        if found is None:
+            found = tuple(_candidates(self.candidates(effect, prefix), action))
+            if len(self._by_action) >= _ACTIONS_LIMIT:
+                self._by_action.clear()
+            self._by_action[key] = found
+        return found
+
+
+#: A statement that can apply to an action: (statement, action answer, Match or None).
+Candidate = tuple[CompiledStatement, Tri, Match | None]
+
+
+def _candidates(statements: Sequence[CompiledStatement], action: str) -> list[Candidate]:
+    out: list[Candidate] = []
+    for statement in statements:
+        acts = statement.action_applies(action)
+        if acts is False:
+            continue
+        fixed = statement.fixed_match(acts)
+        if fixed is None or fixed.applies is not False:
+            out.append((statement, acts, fixed))
+    return out
+
+
+#: Actions remembered per compiled policy before its memo is emptied (bounds memory only).
+_ACTIONS_LIMIT = 1 << 15
 
 _COMPILED: dict[int, tuple[Policy, CompiledPolicy]] = {}
 _LIMIT = 50_000
@@ -64,13 +97,20 @@ def compiled(policy: Policy) -> CompiledPolicy:
     return result
 
 
-@dataclass
 class Scan:
     """The statements of one effect in some policies that apply (True) or may apply (None)."""
 
-    policies: Sequence[Policy] = ()
-    applying: list[tuple[CompiledStatement, Match]] = field(default_factory=list)
-    maybe: list[tuple[CompiledStatement, Match]] = field(default_factory=list)
+    __slots__ = ("applying", "maybe", "policies")
+
+    def __init__(
+        self,
+        policies: Sequence[Policy] = (),
+        applying: list[tuple[CompiledStatement, Match]] | None = None,
+        maybe: list[tuple[CompiledStatement, Match]] | None = None,
+    ) -> None:
+        self.policies = policies
+        self.applying: list[tuple[CompiledStatement, Match]] = [] if applying is None else applying
+        self.maybe: list[tuple[CompiledStatement, Match]] = [] if maybe is None else maybe
 
     @property
     def sources(self) -> tuple[Source, ...]:
@@ -83,8 +123,7 @@ class Scan:
         return None if self.maybe else False
 
 
-@dataclass(frozen=True)
-class Probe:
+class Probe(NamedTuple):
     """The parts of a request a scan needs."""
 
     action: str  # lowercased
@@ -100,16 +139,41 @@ def scan(policies: Sequence[Policy], effect: Effect, probe: Probe, *, first: boo
 
     :param first: stop at the first statement that applies.
     """
-    result = Scan(policies)
-    action, prefix, resource, principal = probe.action, probe.prefix, probe.resource, probe.principal
-    lookup, has_boundary = probe.lookup, probe.has_boundary
+    applying: list[tuple[CompiledStatement, Match]] = []
+    maybe: list[tuple[CompiledStatement, Match]] = []
+    action = probe.action
+    key = (effect, action)
     for policy in policies:
-        for statement in compiled(policy).candidates(effect, prefix):
-            match = statement.match(action, resource, principal, lookup, has_boundary)
+        held = _COMPILED.get(id(policy))
+        form = held[1] if held is not None and held[0] is policy else compiled(policy)
+        found = form._by_action.get(key)
+        if found is None:
+            found = form.for_action(effect, action, probe.prefix)
+        for statement, acts, fixed in found:
+            match = fixed or statement.match_action(
+                acts, probe.resource, probe.principal, probe.lookup, probe.has_boundary
+            )
             if match.applies is True:
-                result.applying.append((statement, match))
+                applying.append((statement, match))
                 if first:
-                    return result
+                    return Scan(policies, applying, maybe)
             elif match.applies is None:
-                result.maybe.append((statement, match))
-    return result
+                maybe.append((statement, match))
+    return Scan(policies, applying, maybe)
+
+
+def lead(policies: Sequence[Policy], effect: Effect, probe: Probe) -> tuple[CompiledStatement, Match] | None:
+    """What ``scan(policies, effect, probe, first=True)`` finds when it is known without
+    reading the request beyond its action: the first statement that can apply applies to every
+    such request. None when the scan has to run."""
+    key = (effect, probe.action)
+    for policy in policies:
+        held = _COMPILED.get(id(policy))
+        form = held[1] if held is not None and held[0] is policy else compiled(policy)
+        found = form._by_action.get(key)
+        if found is None:
+            found = form.for_action(effect, probe.action, probe.prefix)
+        if found:
+            statement, _, fixed = found[0]
+            return (statement, fixed) if fixed is not None and fixed.applies is True else None
+    return None

@@ -16,15 +16,16 @@ Order (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evalu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from itertools import chain
 
-from airlock.access.compiled import Probe, Scan, scan
+from airlock.access.compiled import Probe, Scan, lead, scan
 from airlock.access.context import lookup_for
 from airlock.access.grants import Found, Grant, Term
 from airlock.access.model import Decision, Policy, PolicySet, Principal, Request, Source, Verdict
-from airlock.access.paths import grant
-from airlock.access.tri import Tri, all_
+from airlock.access.paths import grant, terms_of
+from airlock.access.tri import Tri
 
 #: Services whose resources RCPs restrict: S3, STS, KMS, SQS and Secrets Manager at launch
 #: (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#rcp-supported-services),
@@ -113,15 +114,18 @@ def _level_name(index: int, count: int, kind: str) -> str:
     return f"OU level {index}"
 
 
-def _levels(levels: Sequence[Sequence[Policy]] | None, probe: Probe, kind: str) -> list[Term]:
+def _levels(levels: Sequence[Sequence[Policy]] | None, probe: Probe, kind: str) -> Iterator[Term]:
     """One term per level: "there must be an explicit Allow statement at every level from the
     root through each OU in the direct path to the account"
     (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html)."""
-    terms: list[Term] = []
+    count = len(levels or ())
     for index, level in enumerate(levels or ()):
+        found = lead(level, "Allow", probe)
+        if found is not None:  # an allowing Term: its failure text and consulted policies are never read
+            yield Term(kind, True, "", (found[0].statement.source,))
+            continue
         result = scan(level, "Allow", probe, first=True)
-        terms.append(Term.of(kind, result, _level_failure(kind, index, len(levels or ()), level)))
-    return terms
+        yield Term.of(kind, result, _level_failure(kind, index, count, level))
 
 
 def _level_failure(kind: str, index: int, count: int, level: Sequence[Policy]) -> Callable[[], str]:
@@ -133,15 +137,15 @@ def _level_failure(kind: str, index: int, count: int, level: Sequence[Policy]) -
     return failure
 
 
-def _endpoint(policies: PolicySet, probe: Probe) -> list[Term]:
+def _endpoint(policies: PolicySet, probe: Probe) -> Iterator[Term]:
     """An endpoint policy "does not override or replace identity-based policies or
     resource-based policies": it must allow, and grants nothing
     (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html)."""
     if policies.endpoint is None:
-        return []
+        return
     endpoint = policies.endpoint
     result = scan((endpoint,), "Allow", probe, first=True)
-    return [Term.of("endpoint", result, lambda: f"no statement of the {endpoint.source.describe()} allows it")]
+    yield Term.of("endpoint", result, lambda: f"no statement of the {endpoint.source.describe()} allows it")
 
 
 def _decide(
@@ -158,13 +162,18 @@ def _decide(
     if isinstance(granted, Grant) and granted.value is False:
         term = granted.closest()
         return Decision(Verdict.DENY, f"denied: {term.reason}", term.consulted, assumptions)
-    layers = [*_levels(scps, probe, "SCP"), *_levels(rcps, probe, "RCP"), *_endpoint(policies, probe)]
-    failing = next((term for term in layers if term.value is False), None)
-    if failing is not None:
-        return Decision(Verdict.DENY, f"denied: {failing.reason}", failing.consulted, assumptions)
+    layers: list[Term] = []
+    allowed: Tri = True
+    for term in chain(_levels(scps, probe, "SCP"), _levels(rcps, probe, "RCP"), _endpoint(policies, probe)):
+        if term.value is False:  # the first layer that does not allow it denies; the rest are not read
+            return Decision(Verdict.DENY, f"denied: {term.reason}", term.consulted, assumptions)
+        if term.value is None:
+            allowed = None
+        layers.append(term)
     if isinstance(granted, Decision):
         return granted
-    allowed: Tri = all_([*(term.value for term in layers), granted.value])
+    if granted.value is None:
+        allowed = None
     maybe: Found = list(denies.maybe)
     if allowed is True and not maybe:
         return _allowed(layers, granted)
@@ -182,7 +191,8 @@ def _grant(probe: Probe, policies: PolicySet) -> Grant | Decision:
     if principal.account is None or policies.resource is None or owner is not None:
         cross = owner is not None and principal.account is not None and principal.account != owner
         return grant(probe, policies, cross=cross)
-    same, cross_grant = grant(probe, policies, cross=False), grant(probe, policies, cross=True)
+    terms = terms_of(probe, policies)
+    same, cross_grant = grant(probe, policies, cross=False, terms=terms), grant(probe, policies, cross=True, terms=terms)
     if same.value == cross_grant.value:
         return same
     source = policies.resource.source

@@ -34,7 +34,7 @@ from airlock.access.compiled import Scan
 from airlock.access.model import Policy, Source
 from airlock.access.principals import MatchKind
 from airlock.access.statements import CompiledStatement, Match
-from airlock.access.tri import Tri, all_
+from airlock.access.tri import Tri
 
 Found = list[tuple[CompiledStatement, Match]]
 #: Why a term fails: text, or a function that writes it (built only when a verdict needs it).
@@ -83,28 +83,45 @@ Path = tuple[Term, ...]
 
 
 def path_value(path: Path) -> Tri:
-    return all_(term.value for term in path)
+    unknown = False
+    for term in path:
+        value = term.value
+        if value is False:
+            return False
+        if value is None:
+            unknown = True
+    return None if unknown else True
 
 
 @dataclass
 class Grant:
-    """The paths that could grant a request, and the one that decides."""
+    """The paths that could grant a request, and the one that decides.
+
+    Its paths are not changed once built: each path's value is computed once, when first asked.
+    """
 
     paths: list[Path]
     assumptions: tuple[str, ...] = ()
     forced: Term | None = None  # a term that fails every path (KMS cross-account operations)
+    _values: list[Tri] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def path_values(self) -> list[Tri]:
+        values = self._values
+        if values is None:
+            values = self._values = [path_value(path) for path in self.paths]
+        return values
 
     @property
     def value(self) -> Tri:
         if self.forced is not None:
             return False
-        values = [path_value(path) for path in self.paths]
-        if any(value is True for value in values):
+        values = self.path_values()
+        if True in values:
             return True
-        return None if any(value is None for value in values) else False
+        return None if None in values else False
 
     def granting(self) -> Path:
-        return next(path for path in self.paths if path_value(path) is True)
+        return next(path for path, value in zip(self.paths, self.path_values(), strict=True) if value is True)
 
     def closest(self) -> Term:
         """The failing term of the path nearest to granting (fewest failing, most holding terms)."""
@@ -120,8 +137,8 @@ class Grant:
     def maybe(self) -> Found:
         """Statements that could not be evaluated, in paths that are not False."""
         found: Found = []
-        for path in self.paths:
-            if path_value(path) is None:
+        for path, value in zip(self.paths, self.path_values(), strict=True):
+            if value is None:
                 for term in path:
                     found.extend(term.maybe)
         return found
