@@ -1,9 +1,14 @@
-"""Policies compiled once and indexed by service prefix, and the scan of one policy layer.
+"""Policies compiled once and indexed by service prefix and action, and the scan of one layer.
 
 The evaluator meets the same few hundred policies in hundreds of thousands of requests, so
 each :class:`~airlock.access.model.Policy` is compiled the first time it is seen (statements
 split by effect, indexed by the service prefixes their actions can match) and kept while the
-policy object lives.
+policy object lives; an equal policy parsed again shares it. Per (effect, action) a compiled
+policy remembers the statements whose actions can match, in scan order, each with its Match
+when nothing else of the request can change it (``Resource: *``, no condition, a policy kind
+without principals), so a scan reads only those statements and decides the rest of them
+without reading the request. Every memo is bounded and emptied when full: it changes speed,
+never an answer.
 """
 
 from __future__ import annotations
@@ -81,18 +86,27 @@ def _candidates(statements: Sequence[CompiledStatement], action: str) -> list[Ca
 _ACTIONS_LIMIT = 1 << 15
 
 _COMPILED: dict[int, tuple[Policy, CompiledPolicy]] = {}
+_EQUAL: dict[Policy, CompiledPolicy] = {}
 _LIMIT = 50_000
 
 
 def compiled(policy: Policy) -> CompiledPolicy:
-    """The compiled form of ``policy`` (cached by identity; the cache holds the policy so
-    its id cannot be reused while cached)."""
+    """The compiled form of ``policy``: cached by identity (the cache holds the policy so its
+    id cannot be reused while cached), and by value, so that a policy parsed again (a key
+    policy read per request) shares the compiled form and what it has remembered."""
     held = _COMPILED.get(id(policy))
     if held is not None and held[0] is policy:
         return held[1]
     if len(_COMPILED) >= _LIMIT:
         _COMPILED.clear()
-    result = CompiledPolicy(policy)
+    if len(_EQUAL) >= _LIMIT:
+        _EQUAL.clear()
+    try:
+        result = _EQUAL.get(policy)
+        if result is None:
+            result = _EQUAL[policy] = CompiledPolicy(policy)
+    except TypeError:  # a hand-built policy holding a list: compiled, but not shared
+        result = CompiledPolicy(policy)
     _COMPILED[id(policy)] = (policy, result)
     return result
 
@@ -134,6 +148,15 @@ class Probe(NamedTuple):
     has_boundary: bool
 
 
+def _for_action(policy: Policy, key: tuple[Effect, str], probe: Probe) -> tuple[Candidate, ...]:
+    """``compiled(policy).for_action(*key, probe.prefix)``, in one call: a scan makes it for
+    every policy a request meets."""
+    held = _COMPILED.get(id(policy))
+    form = held[1] if held is not None and held[0] is policy else compiled(policy)
+    found = form._by_action.get(key)
+    return found if found is not None else form.for_action(key[0], key[1], probe.prefix)
+
+
 def scan(policies: Sequence[Policy], effect: Effect, probe: Probe, *, first: bool = False) -> Scan:
     """Every statement of ``effect`` in ``policies`` that applies or may apply to the request.
 
@@ -141,15 +164,9 @@ def scan(policies: Sequence[Policy], effect: Effect, probe: Probe, *, first: boo
     """
     applying: list[tuple[CompiledStatement, Match]] = []
     maybe: list[tuple[CompiledStatement, Match]] = []
-    action = probe.action
-    key = (effect, action)
+    key = (effect, probe.action)
     for policy in policies:
-        held = _COMPILED.get(id(policy))
-        form = held[1] if held is not None and held[0] is policy else compiled(policy)
-        found = form._by_action.get(key)
-        if found is None:
-            found = form.for_action(effect, action, probe.prefix)
-        for statement, acts, fixed in found:
+        for statement, acts, fixed in _for_action(policy, key, probe):
             match = fixed or statement.match_action(
                 acts, probe.resource, probe.principal, probe.lookup, probe.has_boundary
             )
@@ -168,11 +185,7 @@ def lead(policies: Sequence[Policy], effect: Effect, probe: Probe) -> tuple[Comp
     such request. None when the scan has to run."""
     key = (effect, probe.action)
     for policy in policies:
-        held = _COMPILED.get(id(policy))
-        form = held[1] if held is not None and held[0] is policy else compiled(policy)
-        found = form._by_action.get(key)
-        if found is None:
-            found = form.for_action(effect, probe.action, probe.prefix)
+        found = _for_action(policy, key, probe)
         if found:
             statement, _, fixed = found[0]
             return (statement, fixed) if fixed is not None and fixed.applies is True else None

@@ -157,6 +157,10 @@ def _decide(
 ) -> Decision:
     """Nothing grants it: denied, naming the grant's failing term (whatever the layers say).
     Otherwise the first layer that does not allow it denies; unknowns make it undecided."""
+    if not denies.maybe:
+        plain = _plainly_allowed(probe, policies, scps, rcps)
+        if plain is not None:
+            return plain
     granted = _grant(probe, policies)
     assumptions = granted.assumptions
     if isinstance(granted, Grant) and granted.value is False:
@@ -185,6 +189,46 @@ def _decide(
     return _undecided(maybe, probe, granted.assumptions)
 
 
+def _plainly_allowed(
+    probe: Probe,
+    policies: PolicySet,
+    scps: Sequence[Sequence[Policy]] | None,
+    rcps: Sequence[Sequence[Policy]] | None,
+) -> Decision | None:
+    """The decision of the common case without building its grant and layer terms: a role or
+    user of the resource's account, no resource-based policy, and at every policy the principal
+    needs (identity, boundary, session, each SCP and RCP level, endpoint) a statement that allows
+    it whatever the request's resource and context (:func:`lead`). The grant is then the
+    identity path, and the decision what :func:`_allowed` says. None when the case is not plain:
+    the full evaluation decides it."""
+    principal = probe.principal
+    owner = policies.resource_account
+    if policies.resource is not None or policies.key_policy or policies.external_identity:
+        return None
+    if principal.kind not in ("role", "user") or (owner is not None and principal.account not in (None, owner)):
+        return None
+    sources: list[Source] = []
+    found = lead(policies.identity, "Allow", probe)
+    if found is None:
+        return None
+    sources.append(found[0].statement.source)
+    session = policies.session if principal.kind == "role" else None
+    for policy in (policies.boundary, session):
+        if policy is not None:
+            found = lead((policy,), "Allow", probe)
+            if found is None:
+                return None
+            sources.append(found[0].statement.source)
+    said = " and ".join(source.describe() for source in sources)
+    endpoint = ((policies.endpoint,),) if policies.endpoint is not None else ()
+    for level in chain(scps or (), rcps or (), endpoint):
+        found = lead(level, "Allow", probe)
+        if found is None:
+            return None
+        sources.append(found[0].statement.source)
+    return Decision(Verdict.ALLOW, f"allowed: {said}", tuple(sources))
+
+
 def _grant(probe: Probe, policies: PolicySet) -> Grant | Decision:
     principal = probe.principal
     owner = policies.resource_account
@@ -192,7 +236,10 @@ def _grant(probe: Probe, policies: PolicySet) -> Grant | Decision:
         cross = owner is not None and principal.account is not None and principal.account != owner
         return grant(probe, policies, cross=cross)
     terms = terms_of(probe, policies)
-    same, cross_grant = grant(probe, policies, cross=False, terms=terms), grant(probe, policies, cross=True, terms=terms)
+    same, cross_grant = (
+        grant(probe, policies, cross=False, terms=terms),
+        grant(probe, policies, cross=True, terms=terms),
+    )
     if same.value == cross_grant.value:
         return same
     source = policies.resource.source

@@ -41,7 +41,7 @@ Found = list[tuple[CompiledStatement, Match]]
 Reason = str | Callable[[], str]
 
 
-@dataclass
+@dataclass(slots=True)
 class Term:
     """One condition of a path, with what decided it."""
 
@@ -72,6 +72,8 @@ class Term:
 
 def resource_term(name: str, result: Scan, kinds: frozenset[MatchKind], failure: Reason) -> Term:
     """The resource policy's statements that match the principal in one of ``kinds``."""
+    if not result.applying and not result.maybe:
+        return Term(name, False, failure, (), result.policies, [])
     applying = [(s, m) for s, m in result.applying if m.kinds & kinds]
     maybe = [(s, m) for s, m in result.maybe if m.kinds & kinds]
     value: Tri = True if applying else (None if maybe else False)
@@ -129,7 +131,13 @@ class Grant:
             return self.forced
 
         def rank(path: Path) -> tuple[int, int]:
-            return (sum(term.value is False for term in path), -sum(term.value is True for term in path))
+            failing = holding = 0
+            for term in path:
+                if term.value is False:
+                    failing += 1
+                elif term.value is True:
+                    holding += 1
+            return (failing, -holding)
 
         best = min(self.paths, key=rank)
         return next(term for term in best if term.value is False)

@@ -120,7 +120,9 @@ def grant(probe: Probe, policies: PolicySet, *, cross: bool, terms: _Terms | Non
         paths = [(terms.grant(_ANY, "only a resource-based policy can admit this principal"),)]
     forced = None
     if policies.key_policy and cross and probe.action not in KMS_CROSS_ACCOUNT and principal.kind != "service":
-        forced = Term.constant("kms", False, f"{probe.action} is not one of the KMS operations that work across accounts")
+        forced = Term.constant(
+            "kms", False, f"{probe.action} is not one of the KMS operations that work across accounts"
+        )
     return Grant(paths, terms.assumptions, forced)
 
 

@@ -20,7 +20,7 @@ from airlock.access.conditions import CompiledCondition, compile_condition
 from airlock.access.model import PolicyKind, Principal, Statement
 from airlock.access.patterns import ActionMatcher, action_matcher, arn_pattern, arn_regex
 from airlock.access.principals import ALL_KINDS, NONE, MatchKind
-from airlock.access.tri import Tri, all_, not_
+from airlock.access.tri import Tri, not_
 from airlock.access.variables import NULL, UNKNOWN, Lookup, Marker, has_variable, resolve
 
 _PRINCIPAL_FREE = frozenset({"identity", "boundary", "session", "scp"})
@@ -65,6 +65,10 @@ class CompiledStatement:
     """
 
     __slots__ = (
+        "_on",
+        "_on_memo",
+        "_who",
+        "_who_memo",
         "actions",
         "conditions",
         "kind",
@@ -72,10 +76,6 @@ class CompiledStatement:
         "negate_resources",
         "resources",
         "statement",
-        "_on",
-        "_on_memo",
-        "_who",
-        "_who_memo",
     )
 
     def __init__(self, statement: Statement, kind: PolicyKind) -> None:
@@ -124,13 +124,6 @@ class CompiledStatement:
             return None
         matched = self.actions.matches(action)
         return not matched if self.negate_actions else matched
-
-    def match(self, action: str, resource: str, principal: Principal, lookup: Lookup, has_boundary: bool) -> Match:
-        """Applicability to a request; ``action`` lowercased."""
-        acts = self.action_applies(action)
-        if acts is False:
-            return NO
-        return self.match_action(acts, resource, principal, lookup, has_boundary)
 
     def fixed_match(self, acts: Tri) -> Match | None:
         """The Match for an action answered ``acts`` when resource, principal and context

@@ -1,10 +1,4 @@
-"""Policies compiled once and indexed by service prefix, and the scan of one policy layer.
-
-The evaluator meets the same few hundred policies in hundreds of thousands of requests, so
-each :class:`~airlock.access.model.Policy` is compiled the first time it is seen (statements
-split by effect, indexed by the service prefixes their actions can match) and kept while the
-policy object lives.
-"""
+"""Reference copy of ``airlock.access.compiled`` (see the package docstring)."""
 
 from __future__ import annotations
 
@@ -12,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from airlock.access.model import Effect, Policy, Principal, Source
-from tests.unit.access.reference.statements import CompiledStatement, Match
 from airlock.access.tri import Tri
 from airlock.access.variables import Lookup
+from tests.unit.access.reference.statements import CompiledStatement, Match
 
 
 class CompiledPolicy:

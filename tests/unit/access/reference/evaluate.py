@@ -1,52 +1,25 @@
-"""Decide one request against the policies it meets, with AWS's documented evaluation logic.
-
-Order (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html):
-
-1. an explicit deny that applies in any policy (SCP, RCP, identity, boundary, session,
-   resource/trust/key, endpoint) denies;
-2. a grant (:mod:`airlock.access.grants`) and every required layer must allow: each SCP
-   level of the principal's account, each RCP level of the resource's account (for the
-   services RCPs support), the VPC endpoint policy when the request passes an endpoint; the
-   grant is decided first, so a request nothing grants is denied without reading the layers;
-3. anything that cannot be evaluated and could change that outcome makes the verdict
-   UNDECIDED, naming the statements.
-
-``docs/policy-evaluation.md`` lists every rule with its documentation.
-"""
+"""Reference copy of ``airlock.access.evaluate`` (see the package docstring); its tables are the evaluator's."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
-from tests.unit.access.reference.compiled import Probe, Scan, scan
-from tests.unit.access.reference.context import lookup_for
-from tests.unit.access.reference.grants import Found, Grant, Term
-from airlock.access.model import Decision, Policy, PolicySet, Principal, Request, Source, Verdict
-from tests.unit.access.reference.paths import grant
+from airlock.access.context import lookup_for
+from airlock.access.evaluate import (
+    TRUST_ACTIONS,
+    _allowed,
+    _deny_policies,
+    _level_failure,
+    _rcps_apply,
+    _scps_apply,
+    _undecided,
+)
+from airlock.access.model import Decision, Policy, PolicySet, Request, Verdict
 from airlock.access.tri import Tri, all_
-
-#: Services whose resources RCPs restrict: S3, STS, KMS, SQS and Secrets Manager at launch
-#: (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#rcp-supported-services),
-#: then Amazon ECR and OpenSearch Serverless (June 2025), Amazon Cognito user pools and
-#: CloudWatch Logs (January 2026), DynamoDB (February 2026).
-RCP_SERVICES = frozenset(
-    {"s3", "sts", "kms", "sqs", "secretsmanager", "ecr", "aoss", "cognito-idp", "logs", "dynamodb"}
-)
-
-
-#: Actions a role's trust policy decides; for any other action it is not consulted
-#: (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#term_trust-policy:
-#: "A JSON policy document in which you define the principals that you trust to assume the role").
-TRUST_ACTIONS = frozenset(
-    {
-        "sts:assumerole",
-        "sts:assumerolewithsaml",
-        "sts:assumerolewithwebidentity",
-        "sts:setsourceidentity",
-        "sts:tagsession",
-    }
-)
+from tests.unit.access.reference.compiled import Probe, Scan, scan
+from tests.unit.access.reference.grants import Found, Grant, Term
+from tests.unit.access.reference.paths import grant
 
 
 def evaluate(request: Request, policies: PolicySet) -> Decision:
@@ -72,47 +45,6 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     return _decide(probe, policies, scps, rcps, denies)
 
 
-def _scps_apply(principal: Principal) -> bool:
-    """SCPs limit IAM principals of member accounts, not service principals or
-    service-linked roles (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html)."""
-    return principal.kind in ("role", "user", "root") and not principal.service_linked
-
-
-def _rcps_apply(probe: Probe) -> bool:
-    """RCPs cover the supported services only, never service-linked roles, and
-    "kms:RetireGrant permission isn't effective in an RCP"
-    (https://docs.aws.amazon.com/kms/latest/developerguide/resource-control-policies.html)."""
-    return probe.prefix in RCP_SERVICES and not probe.principal.service_linked and probe.action != "kms:retiregrant"
-
-
-def _deny_policies(
-    policies: PolicySet,
-    principal: Principal,
-    scps: Sequence[Sequence[Policy]] | None,
-    rcps: Sequence[Sequence[Policy]] | None,
-) -> list[Policy]:
-    found: list[Policy] = [policy for level in (scps or ()) for policy in level]
-    found.extend(policy for level in (rcps or ()) for policy in level)
-    found.extend(policies.identity)
-    if policies.boundary is not None:
-        found.append(policies.boundary)
-    if policies.session is not None and principal.kind == "role":
-        found.append(policies.session)
-    if policies.resource is not None:
-        found.append(policies.resource)
-    if policies.endpoint is not None:
-        found.append(policies.endpoint)
-    return found
-
-
-def _level_name(index: int, count: int, kind: str) -> str:
-    if count > 1 and index == 0:
-        return "the organization root"
-    if index == count - 1:
-        return "the account"
-    return f"OU level {index}"
-
-
 def _levels(levels: Sequence[Sequence[Policy]] | None, probe: Probe, kind: str) -> list[Term]:
     """One term per level: "there must be an explicit Allow statement at every level from the
     root through each OU in the direct path to the account"
@@ -122,15 +54,6 @@ def _levels(levels: Sequence[Sequence[Policy]] | None, probe: Probe, kind: str) 
         result = scan(level, "Allow", probe, first=True)
         terms.append(Term.of(kind, result, _level_failure(kind, index, len(levels or ()), level)))
     return terms
-
-
-def _level_failure(kind: str, index: int, count: int, level: Sequence[Policy]) -> Callable[[], str]:
-    def failure() -> str:
-        name = _level_name(index, count, kind)
-        names = ", ".join(policy.source.describe() for policy in level) or f"no {kind}"
-        return f"no {kind} attached at {name} allows it ({names})"
-
-    return failure
 
 
 def _endpoint(policies: PolicySet, probe: Probe) -> list[Term]:
@@ -192,27 +115,4 @@ def _grant(probe: Probe, policies: PolicySet) -> Grant | Decision:
         "same-account and cross-account rules give different answers",
         (source,),
         same.assumptions,
-    )
-
-
-def _allowed(layers: list[Term], granted: Grant) -> Decision:
-    path = granted.granting()
-    grant_sources = [source for term in path for source in term.allowing]
-    layer_sources = [source for term in layers for source in term.allowing]
-    said = " and ".join(source.describe() for source in grant_sources) or _implicit(granted)
-    return Decision(Verdict.ALLOW, f"allowed: {said}", tuple(grant_sources + layer_sources), granted.assumptions)
-
-
-def _implicit(granted: Grant) -> str:
-    return "the assumed identity policies" if granted.assumptions else "the account root user's own access"
-
-
-def _undecided(maybe: Found, probe: Probe, assumptions: tuple[str, ...]) -> Decision:
-    seen: dict[Source, None] = {}
-    for statement, _ in maybe:
-        seen.setdefault(statement.statement.source, None)
-    first = maybe[0][0]
-    why = first.explain(probe.action, probe.resource, probe.principal, probe.lookup, probe.has_boundary)
-    return Decision(
-        Verdict.UNDECIDED, f"undecided: {first.statement.source.describe()} {why}", tuple(seen), assumptions
     )

@@ -1,40 +1,15 @@
-"""Who grants a request: the principal's identity policies, the resource's policy, or both.
-
-A grant is a set of *paths*; each path is a conjunction of *terms* and the request is granted
-when one path holds. The paths encode AWS's documented rules:
-
-Same account, ordinary resource policy
-(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html):
-identity ∧ boundary ∧ session; or the resource policy naming the session, the user or ``*``
-("not limited by an implicit deny in an identity-based policy, a permissions boundary, or
-session policy"); or naming the role ARN ∧ boundary ∧ session ("limited by an implicit deny in
-a permissions boundary or session policy"). Naming the account delegates to the account's
-IAM policies, which is the identity path.
-
-Cross account (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html):
-identity ∧ boundary ∧ session ∧ the resource policy admitting the principal in any way.
-
-KMS key policy (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html):
-the key policy is always needed; identity policies count only where the key policy allows the
-principal's account ("Without this permission, IAM policies that allow access to the key are
-ineffective"); cross account needs both
-(https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html).
-
-Role trust policy (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html):
-always needed; in the same account either the trust policy names the caller directly or it
-trusts the account and the caller's identity policy allows the call.
-"""
+"""Reference copy of ``airlock.access.grants`` (see the package docstring)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from tests.unit.access.reference.compiled import Scan
 from airlock.access.model import Policy, Source
-from tests.unit.access.reference.principals import MatchKind
-from tests.unit.access.reference.statements import CompiledStatement, Match
+from airlock.access.principals import MatchKind
 from airlock.access.tri import Tri, all_
+from tests.unit.access.reference.compiled import Scan
+from tests.unit.access.reference.statements import CompiledStatement, Match
 
 Found = list[tuple[CompiledStatement, Match]]
 #: Why a term fails: text, or a function that writes it (built only when a verdict needs it).

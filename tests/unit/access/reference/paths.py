@@ -1,51 +1,12 @@
-"""Build the :class:`~airlock.access.grants.Grant` of one request from its policy set.
-
-See :mod:`airlock.access.grants` for the rules and their documentation.
-"""
+"""Reference copy of ``airlock.access.paths`` (see the package docstring); its tables are the evaluator's."""
 
 from __future__ import annotations
 
+from airlock.access.model import Policy, PolicySet
+from airlock.access.paths import _ANY, KMS_CROSS_ACCOUNT, _key_paths, _resource_paths, _trust_paths, _who
+from airlock.access.principals import MatchKind
 from tests.unit.access.reference.compiled import Probe, Scan, scan
-from tests.unit.access.reference.grants import Grant, Path, Term, resource_term
-from airlock.access.model import Policy, PolicySet, Principal
-from tests.unit.access.reference.principals import MatchKind
-
-#: KMS operations that work across accounts; "If you give a user in a different account
-#: permission for other operations, those permissions have no effect."
-#: https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
-KMS_CROSS_ACCOUNT = frozenset(
-    {
-        "kms:decrypt",
-        "kms:encrypt",
-        "kms:generatedatakey",
-        "kms:generatedatakeypair",
-        "kms:generatedatakeypairwithoutplaintext",
-        "kms:generatedatakeywithoutplaintext",
-        "kms:generatemac",
-        "kms:reencryptfrom",
-        "kms:reencryptto",
-        "kms:sign",
-        "kms:verify",
-        "kms:verifymac",
-        "kms:derivesharedsecret",
-        "kms:creategrant",
-        "kms:describekey",
-        "kms:getkeyrotationstatus",
-        "kms:getpublickey",
-        "kms:listgrants",
-        "kms:retiregrant",
-        "kms:revokegrant",
-    }
-)
-
-_DIRECT: frozenset[MatchKind] = frozenset({"wildcard", "session", "user", "service"})
-_USER_DIRECT: frozenset[MatchKind] = frozenset({"user", "wildcard"})
-_SESSION_DIRECT: frozenset[MatchKind] = frozenset({"session", "wildcard", "service"})
-_ANY: frozenset[MatchKind] = frozenset({"wildcard", "session", "role", "user", "account", "service"})
-
-
-def _who(principal: Principal) -> str:
-    return principal.session_arn or principal.arn
+from tests.unit.access.reference.grants import Grant, Term, resource_term
 
 
 class _Terms:
@@ -119,43 +80,3 @@ def grant(probe: Probe, policies: PolicySet, *, cross: bool) -> Grant:
             "kms", False, f"{probe.action} is not one of the KMS operations that work across accounts"
         )
     return result
-
-
-def _principal_side(terms: _Terms) -> tuple[Term, ...]:
-    return (terms.identity, terms.boundary, terms.session)
-
-
-def _resource_paths(terms: _Terms, *, cross: bool) -> list[Path]:
-    if cross:
-        return [(*_principal_side(terms), terms.grant(_ANY, "cross-account access needs the resource policy too"))]
-    return [
-        _principal_side(terms),
-        (terms.grant(_DIRECT, "naming the session, user or '*'"),),
-        (terms.grant(frozenset({"role"}), "naming the role"), terms.boundary, terms.session),
-    ]
-
-
-def _key_paths(terms: _Terms, *, cross: bool) -> list[Path]:
-    if cross:
-        return [(terms.grant(_ANY, "cross-account use needs the key policy too"), *_principal_side(terms))]
-    return [
-        (terms.grant(_DIRECT, "naming the session, user or '*'"),),
-        (terms.grant(frozenset({"role"}), "naming the role"), terms.boundary, terms.session),
-        (terms.grant(frozenset({"account"}), "delegating to the account's IAM policies"), *_principal_side(terms)),
-    ]
-
-
-def _trust_paths(terms: _Terms, *, cross: bool) -> list[Path]:
-    if cross:
-        return [(terms.grant(_ANY, "a cross-account trust"), *_principal_side(terms))]
-    is_user = terms.principal.kind == "user"
-    user: frozenset[MatchKind] = _USER_DIRECT if is_user else frozenset()
-    session: frozenset[MatchKind] = _SESSION_DIRECT - _USER_DIRECT if is_user else _SESSION_DIRECT
-    return [
-        (terms.grant(frozenset({"account"}), "trusting the account"), *_principal_side(terms)),
-        (terms.grant(session, "naming the session or '*'"),),
-        (terms.grant(frozenset({"role"}), "naming the role"), terms.boundary, terms.session),
-        # "If a user is listed as the principal in a role's trust policy but cannot assume the
-        # role, check the user's permissions boundary."
-        (terms.grant(user, "naming the user"), terms.boundary),
-    ]

@@ -1,36 +1,17 @@
-"""Whether one statement applies to one request: action, resource, principal, conditions.
-
-Each element is tested as AWS documents it; the statement applies when all of them match
-(True), does not when one does not (False), and may apply (None) when one cannot be known.
-A statement the parser could not read (``Statement.unknown``) applies at most "maybe": a
-readable element that rules the request out still makes it False.
-
-- Action/NotAction: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html
-- Resource/NotResource: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notresource.html
-- Condition: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
-"""
+"""Reference copy of ``airlock.access.statements`` (see the package docstring)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from tests.unit.access.reference import principals
-from tests.unit.access.reference.conditions import CompiledCondition, compile_condition
+from airlock.access import principals
 from airlock.access.model import PolicyKind, Principal, Statement
-from tests.unit.access.reference.patterns import ActionMatcher, action_matcher, arn_pattern, arn_regex
-from tests.unit.access.reference.principals import ALL_KINDS, NONE, MatchKind
+from airlock.access.patterns import ActionMatcher, action_matcher
+from airlock.access.principals import ALL_KINDS, NONE, MatchKind
+from airlock.access.statements import Match, _any_resource
 from airlock.access.tri import Tri, all_, not_
-from airlock.access.variables import NULL, UNKNOWN, Lookup, Marker, has_variable, resolve
+from airlock.access.variables import Lookup
+from tests.unit.access.reference.conditions import CompiledCondition, compile_condition
 
 _PRINCIPAL_FREE = frozenset({"identity", "boundary", "session", "scp"})
-
-
-@dataclass(frozen=True)
-class Match:
-    """A statement's applicability to a request and the ways its principal matched."""
-
-    applies: Tri
-    kinds: frozenset[MatchKind] = NONE
 
 
 NO = Match(False)
@@ -126,29 +107,3 @@ class CompiledStatement:
             )
             return frozenset({"wildcard"}), applies
         return NONE, None
-
-
-def _any_resource(patterns: tuple[str, ...], resource: str, lookup: Lookup, variables: bool) -> Tri:
-    unknown = False
-    for pattern in patterns:
-        matched = _resource_matches(pattern, resource, lookup, variables)
-        if matched is True:
-            return True
-        if matched is None:
-            unknown = True
-    return None if unknown else False
-
-
-def _resource_matches(pattern: str, resource: str, lookup: Lookup, variables: bool) -> Tri:
-    if variables and has_variable(pattern):
-        pieces = resolve(pattern, lookup, wildcards=True)
-        if pieces is NULL:
-            return False  # "the resource that includes a policy variable with no value will not match any resource"
-        if pieces is UNKNOWN or isinstance(pieces, Marker):
-            return None
-        regex = arn_regex(pieces)
-    else:
-        regex = arn_pattern(pattern)
-    if regex is None:
-        return None
-    return regex.match(resource) is not None
