@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from airlock.access import deploy, effective, steps
 from airlock.access.evaluate import evaluate
-from airlock.access.model import Decision, Policy, PolicySet, Request, Source, Verdict, context
+from airlock.access.model import Decision, Policy, PolicySet, Principal, Request, Source, Verdict, context
 from airlock.access.policy import parse_policy
 from airlock.access.proof import prove
 from airlock.spec import load_account_lock
@@ -174,6 +174,8 @@ PRINCIPAL_ELEMENTS: tuple[Any, ...] = (
     {"Service": "s3.amazonaws.com"},
     {"Federated": "cognito-identity.amazonaws.com"},
     {"AWS": "arn:aws:iam::*:role/app"},
+    {"AWS": [f"arn:aws:iam::{ACCOUNT}:root", ROLE_ARN, SESSION]},  # every identity of the role session
+    {"AWS": [f"arn:aws:iam::{ACCOUNT}:root", USER.arn]},
 )
 CONDITIONS: tuple[tuple[str, str, Any], ...] = (
     ("StringEquals", "aws:PrincipalOrgID", "o-abc"),
@@ -310,11 +312,11 @@ PRINCIPALS = (ROLE, USER, ROOT, OUTSIDER, S3, ANONYMOUS, dataclasses.replace(ROL
 
 
 @st.composite
-def requests(draw: st.DrawFn) -> Request:
+def requests(draw: st.DrawFn, principals: tuple[Principal, ...] = PRINCIPALS) -> Request:
     keys = draw(st.lists(st.sampled_from(sorted(CONTEXT_VALUES)), unique=True, max_size=6))
     values = {key: draw(st.sampled_from(CONTEXT_VALUES[key])) for key in keys}
     return Request(
-        draw(st.sampled_from(PRINCIPALS)),
+        draw(st.sampled_from(principals)),
         draw(st.sampled_from(REQUEST_ACTIONS)),
         draw(st.sampled_from(REQUEST_RESOURCES)),
         context(values),
@@ -342,6 +344,49 @@ def test_generated_policy_sets_and_requests_are_decided_as_the_reference_decides
     assert differ == []
 
 
+def _allow_all(kind: Any) -> Policy:
+    return parse_policy(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+        Source(kind, name=f"{kind}-all"),
+    )
+
+
+@st.composite
+def plain_sets(draw: st.DrawFn) -> PolicySet:
+    """Policy sets of the shape most requests of a proof meet: no resource-based policy, an
+    identity policy that allows everything first, and boundary, session, SCP and RCP levels and
+    endpoint that often allow everything too, so the evaluator's shortcut for the plain case
+    is taken, and nearly taken."""
+
+    def often_all(kind: Any) -> st.SearchStrategy[Policy | None]:
+        return st.one_of(st.none(), st.just(_allow_all(kind)), policies(kind, kind))
+
+    generated = draw(policy_sets())
+    identity = draw(st.lists(policies("identity", "identity"), max_size=1))
+    if draw(st.integers(0, 3)):
+        identity.insert(0, _allow_all("identity"))
+    return dataclasses.replace(
+        generated,
+        identity=tuple(identity),
+        boundary=draw(often_all("boundary")),
+        session=draw(often_all("session")),
+        resource=None,
+        key_policy=False,
+        resource_account=draw(st.sampled_from((None, ACCOUNT))),
+        endpoint=draw(often_all("endpoint")),
+        external_identity=False,
+    )
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plain_sets(), st.lists(requests((ROLE, USER, ROLE, OUTSIDER)), min_size=1, max_size=6))
+def test_generated_plain_policy_sets_are_decided_as_the_reference_decides(
+    policy_set: PolicySet, batch: list[Request]
+) -> None:
+    differ, _ = _same([(request, related) for related in _related(policy_set) for request in batch])
+    assert differ == []
+
+
 @pytest.mark.parametrize("verdict", list(Verdict))
 def test_the_generated_cases_reach_every_verdict(verdict: Verdict) -> None:
     """The generator is not vacuous: it reaches each verdict (find fails when it cannot)."""
@@ -351,3 +396,32 @@ def test_the_generated_cases_reach_every_verdict(verdict: Verdict) -> None:
         settings=settings(max_examples=2000, deadline=None, database=None, phases=[Phase.generate]),
     )
     assert reference(found[1], found[0]).verdict is verdict
+
+
+def test_a_principal_answer_remembered_with_a_boundary_is_not_reused_without_one() -> None:
+    """A Deny with NotPrincipal "will always deny any IAM principal that has a permissions
+    boundary policy attached" (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html),
+    and does not apply to a principal whose every identity it lists: one statement object,
+    met by the same principal with and then without a boundary, answers both ways."""
+    bucket = parse_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "NotPrincipal": {"AWS": [f"arn:aws:iam::{ACCOUNT}:root", ROLE_ARN, SESSION]},
+                    "Action": "s3:*",
+                    "Resource": "*",
+                },
+                {"Effect": "Allow", "Principal": {"AWS": ROLE_ARN}, "Action": "s3:GetObject", "Resource": "*"},
+            ],
+        },
+        Source("resource", name="bucket"),
+    )
+    identity = _allow_all("identity")
+    bounded = PolicySet(identity=(identity,), boundary=_allow_all("boundary"), resource=bucket)
+    unbounded = PolicySet(identity=(identity,), resource=bucket)
+    request = Request(ROLE, "s3:GetObject", f"{BUCKET}/in/file.csv")
+    decisions = [evaluate(request, bounded), evaluate(request, unbounded), evaluate(request, bounded)]
+    assert [d.verdict for d in decisions] == [Verdict.DENY, Verdict.ALLOW, Verdict.DENY]
+    assert decisions == [reference(request, bounded), reference(request, unbounded), reference(request, bounded)]
