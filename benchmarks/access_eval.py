@@ -7,6 +7,12 @@ policy delegating to IAM, and an organization-fenced endpoint policy. Requests s
 action catalogue (policy_sentry) against a few resources, as exhaustive effective-access
 enumeration does, first unpruned and then pruned with ``actions_matching``.
 
+A second workload has the shape of the deployability proof, which makes most of a check's
+evaluations: each account's CloudFormation execution role (AdministratorAccess) asks for
+handler permissions of the services a landing zone deploys, under three SCP levels
+(FullAWSAccess plus guardrails that exempt roles by ``aws:PrincipalArn`` and restrict
+regions) and three RCP levels; most requests are allowed.
+
     .venv/bin/python -m benchmarks.access_eval            # prints and writes benchmarks/results/access_eval.json
     .venv/bin/python -m benchmarks.access_eval --quick    # fewer requests
 """
@@ -136,18 +142,101 @@ def policy_set() -> PolicySet:
     )
 
 
+_EXEMPT = ["arn:aws:iam::*:role/cdk-hnb659fds-*", "arn:aws:iam::*:role/airlock-break-glass"]
+DEPLOY_SERVICES = ("iam", "s3", "kms", "ec2", "logs", "sqs", "sns", "cloudwatch", "route53resolver", "ssm")
+
+
+def _deploy_guardrails() -> Policy:
+    return _policy(
+        "scp",
+        "airlock-ou-guardrails",
+        {
+            "Sid": "DenyRootUser",
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"}},
+        },
+        {
+            "Sid": "RestrictRegions",
+            "Effect": "Deny",
+            "NotAction": ["iam:*", "organizations:*", "sts:*", "cloudfront:*", "route53:*", "support:*"],
+            "Resource": "*",
+            "Condition": {
+                "StringNotEquals": {"aws:RequestedRegion": ["eu-central-1", "eu-west-1"]},
+                "ArnNotLike": {"aws:PrincipalArn": _EXEMPT},
+            },
+        },
+        {
+            "Sid": "ProtectExemptRoles",
+            "Effect": "Deny",
+            "Action": ["iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:PutRolePolicy"],
+            "Resource": ["arn:aws:iam::*:role/cdk-hnb659fds-*", "arn:aws:iam::*:role/airlock-break-glass"],
+            "Condition": {"ArnNotLike": {"aws:PrincipalArn": ["arn:aws:iam::*:role/airlock-break-glass"]}},
+        },
+        _guard("KeepLogs", ["ec2:DeleteFlowLogs", "logs:DeleteLogGroup", "cloudtrail:StopLogging"]),
+    )
+
+
+def deploy_workload(catalogue: tuple[str, ...], accounts: int = 20) -> list[tuple[Request, PolicySet]]:
+    """Requests of each account's CloudFormation execution role under its account's SCPs and RCPs."""
+    full = _policy("scp", "FullAWSAccess", {"Effect": "Allow", "Action": "*", "Resource": "*"})
+    rcp_full = _policy("rcp", "RCPFullAWSAccess", {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"})
+    admin = _policy("identity", "AdministratorAccess", {"Effect": "Allow", "Action": "*", "Resource": "*"})
+    guardrails = _deploy_guardrails()
+    tls = _policy(
+        "rcp",
+        "airlock-tls",
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": ["s3:*", "sqs:*", "kms:*"],
+            "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:SecureTransport": "false"}},
+        },
+    )
+    actions = [a for a in catalogue if a.split(":", 1)[0] in DEPLOY_SERVICES][::5]
+    out = []
+    for index in range(accounts):
+        account = f"{300000000000 + index}"
+        own = _policy("scp", f"airlock-integration-{index}", _guard("NoLeave", ["organizations:LeaveOrganization"]))
+        policies = PolicySet(
+            identity=(admin,),
+            scps=((full,), (full, guardrails), (full, own)),
+            rcps=((rcp_full,), (rcp_full, tls), (rcp_full,)),
+        )
+        role = Principal.role(f"arn:aws:iam::{account}:role/cdk-hnb659fds-cfn-exec-role-{account}-eu-central-1")
+        given = context(
+            {
+                "aws:SecureTransport": True,
+                "aws:RequestedRegion": "eu-central-1",
+                "aws:ResourceAccount": account,
+                "aws:SourceIp": "52.94.133.1",
+            }
+        )
+        for action in actions:
+            service = action.split(":", 1)[0]
+            for resource in (f"arn:aws:{service}:eu-central-1:{account}:airlock-{index}", "*"):
+                out.append((Request(role, action, resource, given), policies))
+    return out
+
+
 def _rate(requests: list[Request], policies: PolicySet) -> tuple[float, dict[str, int]]:
+    return _pairs_rate([(req, policies) for req in requests])
+
+
+def _pairs_rate(pairs: list[tuple[Request, PolicySet]]) -> tuple[float, dict[str, int]]:
     verdicts: dict[str, int] = {}
     start = time.process_time()  # CPU time: the machine is shared, wall time is noisy
-    for req in requests:
+    for req, policies in pairs:
         verdict = evaluate(req, policies).verdict.value
         verdicts[verdict] = verdicts.get(verdict, 0) + 1
-    return len(requests) / (time.process_time() - start), verdicts
+    return len(pairs) / (time.process_time() - start), verdicts
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a tenth of the catalogue")
+    parser.add_argument("--quick", action="store_true", help="a tenth of the catalogue, two accounts")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "access_eval.json")
     args = parser.parse_args()
     from policy_sentry.querying.all import get_all_actions
@@ -164,6 +253,8 @@ def main() -> None:
     pruning = time.perf_counter() - start
     pruned = [r for r in requests if r.action in kept]
     pruned_rate, _ = _rate(pruned, policies)
+    deploy = deploy_workload(catalogue, accounts=2 if args.quick else 20)
+    deploy_rate, deploy_verdicts = _pairs_rate(deploy)
     result = {
         "python": platform.python_version(),
         "requests": len(requests),
@@ -173,6 +264,11 @@ def main() -> None:
         "actions_kept": len(kept),
         "pruned_requests": len(pruned),
         "pruned_evaluations_per_second": round(pruned_rate),
+        "cpu_seconds": round(len(requests) / rate, 3),
+        "deploy_requests": len(deploy),
+        "deploy_evaluations_per_second": round(deploy_rate),
+        "deploy_verdicts": deploy_verdicts,
+        "deploy_cpu_seconds": round(len(deploy) / deploy_rate, 3),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -104,10 +104,18 @@ def parse_operator(name: str) -> Operator | None:
 Compare = Callable[[str, Lookup], Tri]
 
 
-class CompiledCondition:
-    """One condition (operator, key, values) ready to test against request contexts."""
+#: Results remembered per condition before its memo is emptied (bounds memory, not results).
+_MEMO_LIMIT = 4096
 
-    __slots__ = ("compares", "key", "operator", "source")
+
+class CompiledCondition:
+    """One condition (operator, key, values) ready to test against request contexts.
+
+    A condition whose values hold no policy variable depends on the request through the
+    values of its key alone, so its answers are remembered per those values.
+    """
+
+    __slots__ = ("compares", "key", "memo", "operator", "source")
 
     def __init__(self, condition: Condition, *, policy_variables: bool) -> None:
         self.source = condition
@@ -116,12 +124,28 @@ class CompiledCondition:
         self.compares: tuple[Compare, ...] = ()
         if self.operator is not None:
             self.compares = tuple(_comparer(self.operator, value, policy_variables) for value in condition.values)
+        static = not (policy_variables and any(has_variable(value) for value in condition.values))
+        self.memo: dict[tuple[str, ...] | Marker | None, Tri] | None = {} if static else None
 
     def test(self, lookup: Lookup) -> Tri:
+        memo = self.memo
+        if memo is None:
+            return self._test(lookup(self.key), lookup)
+        values = lookup(self.key)
+        try:
+            return memo[values]
+        except KeyError:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            result = memo[values] = self._test(values, lookup)
+            return result
+        except TypeError:  # values that cannot be hashed (a list from a hand-built context)
+            return self._test(values, lookup)
+
+    def _test(self, values: tuple[str, ...] | Marker | None, lookup: Lookup) -> Tri:
         operator = self.operator
         if operator is None or not self.compares:
             return None
-        values = lookup(self.key)
         if values is UNKNOWN:
             return None
         assert not isinstance(values, Marker)

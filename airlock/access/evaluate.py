@@ -16,15 +16,16 @@ Order (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evalu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from itertools import chain
 
-from airlock.access.compiled import Probe, Scan, scan
+from airlock.access.compiled import Probe, Scan, lead, scan
 from airlock.access.context import lookup_for
 from airlock.access.grants import Found, Grant, Term
 from airlock.access.model import Decision, Policy, PolicySet, Principal, Request, Source, Verdict
-from airlock.access.paths import grant
-from airlock.access.tri import Tri, all_
+from airlock.access.paths import grant, terms_of
+from airlock.access.tri import Tri
 
 #: Services whose resources RCPs restrict: S3, STS, KMS, SQS and Secrets Manager at launch
 #: (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#rcp-supported-services),
@@ -113,15 +114,18 @@ def _level_name(index: int, count: int, kind: str) -> str:
     return f"OU level {index}"
 
 
-def _levels(levels: Sequence[Sequence[Policy]] | None, probe: Probe, kind: str) -> list[Term]:
+def _levels(levels: Sequence[Sequence[Policy]] | None, probe: Probe, kind: str) -> Iterator[Term]:
     """One term per level: "there must be an explicit Allow statement at every level from the
     root through each OU in the direct path to the account"
     (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html)."""
-    terms: list[Term] = []
+    count = len(levels or ())
     for index, level in enumerate(levels or ()):
+        found = lead(level, "Allow", probe)
+        if found is not None:  # an allowing Term: its failure text and consulted policies are never read
+            yield Term(kind, True, "", (found[0].statement.source,))
+            continue
         result = scan(level, "Allow", probe, first=True)
-        terms.append(Term.of(kind, result, _level_failure(kind, index, len(levels or ()), level)))
-    return terms
+        yield Term.of(kind, result, _level_failure(kind, index, count, level))
 
 
 def _level_failure(kind: str, index: int, count: int, level: Sequence[Policy]) -> Callable[[], str]:
@@ -133,15 +137,15 @@ def _level_failure(kind: str, index: int, count: int, level: Sequence[Policy]) -
     return failure
 
 
-def _endpoint(policies: PolicySet, probe: Probe) -> list[Term]:
+def _endpoint(policies: PolicySet, probe: Probe) -> Iterator[Term]:
     """An endpoint policy "does not override or replace identity-based policies or
     resource-based policies": it must allow, and grants nothing
     (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html)."""
     if policies.endpoint is None:
-        return []
+        return
     endpoint = policies.endpoint
     result = scan((endpoint,), "Allow", probe, first=True)
-    return [Term.of("endpoint", result, lambda: f"no statement of the {endpoint.source.describe()} allows it")]
+    yield Term.of("endpoint", result, lambda: f"no statement of the {endpoint.source.describe()} allows it")
 
 
 def _decide(
@@ -153,18 +157,27 @@ def _decide(
 ) -> Decision:
     """Nothing grants it: denied, naming the grant's failing term (whatever the layers say).
     Otherwise the first layer that does not allow it denies; unknowns make it undecided."""
+    if not denies.maybe:
+        plain = _plainly_allowed(probe, policies, scps, rcps)
+        if plain is not None:
+            return plain
     granted = _grant(probe, policies)
     assumptions = granted.assumptions
     if isinstance(granted, Grant) and granted.value is False:
         term = granted.closest()
         return Decision(Verdict.DENY, f"denied: {term.reason}", term.consulted, assumptions)
-    layers = [*_levels(scps, probe, "SCP"), *_levels(rcps, probe, "RCP"), *_endpoint(policies, probe)]
-    failing = next((term for term in layers if term.value is False), None)
-    if failing is not None:
-        return Decision(Verdict.DENY, f"denied: {failing.reason}", failing.consulted, assumptions)
+    layers: list[Term] = []
+    allowed: Tri = True
+    for term in chain(_levels(scps, probe, "SCP"), _levels(rcps, probe, "RCP"), _endpoint(policies, probe)):
+        if term.value is False:  # the first layer that does not allow it denies; the rest are not read
+            return Decision(Verdict.DENY, f"denied: {term.reason}", term.consulted, assumptions)
+        if term.value is None:
+            allowed = None
+        layers.append(term)
     if isinstance(granted, Decision):
         return granted
-    allowed: Tri = all_([*(term.value for term in layers), granted.value])
+    if granted.value is None:
+        allowed = None
     maybe: Found = list(denies.maybe)
     if allowed is True and not maybe:
         return _allowed(layers, granted)
@@ -176,13 +189,57 @@ def _decide(
     return _undecided(maybe, probe, granted.assumptions)
 
 
+def _plainly_allowed(
+    probe: Probe,
+    policies: PolicySet,
+    scps: Sequence[Sequence[Policy]] | None,
+    rcps: Sequence[Sequence[Policy]] | None,
+) -> Decision | None:
+    """The decision of the common case without building its grant and layer terms: a role or
+    user of the resource's account, no resource-based policy, and at every policy the principal
+    needs (identity, boundary, session, each SCP and RCP level, endpoint) a statement that allows
+    it whatever the request's resource and context (:func:`lead`). The grant is then the
+    identity path, and the decision what :func:`_allowed` says. None when the case is not plain:
+    the full evaluation decides it."""
+    principal = probe.principal
+    owner = policies.resource_account
+    if policies.resource is not None or policies.key_policy or policies.external_identity:
+        return None
+    if principal.kind not in ("role", "user") or (owner is not None and principal.account not in (None, owner)):
+        return None
+    sources: list[Source] = []
+    found = lead(policies.identity, "Allow", probe)
+    if found is None:
+        return None
+    sources.append(found[0].statement.source)
+    session = policies.session if principal.kind == "role" else None
+    for policy in (policies.boundary, session):
+        if policy is not None:
+            found = lead((policy,), "Allow", probe)
+            if found is None:
+                return None
+            sources.append(found[0].statement.source)
+    said = " and ".join(source.describe() for source in sources)
+    endpoint = ((policies.endpoint,),) if policies.endpoint is not None else ()
+    for level in chain(scps or (), rcps or (), endpoint):
+        found = lead(level, "Allow", probe)
+        if found is None:
+            return None
+        sources.append(found[0].statement.source)
+    return Decision(Verdict.ALLOW, f"allowed: {said}", tuple(sources))
+
+
 def _grant(probe: Probe, policies: PolicySet) -> Grant | Decision:
     principal = probe.principal
     owner = policies.resource_account
     if principal.account is None or policies.resource is None or owner is not None:
         cross = owner is not None and principal.account is not None and principal.account != owner
         return grant(probe, policies, cross=cross)
-    same, cross_grant = grant(probe, policies, cross=False), grant(probe, policies, cross=True)
+    terms = terms_of(probe, policies)
+    same, cross_grant = (
+        grant(probe, policies, cross=False, terms=terms),
+        grant(probe, policies, cross=True, terms=terms),
+    )
     if same.value == cross_grant.value:
         return same
     source = policies.resource.source

@@ -34,14 +34,14 @@ from airlock.access.compiled import Scan
 from airlock.access.model import Policy, Source
 from airlock.access.principals import MatchKind
 from airlock.access.statements import CompiledStatement, Match
-from airlock.access.tri import Tri, all_
+from airlock.access.tri import Tri
 
 Found = list[tuple[CompiledStatement, Match]]
 #: Why a term fails: text, or a function that writes it (built only when a verdict needs it).
 Reason = str | Callable[[], str]
 
 
-@dataclass
+@dataclass(slots=True)
 class Term:
     """One condition of a path, with what decided it."""
 
@@ -72,6 +72,8 @@ class Term:
 
 def resource_term(name: str, result: Scan, kinds: frozenset[MatchKind], failure: Reason) -> Term:
     """The resource policy's statements that match the principal in one of ``kinds``."""
+    if not result.applying and not result.maybe:
+        return Term(name, False, failure, (), result.policies, [])
     applying = [(s, m) for s, m in result.applying if m.kinds & kinds]
     maybe = [(s, m) for s, m in result.maybe if m.kinds & kinds]
     value: Tri = True if applying else (None if maybe else False)
@@ -83,28 +85,45 @@ Path = tuple[Term, ...]
 
 
 def path_value(path: Path) -> Tri:
-    return all_(term.value for term in path)
+    unknown = False
+    for term in path:
+        value = term.value
+        if value is False:
+            return False
+        if value is None:
+            unknown = True
+    return None if unknown else True
 
 
 @dataclass
 class Grant:
-    """The paths that could grant a request, and the one that decides."""
+    """The paths that could grant a request, and the one that decides.
+
+    Its paths are not changed once built: each path's value is computed once, when first asked.
+    """
 
     paths: list[Path]
     assumptions: tuple[str, ...] = ()
     forced: Term | None = None  # a term that fails every path (KMS cross-account operations)
+    _values: list[Tri] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def path_values(self) -> list[Tri]:
+        values = self._values
+        if values is None:
+            values = self._values = [path_value(path) for path in self.paths]
+        return values
 
     @property
     def value(self) -> Tri:
         if self.forced is not None:
             return False
-        values = [path_value(path) for path in self.paths]
-        if any(value is True for value in values):
+        values = self.path_values()
+        if True in values:
             return True
-        return None if any(value is None for value in values) else False
+        return None if None in values else False
 
     def granting(self) -> Path:
-        return next(path for path in self.paths if path_value(path) is True)
+        return next(path for path, value in zip(self.paths, self.path_values(), strict=True) if value is True)
 
     def closest(self) -> Term:
         """The failing term of the path nearest to granting (fewest failing, most holding terms)."""
@@ -112,7 +131,13 @@ class Grant:
             return self.forced
 
         def rank(path: Path) -> tuple[int, int]:
-            return (sum(term.value is False for term in path), -sum(term.value is True for term in path))
+            failing = holding = 0
+            for term in path:
+                if term.value is False:
+                    failing += 1
+                elif term.value is True:
+                    holding += 1
+            return (failing, -holding)
 
         best = min(self.paths, key=rank)
         return next(term for term in best if term.value is False)
@@ -120,8 +145,8 @@ class Grant:
     def maybe(self) -> Found:
         """Statements that could not be evaluated, in paths that are not False."""
         found: Found = []
-        for path in self.paths:
-            if path_value(path) is None:
+        for path, value in zip(self.paths, self.path_values(), strict=True):
+            if value is None:
                 for term in path:
                     found.extend(term.maybe)
         return found

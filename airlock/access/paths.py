@@ -59,8 +59,7 @@ class _Terms:
         self.boundary = self._optional(probe, "permissions boundary", policies.boundary)
         session = policies.session if principal.kind == "role" else None
         self.session = self._optional(probe, "session policy", session)
-        resource = (policies.resource,) if policies.resource is not None else ()
-        self.resource: Scan = scan(resource, "Allow", probe)
+        self.resource: Scan = scan((policies.resource,), "Allow", probe) if policies.resource is not None else Scan()
         self.resource_policy = policies.resource
 
     def _identity(self, probe: Probe, policies: PolicySet) -> Term:
@@ -100,9 +99,15 @@ class _Terms:
         )
 
 
-def grant(probe: Probe, policies: PolicySet, *, cross: bool) -> Grant:
+def terms_of(probe: Probe, policies: PolicySet) -> _Terms:
+    """The scans a request's grant is built from (shared by its same- and cross-account forms)."""
+    return _Terms(probe, policies)
+
+
+def grant(probe: Probe, policies: PolicySet, *, cross: bool, terms: _Terms | None = None) -> Grant:
     """The paths that grant the request, for a same-account or a cross-account request."""
-    terms = _Terms(probe, policies)
+    if terms is None:
+        terms = _Terms(probe, policies)
     principal = probe.principal
     resource = policies.resource
     if policies.key_policy:
@@ -113,12 +118,12 @@ def grant(probe: Probe, policies: PolicySet, *, cross: bool) -> Grant:
         paths = _resource_paths(terms, cross=cross)
     if principal.kind in ("service", "anonymous"):
         paths = [(terms.grant(_ANY, "only a resource-based policy can admit this principal"),)]
-    result = Grant(paths, terms.assumptions)
+    forced = None
     if policies.key_policy and cross and probe.action not in KMS_CROSS_ACCOUNT and principal.kind != "service":
-        result.forced = Term.constant(
+        forced = Term.constant(
             "kms", False, f"{probe.action} is not one of the KMS operations that work across accounts"
         )
-    return result
+    return Grant(paths, terms.assumptions, forced)
 
 
 def _principal_side(terms: _Terms) -> tuple[Term, ...]:

@@ -13,13 +13,14 @@ readable element that rules the request out still makes it False.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from airlock.access import principals
 from airlock.access.conditions import CompiledCondition, compile_condition
 from airlock.access.model import PolicyKind, Principal, Statement
 from airlock.access.patterns import ActionMatcher, action_matcher, arn_pattern, arn_regex
 from airlock.access.principals import ALL_KINDS, NONE, MatchKind
-from airlock.access.tri import Tri, all_, not_
+from airlock.access.tri import Tri, not_
 from airlock.access.variables import NULL, UNKNOWN, Lookup, Marker, has_variable, resolve
 
 _PRINCIPAL_FREE = frozenset({"identity", "boundary", "session", "scp"})
@@ -36,10 +37,46 @@ class Match:
 NO = Match(False)
 
 
-class CompiledStatement:
-    """A statement compiled for repeated evaluation (patterns, conditions, principal sets)."""
+@lru_cache(maxsize=256)
+def _match(applies: Tri, kinds: frozenset[MatchKind]) -> Match:
+    """One shared Match per answer (Match is immutable)."""
+    return Match(applies, kinds)
 
-    __slots__ = ("actions", "conditions", "kind", "negate_actions", "negate_resources", "resources", "statement")
+
+_NOBODY = Principal("*", "anonymous")
+
+
+def _no_lookup(_key: str) -> None:
+    return None
+
+
+#: Remembered answers per statement before its memo is emptied (bounds memory, not results).
+_MEMO_LIMIT = 4096
+_UNSET: object = object()
+
+
+class CompiledStatement:
+    """A statement compiled for repeated evaluation (patterns, conditions, principal sets).
+
+    What does not depend on the request is decided once: a ``Resource`` of ``*`` applies to
+    every resource, a policy kind without principals decides its principal element alone. What
+    depends on the resource alone or on the principal alone is remembered per resource and
+    per principal.
+    """
+
+    __slots__ = (
+        "_on",
+        "_on_memo",
+        "_who",
+        "_who_memo",
+        "actions",
+        "conditions",
+        "kind",
+        "negate_actions",
+        "negate_resources",
+        "resources",
+        "statement",
+    )
 
     def __init__(self, statement: Statement, kind: PolicyKind) -> None:
         self.statement = statement
@@ -52,6 +89,27 @@ class CompiledStatement:
         self.conditions: tuple[CompiledCondition, ...] = tuple(
             compile_condition(c, statement.policy_variables) for c in statement.conditions
         )
+        self._on: Tri | object = self._fixed_resource()
+        self._on_memo: dict[str, Tri] | None = None if self._variable_resource() else {}
+        self._who: tuple[frozenset[MatchKind], Tri] | None = (
+            (NONE, None if statement.principals or statement.not_principals else True)
+            if kind in _PRINCIPAL_FREE
+            else None
+        )
+        self._who_memo: dict[tuple[Principal, bool], tuple[frozenset[MatchKind], Tri]] = {}
+
+    def _fixed_resource(self) -> Tri | object:
+        """The Resource element's answer when it is the same for every request, else _UNSET."""
+        if self.resources is None:
+            if self.kind == "trust" and self.statement.not_resources is None:
+                return True  # a trust policy names no Resource: it is the role's own policy
+            return None
+        if "*" in self.resources:  # matches every resource, whatever the other entries say
+            return not self.negate_resources
+        return _UNSET
+
+    def _variable_resource(self) -> bool:
+        return self.resources is not None and self.statement.policy_variables and any(map(has_variable, self.resources))
 
     @property
     def prefixes(self) -> frozenset[str] | None:
@@ -67,21 +125,36 @@ class CompiledStatement:
         matched = self.actions.matches(action)
         return not matched if self.negate_actions else matched
 
-    def match(self, action: str, resource: str, principal: Principal, lookup: Lookup, has_boundary: bool) -> Match:
-        """Applicability to a request; ``action`` lowercased."""
-        acts = self.action_applies(action)
-        if acts is False:
-            return NO
-        on = self._resource_applies(resource, lookup)
+    def fixed_match(self, acts: Tri) -> Match | None:
+        """The Match for an action answered ``acts`` when resource, principal and context
+        cannot change it; None when they can."""
+        if self._on is _UNSET or self._who is None or (self.conditions and self.statement.unknown is None):
+            return None
+        return self.match_action(acts, "", _NOBODY, _no_lookup, False)
+
+    def match_action(self, acts: Tri, resource: str, principal: Principal, lookup: Lookup, has_boundary: bool) -> Match:
+        """Applicability to a request whose action this statement's actions match (``acts``:
+        True, or None when they are unreadable)."""
+        on = self._on
+        if on is _UNSET:
+            on = self._resource_applies(resource, lookup)
         if on is False:
             return NO
-        kinds, who = self._principal(principal, has_boundary)
-        if who is False:
+        who = self._who
+        if who is None:
+            who = self._principal_memo(principal, has_boundary)
+        if who[1] is False:
             return NO
+        unknown = acts is None or on is None or who[1] is None
         if self.statement.unknown is not None:
-            return Match(None, kinds or ALL_KINDS)
-        applies = all_((acts, on, who, *(condition.test(lookup) for condition in self.conditions)))
-        return NO if applies is False else Match(applies, kinds)
+            return _match(None, who[0] or ALL_KINDS)
+        for condition in self.conditions:
+            value = condition.test(lookup)
+            if value is False:
+                return NO
+            if value is None:
+                unknown = True
+        return _match(None if unknown else True, who[0])
 
     def explain(self, action: str, resource: str, principal: Principal, lookup: Lookup, has_boundary: bool) -> str:
         """Why the statement's applicability to this request cannot be known."""
@@ -100,12 +173,33 @@ class CompiledStatement:
         return "cannot be evaluated"
 
     def _resource_applies(self, resource: str, lookup: Lookup) -> Tri:
+        memo = self._on_memo
+        if memo is None:
+            return self._resource_element(resource, lookup)
+        found = memo.get(resource, _UNSET)
+        if found is _UNSET:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            found = memo[resource] = self._resource_element(resource, lookup)
+        return found  # type: ignore[return-value]
+
+    def _resource_element(self, resource: str, lookup: Lookup) -> Tri:
         if self.resources is None:
             if self.kind == "trust" and self.statement.not_resources is None:
                 return True  # a trust policy names no Resource: it is the role's own policy
             return None
         matched = _any_resource(self.resources, resource, lookup, self.statement.policy_variables)
         return not_(matched) if self.negate_resources else matched
+
+    def _principal_memo(self, principal: Principal, has_boundary: bool) -> tuple[frozenset[MatchKind], Tri]:
+        memo = self._who_memo
+        key = (principal, has_boundary)
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            found = memo[key] = self._principal(principal, has_boundary)
+        return found
 
     def _principal(self, principal: Principal, has_boundary: bool) -> tuple[frozenset[MatchKind], Tri]:
         statement = self.statement
