@@ -164,7 +164,6 @@ def cross_integration_probes(view: IntegrationView, region: RegionView) -> Itera
             )
 
 
-
 def quarantine_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
     """With the kill switch thrown, the vendor's session can use none of its grants."""
     world = view.world
