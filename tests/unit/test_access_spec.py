@@ -116,7 +116,11 @@ AT = "integrations[0].access"
             id="principal-in-core-account",
         ),
         pytest.param(
-            {f"{ACCESS}.whole_accounts": [{"account_id": "300000000001", "reason": "the vendor names only its account"}]},
+            {
+                f"{ACCESS}.whole_accounts": [
+                    {"account_id": "300000000001", "reason": "the vendor names only its account"}
+                ]
+            },
             f"{AT}.whole_accounts[0].account_id",
             ["in core account 300000000001"],
             id="trusted-account-is-core",

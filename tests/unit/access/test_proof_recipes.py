@@ -65,7 +65,15 @@ def _flow(proof, name):
 
 def _effective(proof, integration):
     (result,) = [r for r in proof.access if r.integration == integration]
-    return {(a.action, a.resource.rsplit("/", 1)[-1] if a.resource.startswith("arn:aws:s3") else a.resource, a.via, a.context) for a in result.allowed}
+    return {
+        (
+            a.action,
+            a.resource.rsplit("/", 1)[-1] if a.resource.startswith("arn:aws:s3") else a.resource,
+            a.via,
+            a.context,
+        )
+        for a in result.allowed
+    }
 
 
 def test_snowflake_reads_its_load_prefix_as_an_iam_user_and_unloads_into_its_own(recipe_proof):
