@@ -150,7 +150,8 @@ def _variants(view: IntegrationView) -> dict[str, list[tuple[str, dict[str, obje
     ``s3:ListBucket`` is tried without ``s3:prefix`` and with each prefix of the drop zone and
     its grants; uploads without an ACL and with ``bucket-owner-full-control``.
     """
-    listing = [("", {})] + [(f"s3:prefix={p}", {"s3:prefix": p}) for p in object_prefixes(view)]
+    listing: list[tuple[str, dict[str, object]]] = [("", {})]
+    listing += [(f"s3:prefix={p}", {"s3:prefix": p}) for p in object_prefixes(view)]
     acl = grants.BUCKET_OWNER_FULL_CONTROL
     upload: list[tuple[str, dict[str, object]]] = [("", {}), (f"s3:x-amz-acl={acl}", {"s3:x-amz-acl": acl})]
     return {"s3:listbucket": listing, "s3:putobject": upload, "s3:putobjectacl": upload}
