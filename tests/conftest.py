@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -87,3 +88,56 @@ def bare_stack() -> Callable[..., Any]:
         return cdk.Stack(app, "Bare", env=cdk.Environment(account=account, region=region))
 
     return make
+
+
+#: The vendor recipes (examples/vendors/*.yaml), by file stem.
+RECIPES = {path.stem: path for path in sorted((ROOT / "examples" / "vendors").glob("*.yaml"))}
+
+
+@dataclass(frozen=True)
+class RecipeCheck:
+    """``airlock check`` of one recipe: its JSON report and the cloud assembly it proved."""
+
+    spec: Path
+    report: dict[str, Any]
+    assembly: Assembly
+
+
+def _once_across_workers(root: Path, name: str, compute: Callable[[Path], None]) -> Path:
+    """``compute(out)`` once for all xdist workers of this run (they share ``root``); the others wait."""
+    import fcntl
+
+    out = root / name
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (out / "done").exists():
+                compute(out)
+                (out / "done").write_text("")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return out
+
+
+@pytest.fixture(scope="session")
+def recipe_check(tmp_path_factory) -> Callable[[str], RecipeCheck]:
+    """``airlock check`` (every pack, cfn-lint and the access proof) of a recipe, run once per test run."""
+    from airlock.compliance.check import run_check
+    from airlock.compliance.progress import Progress
+
+    root = tmp_path_factory.getbasetemp().parent
+    cache: dict[str, RecipeCheck] = {}
+
+    def check(name: str) -> RecipeCheck:
+        if name not in cache:
+            spec = RECIPES[name]
+
+            def compute(out: Path) -> None:
+                run_check(spec, out / "reports", progress=Progress(5, stream=io.StringIO()))
+
+            out = _once_across_workers(root, f"recipe-{name}", compute)
+            report = json.loads((out / "reports" / "airlock-check.json").read_text())
+            cache[name] = RecipeCheck(spec, report, read_assembly(out / "reports" / "cdk.out"))
+        return cache[name]
+
+    return check

@@ -173,6 +173,15 @@ def _arn_named(service: str, kind: str, name_prop: str, separator: str = "/") ->
     return attributes
 
 
+def _budget(resolver: Resolver, logical_id: str, resource: Mapping[str, Any]) -> Attributes:
+    """``arn:<partition>:budgets::<account>:budget/<BudgetName>`` (Ref is the budget's name)."""
+    budget = resolver.property(resource, "Budget")
+    name = budget.get("BudgetName") if isinstance(budget, Mapping) else None
+    if not isinstance(name, str):
+        name = Unresolved(f"{logical_id}.Budget.BudgetName")
+    return {"Ref": name, "Arn": _joined(f"arn:{_partition(resolver)}:budgets::{_account(resolver)}:budget/", name)}
+
+
 def _plain(prefix: str) -> Callable[..., Attributes]:
     """Resources whose only attribute policies or other resources read is an assigned id."""
 
@@ -215,6 +224,7 @@ ATTRIBUTES: dict[str, Callable[[Resolver, str, Mapping[str, Any]], Attributes]] 
     "AWS::NetworkFirewall::FirewallPolicy": _arn_named("network-firewall", "firewall-policy", "FirewallPolicyName"),
     "AWS::NetworkFirewall::RuleGroup": _arn_named("network-firewall", "stateful-rulegroup", "RuleGroupName"),
     "AWS::CloudWatch::Alarm": _arn_named("cloudwatch", "alarm", "AlarmName", ":"),
+    "AWS::Budgets::Budget": _budget,
     "AWS::ServiceCatalogAppRegistry::Application": _arn_named("servicecatalog", "/applications", "Name"),
     "AWS::ServiceCatalogAppRegistry::AttributeGroup": _arn_named("servicecatalog", "/attribute-groups", "Name"),
     "AWS::SSM::Parameter": _arn_named("ssm", "parameter", "Name", ""),

@@ -10,13 +10,14 @@ service's, not the caller's.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fnmatch import fnmatchcase as fnmatch
 from typing import Any
 
 from airlock.access.model import Principal
 from airlock.access.steps import Step, iam_step, missing_step
 from airlock.access.view import IntegrationView, RegionView
-from airlock.access.world import Role
-from airlock.grants import GrantActions
+from airlock.access.world import Resource, Role
+from airlock.grants import GrantActions, MonitoringActions
 
 #: The address a target service sees on a request another AWS service makes for the caller.
 AWS_SERVICE_ADDRESS = "52.94.133.1"
@@ -36,7 +37,7 @@ def assume_steps(view: IntegrationView, region: RegionView, principal: Principal
     if not roles:
         return [missing_step(title, f"no role in {region.stack or region.account} trusts {principal.arn}")], None
     role = roles[0]
-    extra: dict[str, Any] = {**vendor_context(view), "sts:ExternalId": access.external_id}
+    extra: dict[str, Any] = {**vendor_context(view), "sts:ExternalId": view.external_id()}
     for key, value in sorted(access.session_tags.items()):
         extra[f"aws:RequestTag/{key}"] = value
     if access.session_tags:
@@ -126,16 +127,85 @@ def object_steps(
     who: str,
     caller: dict[str, Any] | None = None,
 ) -> list[Step]:
+    """``actions`` on the drop zone under ``prefix``: list the prefix and locate the bucket, then the
+    object actions (with the request context the grant requires, e.g. ``s3:x-amz-acl``) and the key."""
     bucket = region.bucket()
     if bucket is None or bucket.arn is None:
         return [missing_step(f"{who} reaches the drop zone", f"no drop-zone bucket in {region.stack}")]
+    world = view.world
+    steps = [
+        iam_step(
+            world,
+            f"{who} lists {prefix} ({action})",
+            principal,
+            action,
+            bucket.arn,
+            extra={**(caller or {}), "s3:prefix": prefix},
+        )
+        for action in actions.listing
+    ]
+    steps += [
+        iam_step(world, f"{who} calls {action} on {bucket.arn}", principal, action, bucket.arn, extra=caller)
+        for action in actions.bucket
+    ]
     key = region.bucket_key(bucket)
     obj = f"{bucket.arn}/{prefix}airlock-proof.csv"  # effective.SAMPLE_OBJECT
     # With an S3 Bucket Key the encryption context is the bucket's ARN.
     context = {"kms:EncryptionContext:aws:s3:arn": bucket.arn}
-    return resource_steps(
-        view, region, principal, actions, obj, key, who=who, caller=caller, encryption_context=context
+    sent = {**(caller or {}), **dict(actions.required)}
+    return steps + resource_steps(
+        view, region, principal, actions, obj, key, who=who, caller=sent, encryption_context=context
     )
+
+
+def monitoring_steps(
+    view: IntegrationView,
+    region: RegionView,
+    principal: Principal,
+    actions: MonitoringActions,
+    *,
+    who: str,
+    caller: dict[str, Any] | None = None,
+) -> list[Step]:
+    """Each monitoring call: those without resource-level permissions on ``*``, the others on the
+    first resource of the integration's stack in ``region`` that their grant names (none: no call)."""
+    world = view.world
+    steps = [
+        iam_step(world, f"{who} calls {action}", principal, action, "*", region=region.region, extra=caller)
+        for action in actions.unscoped
+    ]
+    patterns = actions.resources("aws", region.region, region.account)
+    for action, pattern in patterns.items():
+        target = next(
+            (r.arn for r in world.resources if r.arn and _in_view(region, r) and fnmatch(r.arn, pattern)), None
+        )
+        if target is not None:
+            steps.append(iam_step(world, f"{who} calls {action} on {target}", principal, action, target, extra=caller))
+    return steps
+
+
+def _in_view(region: RegionView, resource: Resource) -> bool:
+    return (
+        resource.account == region.account
+        and resource.stack is not None
+        and (resource.integration == region.integration.name)
+    )
+
+
+def self_assume_steps(view: IntegrationView, region: RegionView, role: Role) -> list[Step]:
+    """The vendor's session of ``role`` assumes ``role`` again, with the external ID."""
+    extra = {**vendor_context(view), "sts:ExternalId": view.external_id()}
+    session = session_of(role)
+    return [
+        iam_step(
+            view.world,
+            f"the vendor's session assumes {role.name} again",
+            session,
+            "sts:AssumeRole",
+            role.arn,
+            extra=extra,
+        )
+    ]
 
 
 def core_principal(role_arn: str) -> Principal:

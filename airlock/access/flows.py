@@ -16,12 +16,20 @@ from collections.abc import Iterator
 from airlock import grants
 from airlock.access.chains import (
     assume_steps,
-    core_principal,
+    monitoring_steps,
     object_steps,
     queue_steps,
     roles_for,
+    self_assume_steps,
     session_of,
     vendor_context,
+)
+from airlock.access.flows_core import (
+    consumer_read_prefixes,
+    core_consumer_steps,
+    core_flows,
+    core_object_steps,
+    core_writes,
 )
 from airlock.access.flows_network import network_flows
 from airlock.access.model import Principal
@@ -46,16 +54,21 @@ def vendor_grant_steps(view: IntegrationView, region: RegionView, principal: Pri
     if role is None:
         return steps
     session, who = session_of(role), f"the vendor's session of {role.name}"
-    actions = grants.VENDOR_GRANTS[grant.kind]
+    caller = vendor_context(view)
+    if grant.kind == "monitoring":
+        return steps + monitoring_steps(view, region, session, grants.MONITORING[grant.target], who=who, caller=caller)
+    actions = grants.grant_actions(grant.kind, grant.acl)
     if grant.kind in ("send", "consume"):
-        steps += queue_steps(view, region, session, grant.target, actions, who=who, caller=vendor_context(view))
+        steps += queue_steps(view, region, session, grant.target, actions, who=who, caller=caller)
     else:
-        steps += object_steps(view, region, session, grant.target, actions, who=who, caller=vendor_context(view))
+        steps += object_steps(view, region, session, grant.target, actions, who=who, caller=caller)
     return steps
 
 
-def core_consumer_steps(view: IntegrationView, region: RegionView, role: str, buffer: str) -> list[Step]:
-    return queue_steps(view, region, core_principal(role), buffer, grants.CORE_CONSUME, who=role)
+def self_assume_flow_steps(view: IntegrationView, region: RegionView, principal: Principal) -> list[Step]:
+    """The vendor assumes its role, then the session assumes the role again (credential validation)."""
+    steps, role = assume_steps(view, region, principal)
+    return steps if role is None else steps + self_assume_steps(view, region, role)
 
 
 def drop_zone_event_steps(view: IntegrationView, region: RegionView) -> list[Step]:
@@ -79,7 +92,7 @@ def drop_zone_event_steps(view: IntegrationView, region: RegionView) -> list[Ste
 
 def drop_zone_read_steps(view: IntegrationView, region: RegionView, role: str, prefix: str) -> list[Step]:
     """A consumer of the notify buffer reads the file the event names."""
-    return object_steps(view, region, core_principal(role), prefix, grants.READ_OBJECTS, who=role)
+    return core_object_steps(view, region, role, "read_objects", prefix)
 
 
 def alarm_steps(view: IntegrationView, region: RegionView) -> list[Step]:
@@ -115,6 +128,13 @@ def access_flows(view: IntegrationView, index: int) -> Iterator[Flow]:
                 yield Flow(
                     name, f"vendor assumes its role as {principal.arn}{suffix}", _origin(index, "access"), tuple(steps)
                 )
+                if access.self_assume:
+                    yield Flow(
+                        name,
+                        f"the role assumes itself for {principal.arn}{suffix}",
+                        _origin(index, "access", "self_assume"),
+                        tuple(self_assume_flow_steps(view, region, principal)),
+                    )
                 for position, grant in enumerate(access.grants):
                     yield Flow(
                         name,
@@ -122,14 +142,7 @@ def access_flows(view: IntegrationView, index: int) -> Iterator[Flow]:
                         _origin(index, "access", "grants", position),
                         tuple(vendor_grant_steps(view, region, principal, position)),
                     )
-        for position, consumer in enumerate(integration.core_consumers):
-            for buffer in consumer.buffers:
-                yield Flow(
-                    name,
-                    f"core consumer {consumer.role} reads {buffer}{suffix}",
-                    _origin(index, "core_consumers", position),
-                    tuple(core_consumer_steps(view, region, consumer.role, buffer)),
-                )
+        yield from core_flows(view, region, index, suffix)
         zone = integration.drop_zone
         if zone is not None and zone.notify_buffer is not None:
             yield Flow(
@@ -138,14 +151,6 @@ def access_flows(view: IntegrationView, index: int) -> Iterator[Flow]:
                 _origin(index, "drop_zone", "notify_buffer"),
                 tuple(drop_zone_event_steps(view, region)),
             )
-            for role in roles_for(view, [zone.notify_buffer]):
-                for prefix in zone.prefixes:
-                    yield Flow(
-                        name,
-                        f"{role} reads the files under {prefix}{suffix}",
-                        _origin(index, "drop_zone", "notify_buffer"),
-                        tuple(drop_zone_read_steps(view, region, role, prefix)),
-                    )
         yield Flow(
             name, f"alarms reach the topic{suffix}", _origin(index, "observability"), tuple(alarm_steps(view, region))
         )
@@ -173,18 +178,29 @@ def _vendor_writes(view: IntegrationView, region: RegionView, flow: DataFlow) ->
 
 
 def _vendor_reads(view: IntegrationView, region: RegionView, flow: DataFlow) -> list[Step]:
-    """The vendor takes the flow's data out of the intermediate account."""
+    """The vendor takes the flow's data out of the intermediate account: consumes its buffer, or reads
+    the files the core producers write."""
     access = view.integration.access
     principals = view.vendor_principals()[:1]
     if access is None or not principals:
         return [missing_step(f"the vendor reads ({flow.name})", "the integration declares no vendor access")]
-    chosen = [
-        position
-        for position, grant in enumerate(access.grants)
-        if grant.kind == "consume" and (flow.buffer is None or grant.target == flow.buffer)
-    ]
-    if flow.via != "role" or not chosen:
+    if flow.via == "drop-zone":
+        written = [prefix for producer in view.integration.core_producers for prefix in producer.put_objects]
+        chosen = [
+            position
+            for position, grant in enumerate(access.grants)
+            if grant.kind == "read_objects"
+            and any(grant.target.startswith(p) or p.startswith(grant.target) for p in written)
+        ]
+        what = f"the files written under {written}" if written else "the drop zone's files"
+    else:
+        chosen = [
+            position
+            for position, grant in enumerate(access.grants)
+            if grant.kind == "consume" and (flow.buffer is None or grant.target == flow.buffer)
+        ]
         what = f"buffer '{flow.buffer}'" if flow.buffer else "the flow's data"
+    if flow.via == "privatelink" or not chosen:
         return [missing_step(f"the vendor reads {what}", f"no grant lets the vendor read {what}")]
     return [step for position in chosen for step in vendor_grant_steps(view, region, principals[0], position)]
 
@@ -193,6 +209,11 @@ def _core_reads(view: IntegrationView, region: RegionView, flow: DataFlow) -> li
     integration = view.integration
     zone = integration.drop_zone
     buffer = flow.buffer or (zone.notify_buffer if flow.via == "drop-zone" and zone is not None else None)
+    if buffer is None and flow.via == "drop-zone":
+        readers = [(c.role, p) for c in integration.core_consumers for p in consumer_read_prefixes(view, c.role)]
+        if not readers:
+            return [missing_step("the core reads the files", "no core consumer reads the drop zone's files")]
+        return [step for role, prefix in readers for step in drop_zone_read_steps(view, region, role, prefix)]
     if buffer is None:
         return [missing_step(f"the core reads ({flow.name})", "the flow names no buffer the core could consume")]
     roles = roles_for(view, [buffer])
@@ -203,15 +224,10 @@ def _core_reads(view: IntegrationView, region: RegionView, flow: DataFlow) -> li
         steps += drop_zone_event_steps(view, region)
     for role in roles:
         steps += core_consumer_steps(view, region, role, buffer)
-        if flow.via == "drop-zone" and zone is not None:
-            for prefix in zone.prefixes:
+        if flow.via == "drop-zone":
+            for prefix in consumer_read_prefixes(view, role):
                 steps += drop_zone_read_steps(view, region, role, prefix)
     return steps
-
-
-def _core_writes(view: IntegrationView, region: RegionView, flow: DataFlow) -> list[Step]:
-    what = f"buffer '{flow.buffer}'" if flow.buffer else "the flow's data"
-    return [missing_step(f"the core writes {what}", f"no core producer writes {what} for the vendor")]
 
 
 def data_flow_steps(view: IntegrationView, region: RegionView, flow_index: int) -> list[Step]:
@@ -229,11 +245,21 @@ def data_flow_steps(view: IntegrationView, region: RegionView, flow_index: int) 
             what = "an exposed API" if wanted == ("exposed API",) else "a vendor endpoint"
             steps.append(missing_step(f"data flow {flow.name}", f"a {flow.direction} PrivateLink flow needs {what}"))
         return steps
+    monitoring = _monitoring_grants(view)
+    if flow.via == "role" and flow.direction == "outbound" and flow.buffer is None and monitoring:
+        # What the vendor reads is the account's own telemetry (metrics, alarms, tags): AWS writes it.
+        principals = view.vendor_principals()[:1]
+        return [s for p in principals for position in monitoring for s in vendor_grant_steps(view, region, p, position)]
     if flow.direction in ("inbound", "bidirectional"):
         steps += _vendor_writes(view, region, flow) + _core_reads(view, region, flow)
     if flow.direction in ("outbound", "bidirectional"):
-        steps += _core_writes(view, region, flow) + _vendor_reads(view, region, flow)
+        steps += core_writes(view, region, flow) + _vendor_reads(view, region, flow)
     return steps
+
+
+def _monitoring_grants(view: IntegrationView) -> list[int]:
+    access = view.integration.access
+    return [i for i, grant in enumerate(access.grants) if grant.kind == "monitoring"] if access else []
 
 
 def integration_flows(world: World, integration: Integration, index: int) -> list[Flow]:

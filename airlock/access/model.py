@@ -181,6 +181,11 @@ class Principal:
         return Principal(arn, "role", account, f"arn:aws:sts::{account}:assumed-role/{name}/{session}")
 
     @staticmethod
+    def user(arn: str) -> Principal:
+        """The IAM user ``arn`` (``arn:aws:iam::<account>:user/<path/>name``) calling with its own keys."""
+        return Principal(arn, "user", arn.split(":")[4])
+
+    @staticmethod
     def service(name: str) -> Principal:
         """An AWS service principal such as ``s3.amazonaws.com``."""
         return Principal(name, "service")

@@ -9,47 +9,29 @@ account (its own policies allow everything), so that only the guardrails stand i
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from airlock import grants
 from airlock.access.chains import assume_steps, fas_context, session_of
-from airlock.access.model import Policy, Principal, Source
-from airlock.access.policy import parse_policy
+from airlock.access.model import Policy, Principal
+from airlock.access.probes_common import (
+    ADMIN_IDENTITY,
+    OUTSIDER_ACCOUNT,
+    ProbeFunction,
+    admin,
+    admin_step,
+    probe,
+)
+from airlock.access.probes_grants import monitoring_probes, prefix_probes, self_assume_probes
 from airlock.access.steps import Probe, Step, iam_step
 from airlock.access.view import IntegrationView, RegionView
 from airlock.access.world import World
+from airlock.spec.access import Grant
 
-ADMIN_IDENTITY: Policy = parse_policy(
-    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
-    Source("identity", name="AdministratorAccess of an administrator of the intermediate account"),
-)
-#: An account outside the organisation and every vendor.
-OUTSIDER_ACCOUNT = "999999999999"
+__all__ = ["ADMIN_IDENTITY", "OUTSIDER_ACCOUNT", "PROBES", "ProbeFunction", "admin", "all_probes", "integration_probes"]
+
 _TEST_ADDRESSES = ("192.0.2.200", "198.51.100.200", "203.0.113.200", "2001:db8::200")
-
-ProbeFunction = Callable[[IntegrationView, RegionView], Iterator[Probe]]
-
-
-def _probe(view: IntegrationView, name: str, why: str, step: Step) -> Probe:
-    return Probe(view.integration.name, name, why, step)
-
-
-def admin(region: RegionView) -> Principal:
-    return Principal.role(f"arn:aws:iam::{region.account}:role/airlock-proof-administrator", session="admin")
-
-
-def _admin_step(view: IntegrationView, region: RegionView, action: str, resource: str, **extra: Any) -> Step:
-    return iam_step(
-        view.world,
-        f"an administrator of {region.account} calls {action} on {resource}",
-        admin(region),
-        action,
-        resource,
-        region=region.region,
-        identity=[ADMIN_IDENTITY],
-        extra=extra or None,
-    )
 
 
 def _assume(view: IntegrationView, region: RegionView, **overrides: Any) -> Iterator[Step]:
@@ -68,9 +50,9 @@ def _assume(view: IntegrationView, region: RegionView, **overrides: Any) -> Iter
 
 def external_id_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
     for step in _assume(view, region, **{"sts:ExternalId": None}):
-        yield _probe(view, "assume role without the external id", "the confused-deputy guard", step)
+        yield probe(view, "assume role without the external id", "the confused-deputy guard", step)
     for step in _assume(view, region, **{"sts:ExternalId": "not-the-external-id-0000"}):
-        yield _probe(view, "assume role with a wrong external id", "the confused-deputy guard", step)
+        yield probe(view, "assume role with a wrong external id", "the confused-deputy guard", step)
 
 
 def outside_address(view: IntegrationView) -> str | None:
@@ -91,33 +73,38 @@ def source_ip_probes(view: IntegrationView, region: RegionView) -> Iterator[Prob
     if address is None or access is None:
         return
     for step in _assume(view, region, **{"aws:SourceIp": address}):
-        yield _probe(view, f"assume role from {address}", "outside the vendor's declared source ranges", step)
+        yield probe(view, f"assume role from {address}", "outside the vendor's declared source ranges", step)
     for principal in view.vendor_principals()[:1]:
         _, role = assume_steps(view, region, principal)
         if role is None:
             continue
         for position, grant in enumerate(access.grants):
-            target = _grant_resource(region, grant.kind, grant.target)
-            if target is None:
-                continue
-            action = grants.VENDOR_GRANTS[grant.kind].resource[0]
-            step = iam_step(
-                view.world,
-                f"the vendor's session calls {action} from {address}",
-                session_of(role),
-                action,
-                target,
-                extra={"aws:SourceIp": address},
-            )
-            yield _probe(view, f"use grant {position} from {address}", "a session must keep the source ranges", step)
+            for action, target, extra in _grant_requests(region, grant)[:1]:
+                step = iam_step(
+                    view.world,
+                    f"the vendor's session calls {action} from {address}",
+                    session_of(role),
+                    action,
+                    target,
+                    region=region.region,
+                    extra={**extra, "aws:SourceIp": address},
+                )
+                yield probe(view, f"use grant {position} from {address}", "a session must keep the source ranges", step)
 
 
-def _grant_resource(region: RegionView, kind: str, target: str) -> str | None:
-    if kind in ("send", "consume"):
-        queue = region.queue(target)
-        return queue.arn if queue is not None else None
+def _grant_requests(region: RegionView, grant: Grant) -> list[tuple[str, str, dict[str, Any]]]:
+    """The requests (action, resource, context) that use ``grant``'s main actions."""
+    if grant.kind == "monitoring":
+        return [(action, "*", {}) for action in grants.MONITORING[grant.target].unscoped]
+    actions = grants.grant_actions(grant.kind, grant.acl)
+    if grant.kind in ("send", "consume"):
+        queue = region.queue(grant.target)
+        return [(a, queue.arn, {}) for a in actions.resource] if queue is not None and queue.arn else []
     bucket = region.bucket()
-    return f"{bucket.arn}/{target}airlock-proof.csv" if bucket is not None and bucket.arn else None
+    if bucket is None or bucket.arn is None:
+        return []
+    obj = f"{bucket.arn}/{grant.target}airlock-proof.csv"
+    return [(a, obj, dict(actions.required)) for a in actions.resource]
 
 
 #: Calls a foreign session tries on a resource it reaches, by resource type.
@@ -172,31 +159,9 @@ def cross_integration_probes(view: IntegrationView, region: RegionView) -> Itera
             step = iam_step(
                 world, f"the vendor's session calls {action} on {target}", session, action, target, extra=extra
             )
-            yield _probe(
+            yield probe(
                 view, f"{action} on {resource.integration}'s {resource.logical_id}", "another integration", step
             )
-
-
-def prefix_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
-    """Writes outside the prefixes the vendor was granted."""
-    access, zone = view.integration.access, view.integration.drop_zone
-    bucket = region.bucket()
-    if access is None or zone is None or bucket is None or bucket.arn is None:
-        return
-    granted = [g.target for g in access.grants if g.kind == "put_objects"]
-    if not granted:
-        return
-    _, role = next(
-        ((s, r) for s, r in (assume_steps(view, region, p) for p in view.vendor_principals()) if r), ([], None)
-    )
-    if role is None:
-        return
-    outside = [f"{bucket.arn}/airlock-proof-outside.csv"] + [
-        f"{bucket.arn}/{prefix}x.csv" for prefix in zone.prefixes if prefix not in granted
-    ]
-    for obj in outside:
-        step = iam_step(view.world, f"the vendor's session puts {obj}", session_of(role), "s3:PutObject", obj)
-        yield _probe(view, f"put an object outside the granted prefixes ({obj.rsplit('/', 1)[0]}/...)", "prefix", step)
 
 
 def quarantine_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
@@ -212,20 +177,18 @@ def quarantine_probes(view: IntegrationView, region: RegionView) -> Iterator[Pro
         if role is None:
             continue
         for position, grant in enumerate(access.grants):
-            target = _grant_resource(region, grant.kind, grant.target)
-            if target is None:
-                continue
-            for action in grants.VENDOR_GRANTS[grant.kind].resource:
+            for action, target, extra in _grant_requests(region, grant):
                 step = iam_step(
                     world,
                     f"the quarantined vendor's session calls {action}",
                     session_of(role),
                     action,
                     target,
-                    extra={"aws:SourceIp": view.source_address()},
+                    region=region.region,
+                    extra={**extra, "aws:SourceIp": view.source_address()},
                     organization=organization,
                 )
-                yield _probe(view, f"quarantined: grant {position} {action}", "the kill switch", step)
+                yield probe(view, f"quarantined: grant {position} {action}", "the kill switch", step)
 
 
 def _attached_quarantine(world: World) -> Policy | None:
@@ -245,7 +208,7 @@ def foreign_principal_probes(view: IntegrationView, region: RegionView) -> Itera
         if queue is None or queue.arn is None:
             continue
         step = iam_step(world, f"{intruder.arn} receives from {queue.arn}", intruder, "sqs:ReceiveMessage", queue.arn)
-        yield _probe(view, f"another organization reads buffer {buffer.name}", "the organization boundary", step)
+        yield probe(view, f"another organization reads buffer {buffer.name}", "the organization boundary", step)
         key = region.queue_key(queue)
         if key is not None:
             step = iam_step(
@@ -256,12 +219,12 @@ def foreign_principal_probes(view: IntegrationView, region: RegionView) -> Itera
                 key,
                 extra=fas_context("sqs", region.region),
             )
-            yield _probe(view, f"another organization uses the key of {buffer.name}", "the organization boundary", step)
+            yield probe(view, f"another organization uses the key of {buffer.name}", "the organization boundary", step)
     bucket = region.bucket()
     if bucket is not None and bucket.arn is not None and view.integration.drop_zone is not None:
         obj = f"{bucket.arn}/{view.integration.drop_zone.prefixes[0]}x.csv"
         step = iam_step(world, f"{intruder.arn} reads {obj}", intruder, "s3:GetObject", obj)
-        yield _probe(view, "another organization reads the drop zone", "the organization boundary", step)
+        yield probe(view, "another organization reads the drop zone", "the organization boundary", step)
 
 
 def _concrete(pattern: str, account: str, name: str) -> str:
@@ -282,20 +245,18 @@ def exemption_probes(view: IntegrationView, region: RegionView) -> Iterator[Prob
     ]
     for arn in dict.fromkeys(targets):
         for action in ("iam:CreateRole", "iam:UpdateAssumeRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePolicy"):
-            yield _probe(
+            yield probe(
                 view,
                 f"{action} on {arn.rsplit('/', 1)[-1]}",
                 "a role with an exempt name escapes every guardrail",
-                _admin_step(view, region, action, arn),
+                admin_step(view, region, action, arn),
             )
     deployment = targets[1]
-    yield _probe(
+    yield probe(
         view,
         f"iam:PassRole on {deployment.rsplit('/', 1)[-1]}",
         "passing the deployment role to a service deploys with its exemption",
-        _admin_step(
-            view, region, "iam:PassRole", deployment, **{"iam:PassedToService": "cloudformation.amazonaws.com"}
-        ),
+        admin_step(view, region, "iam:PassRole", deployment, **{"iam:PassedToService": "cloudformation.amazonaws.com"}),
     )
 
 
@@ -324,7 +285,7 @@ def guardrail_probes(view: IntegrationView, region: RegionView) -> Iterator[Prob
             )
         )
     for action, resource, what in cases:
-        yield _probe(view, what, "a guardrail", _admin_step(view, region, action, resource))
+        yield probe(view, what, "a guardrail", admin_step(view, region, action, resource))
 
 
 PROBES: tuple[ProbeFunction, ...] = (
@@ -332,6 +293,8 @@ PROBES: tuple[ProbeFunction, ...] = (
     source_ip_probes,
     cross_integration_probes,
     prefix_probes,
+    self_assume_probes,
+    monitoring_probes,
     quarantine_probes,
     foreign_principal_probes,
     exemption_probes,
@@ -345,8 +308,8 @@ def integration_probes(world: World, integration: Any) -> list[Probe]:
     for region in view.regions:
         if region.stack is None:
             continue
-        for probe in PROBES:
-            out += probe(view, region)
+        for function in PROBES:
+            out += function(view, region)
     return out
 
 

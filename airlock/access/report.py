@@ -63,7 +63,10 @@ def probe_json(probe: Probe) -> dict[str, Any]:
 
 def access_json(result: EffectiveAccess) -> dict[str, Any]:
     def rows(items: list[Any]) -> list[dict[str, Any]]:
-        return [{"action": a.action, "resource": a.resource, "via": a.via, "role": a.role} for a in items]
+        return [
+            {"action": a.action, "resource": a.resource, "via": a.via, "role": a.role, "context": a.context}
+            for a in items
+        ]
 
     return {
         "integration": result.integration,

@@ -18,7 +18,9 @@ from typing import Any
 from airlock.access.model import Principal, PrincipalMap
 from airlock.access.world import Endpoint, Resource, Role, World
 from airlock.spec import Integration
+from airlock.spec.access import is_user_arn
 from airlock.spec.buffer_checks import drop_zone_bucket_name, queue_names
+from airlock.spec.vendors import external_id_of
 
 
 def _names(principals: PrincipalMap | None, principal: Principal) -> bool:
@@ -156,10 +158,17 @@ class IntegrationView:
         access = self.integration.access
         if access is None:
             return []
-        out = [Principal.role(arn, session="vendor") for arn in access.principals]
-        for account in access.trust_accounts:
+        out = [
+            Principal.user(arn) if is_user_arn(arn) else Principal.role(arn, session="vendor")
+            for arn in access.principals
+        ]
+        for account in access.trusted_account_ids:
             out.append(Principal.role(f"arn:aws:iam::{account}:role/any-role-of-{account}", session="vendor"))
         return out
+
+    def external_id(self) -> str | None:
+        """The external ID the vendor sends: the integration's own, or its vendor's shared one."""
+        return external_id_of(self.world.spec.organization, self.integration)
 
     def source_address(self) -> str:
         """An address the vendor calls from: inside its first declared range, else a public test address."""

@@ -5,7 +5,8 @@ defaults without being asked, and exposes the resources it makes as attributes.
 """
 
 from airlock.constructs.buffer import IntegrationBuffer
-from airlock.constructs.consumers import BufferConsumer, DropZoneReader, allow_core_consumers
+from airlock.constructs.consumers import BufferConsumer, BufferProducer, allow_core_consumers, allow_core_producers
+from airlock.constructs.core_files import DropZoneReader, DropZoneWriter
 from airlock.constructs.dns_firewall import DnsFirewall
 from airlock.constructs.drop_zone import DropZone
 from airlock.constructs.egress import EgressLayout, FilteredEgress, egress_layout
@@ -25,9 +26,11 @@ __all__ = [
     "FLOW_LOG_FIELDS",
     "FLOW_LOG_FORMAT",
     "BufferConsumer",
+    "BufferProducer",
     "DnsFirewall",
     "DropZone",
     "DropZoneReader",
+    "DropZoneWriter",
     "EgressLayout",
     "ExposedService",
     "FilteredEgress",
@@ -39,6 +42,7 @@ __all__ = [
     "VendorEndpoint",
     "VendorGrant",
     "allow_core_consumers",
+    "allow_core_producers",
     "default_security_group_users",
     "egress_layout",
     "endpoint_policy",

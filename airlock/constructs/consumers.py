@@ -1,9 +1,10 @@
-"""Core accounts consume from an intermediate account's buffers: both halves of that access.
+"""Core accounts consume from and send to an intermediate account's buffers: both halves of that access.
 
-:func:`allow_core_consumers` is the intermediate-account half (queue and key policy
-statements that admit exactly the named core roles of the organisation);
-:class:`BufferConsumer` is the core-account half, for application teams, usable without a
-spec: it imports the queue and key by ARN and grants a function or role what it needs.
+:func:`allow_core_consumers` and :func:`allow_core_producers` are the intermediate-account
+half (queue and key policy statements that admit exactly the named core roles of the
+organisation); :class:`BufferConsumer` and :class:`BufferProducer` are the core-account half,
+for application teams, usable without a spec: they import the queue and key by ARN and grant a
+function or role what it needs. The drop zone's files: :mod:`airlock.constructs.core_files`.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from airlock.compliance.acknowledge import acknowledge
 from airlock.constructs._principals import core_principals
-from airlock.grants import CORE_CONSUME, READ_OBJECTS
+from airlock.grants import CORE_CONSUME, CORE_SEND, GrantActions
 
 #: What a core consumer may do on the queue (what ``Queue.grant_consume_messages`` asks for).
 CORE_CONSUME_ACTIONS: tuple[str, ...] = CORE_CONSUME.resource
@@ -61,10 +61,38 @@ def allow_core_consumers(
     :param key: the queue's KMS key; its policy gets a ``kms:Decrypt`` statement limited to
         SQS. Default: the queue's own ``encryption_master_key``, if any.
     """
+    return _allow_core(queue, key, role_arns, organization_id, CORE_CONSUME, sid)
+
+
+def allow_core_producers(
+    queue: sqs.IQueue,
+    key: kms.IKey | None,
+    *,
+    role_arns: Sequence[str],
+    organization_id: str,
+    sid: str = "CoreProducers",
+) -> CoreConsumerStatements:
+    """Let exactly ``role_arns`` (roles in the organisation's core accounts) send to ``queue``.
+
+    Like :func:`allow_core_consumers`, for ``sqs:SendMessage`` (with ``sqs:GetQueueAttributes``
+    and ``sqs:GetQueueUrl``, what ``Queue.grant_send_messages`` asks for) and, on the key,
+    ``kms:GenerateDataKey`` and ``kms:Decrypt`` through SQS.
+    """
+    return _allow_core(queue, key, role_arns, organization_id, CORE_SEND, sid)
+
+
+def _allow_core(
+    queue: sqs.IQueue,
+    key: kms.IKey | None,
+    role_arns: Sequence[str],
+    organization_id: str,
+    actions: GrantActions,
+    sid: str,
+) -> CoreConsumerStatements:
     principals, who = core_principals(role_arns, organization_id)
     arns, org = who["ArnEquals"], who["StringEquals"]
     queue_statement = iam.PolicyStatement(
-        sid=sid, principals=principals, actions=list(CORE_CONSUME_ACTIONS), resources=[queue.queue_arn], conditions=who
+        sid=sid, principals=principals, actions=list(actions.resource), resources=[queue.queue_arn], conditions=who
     )
     queue.add_to_resource_policy(queue_statement)
     key = key or queue.encryption_master_key
@@ -74,7 +102,7 @@ def allow_core_consumers(
         key_statement = iam.PolicyStatement(
             sid=sid,
             principals=principals,
-            actions=list(CORE_KEY_ACTIONS),
+            actions=list(actions.key),
             resources=["*"],
             conditions={
                 "ArnEquals": arns,
@@ -139,64 +167,41 @@ class BufferConsumer(Construct):
         self.grant: iam.Grant = self.queue.grant_consume_messages(consumer)
 
 
-_BUCKET_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:s3:::(?P<name>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$", re.ASCII)
+class BufferProducer(Construct):
+    """Wire a function or role in a core account to send to a buffer queue of an intermediate account.
 
+    The core-account half of :func:`allow_core_producers`: imports the queue (and its KMS key)
+    by ARN, without any lookup, and grants ``producer`` ``sqs:SendMessage``,
+    ``sqs:GetQueueAttributes`` and ``sqs:GetQueueUrl`` on the queue and ``kms:GenerateDataKey``
+    and ``kms:Decrypt`` on the key through SQS only, exactly what the intermediate account admits.
 
-class DropZoneReader(Construct):
-    """Let a function or role in a core account read the files of an intermediate drop zone.
-
-    The core-account half of :meth:`DropZone.allow_core_readers`: grants ``consumer``
-    ``s3:GetObject`` and ``s3:GetObjectVersion`` on the objects under ``prefixes`` and
-    ``kms:Decrypt`` on the drop zone's key through S3, by literal ARNs, without lookups. The
-    intermediate account must admit the role in its bucket and key policies (airlock does
-    that for the consumers of the drop zone's notify buffer).
-
-    :param bucket_arn: literal ARN of the drop-zone bucket (``arn:aws:s3:::<name>``).
-    :param key_arn: literal ARN of the drop zone's KMS key.
-    :param prefixes: the prefixes to read, each ending in ``/``.
-    :param consumer: the Lambda function, role or other grantable that reads.
+    :param queue_arn: literal ARN of the intermediate queue (a FIFO queue's ends in ``.fifo``).
+    :param key_arn: literal ARN of the queue's KMS key (airlock's buffers always have one).
+    :param producer: the Lambda function, role or other grantable that sends.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        bucket_arn: str,
-        key_arn: str,
-        prefixes: Sequence[str],
-        consumer: iam.IGrantable,
-    ) -> None:
+    def __init__(self, scope: Construct, id: str, *, queue_arn: str, key_arn: str, producer: iam.IGrantable) -> None:
         super().__init__(scope, id)
-        if cdk.Token.is_unresolved(bucket_arn) or not _BUCKET_ARN.fullmatch(bucket_arn):
-            raise ValueError(f"bucket_arn '{bucket_arn}' is not a literal bucket ARN; pass 'arn:aws:s3:::<bucket>'")
-        key_match = _KEY_ARN.fullmatch(key_arn) if not cdk.Token.is_unresolved(key_arn) else None
-        if key_match is None:
+        queue_match = _QUEUE_ARN.fullmatch(queue_arn) if not cdk.Token.is_unresolved(queue_arn) else None
+        if queue_match is None:
             raise ValueError(
-                f"key_arn '{key_arn}' is not a literal KMS key ARN; pass 'arn:aws:kms:<region>:<account>:key/<id>'"
+                f"queue_arn '{queue_arn}' is not a literal SQS queue ARN; pass "
+                "'arn:aws:sqs:<region>:<account>:<queue name>' as handed over by the platform team"
             )
-        if not prefixes:
-            raise ValueError("prefixes is empty; name the drop-zone prefixes to read, e.g. ['drop/vendor/']")
-        for prefix in prefixes:
-            if not prefix.endswith("/") or prefix.startswith("/") or "*" in prefix:
-                raise ValueError(f"prefixes contains '{prefix}'; pass key prefixes ending in '/', e.g. 'drop/vendor/'")
-        region = key_match.group("region")
+        key_match = _KEY_ARN.fullmatch(key_arn) if not cdk.Token.is_unresolved(key_arn) else None
+        if key_match is None or key_match.group("region", "account") != queue_match.group("region", "account"):
+            raise ValueError(
+                f"key_arn '{key_arn}' is not the literal ARN of a KMS key in the queue's account and region; pass "
+                "'arn:aws:kms:<region>:<account>:key/<id>' of the queue's own key"
+            )
+        #: The grant on the queue.
         self.grant: iam.Grant = iam.Grant.add_to_principal(
-            grantee=consumer,
-            actions=list(READ_OBJECTS.resource),
-            resource_arns=[f"{bucket_arn}/{prefix}*" for prefix in prefixes],
+            grantee=producer, actions=list(CORE_SEND.resource), resource_arns=[queue_arn]
         )
-        if isinstance(consumer, Construct):
-            for prefix in prefixes:
-                acknowledge(
-                    consumer,
-                    f"AwsSolutions-IAM5[Resource::{bucket_arn}/{prefix}*]",
-                    reason=f"The files are named by the vendor; the reader may read only under the prefix '{prefix}'.",
-                )
-        #: The grant of ``kms:Decrypt`` on the key, through S3 only.
+        #: The grant on the key, through SQS only.
         self.key_grant: iam.Grant = iam.Grant.add_to_principal(
-            grantee=consumer,
-            actions=list(READ_OBJECTS.key),
+            grantee=producer,
+            actions=list(CORE_SEND.key),
             resource_arns=[key_arn],
-            conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+            conditions={"StringEquals": {"kms:ViaService": f"sqs.{queue_match.group('region')}.amazonaws.com"}},
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -14,10 +13,21 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from airlock.constructs._drop_zone_access import CoreAccess, CoreAccessStatements, DropZoneAccess
 from airlock.constructs._keys import customer_managed_key
-from airlock.constructs._principals import core_principals
-from airlock.grants import READ_OBJECTS
+from airlock.constructs._stack import partition_of
 
+__all__ = [
+    "ACCESS_LOG_PREFIX",
+    "REQUEST_METRICS_ID",
+    "CoreAccess",
+    "CoreAccessStatements",
+    "CoreReaderStatements",
+    "DropZone",
+]
+
+#: The statements :meth:`DropZone.allow_core_readers` added (an alias kept for existing callers).
+CoreReaderStatements = CoreAccessStatements
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 #: Filter id of the request-metrics configuration that covers the whole bucket.
 REQUEST_METRICS_ID = "EntireBucket"
@@ -25,15 +35,7 @@ _ACCESS_LOG_RETENTION = cdk.Duration.days(365)
 ACCESS_LOG_PREFIX = "access-logs/"
 
 
-@dataclass(frozen=True)
-class CoreReaderStatements:
-    """The statements :meth:`DropZone.allow_core_readers` added."""
-
-    bucket: iam.PolicyStatement
-    key: iam.PolicyStatement
-
-
-class DropZone(Construct):
+class DropZone(DropZoneAccess):
     """An S3 bucket that writers drop files into, each under its own prefix.
 
     Secure without being asked: object ownership enforced (no ACLs), all public access
@@ -86,6 +88,8 @@ class DropZone(Construct):
         noncurrent_expire_after = noncurrent_expire_after or cdk.Duration.days(7)
         stack = cdk.Stack.of(self)
         self.prefixes = tuple(prefixes)
+        #: How many core-access statements of each kind the policies hold (their Sids are numbered).
+        self.core_sids: dict[str, int] = {}
         self.bucket_name = bucket_name or self._default_name()
         self.key: kms.IKey = key or customer_managed_key(self, "Key", description=f"Drop zone {self.node.path}")
 
@@ -133,7 +137,7 @@ class DropZone(Construct):
         #: The ``s3.Bucket`` itself.
         self.resource = bucket
         #: The bucket's ARN, literal when name and region are: policies name it without a reference.
-        self.bucket_arn = f"arn:{_partition(stack)}:s3:::{self.bucket_name}"
+        self.bucket_arn = f"arn:{partition_of(stack)}:s3:::{self.bucket_name}"
         #: The drop-zone bucket as an ``s3.IBucket`` named by its literal name and ARN. Grants and
         #: policies made through it (a vendor role's put rights, say) do not reference the bucket
         #: resource, so they cannot close a dependency cycle with the queue policy that the bucket
@@ -252,56 +256,6 @@ class DropZone(Construct):
         if policy is not None:
             cfn_bucket.node.add_dependency(policy)
 
-    def allow_core_readers(
-        self, role_arns: Sequence[str], *, organization_id: str, prefixes: Sequence[str] | None = None
-    ) -> CoreReaderStatements:
-        """Let exactly ``role_arns`` (roles in the organisation's core accounts) read the files.
-
-        The bucket policy admits them to ``s3:GetObject`` and ``s3:GetObjectVersion`` under
-        ``prefixes`` and the key policy to ``kms:Decrypt`` through S3, both only for those role
-        ARNs (``aws:PrincipalArn``) of the organisation (``aws:PrincipalOrgID``). The
-        statements name the roles' accounts as principals, so the bucket and key deploy before
-        the core roles exist. The core roles still need the same actions in their own policies
-        (:class:`airlock.constructs.DropZoneReader` grants them on the core side).
-
-        :param prefixes: the prefixes they may read. Default: every prefix of the drop zone.
-        """
-        chosen = list(prefixes) if prefixes is not None else list(self.prefixes)
-        unknown = [prefix for prefix in chosen if prefix not in self.prefixes]
-        if unknown:
-            raise ValueError(
-                f"prefixes {unknown} are not prefixes of this drop zone; use some of {list(self.prefixes)}"
-            )
-        principals, who = core_principals(role_arns, organization_id)
-        bucket_statement = iam.PolicyStatement(
-            sid="CoreReaders",
-            principals=principals,
-            actions=list(READ_OBJECTS.resource),
-            resources=[f"{self.bucket_arn}/{prefix}*" for prefix in chosen],
-            conditions=who,
-        )
-        self.resource.add_to_resource_policy(bucket_statement)
-        region = cdk.Stack.of(self).region
-        key_statement = iam.PolicyStatement(
-            sid="CoreReaders",
-            principals=principals,
-            actions=list(READ_OBJECTS.key),
-            resources=["*"],
-            conditions={**who, "StringEquals": {**who["StringEquals"], "kms:ViaService": f"s3.{region}.amazonaws.com"}},
-        )
-        self.key.add_to_resource_policy(key_statement)
-        return CoreReaderStatements(bucket=bucket_statement, key=key_statement)
-
-    def grant_put_objects(self, grantee: iam.IGrantable, prefix: str) -> iam.Grant:
-        """Let ``grantee`` write objects under ``prefix`` (one of the declared prefixes), with the key."""
-        if prefix not in self.prefixes:
-            raise ValueError(f"prefix '{prefix}' is not a prefix of this drop zone; use one of {list(self.prefixes)}")
-        return self.bucket.grant_put(grantee, f"{prefix}*")
-
-    def grant_read_objects(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` (a core consumer) read and decrypt the dropped objects."""
-        return self.bucket.grant_read(grantee)
-
     def metric_put_requests(self, **props: object) -> cloudwatch.Metric:
         """Objects written (PutRequests, request metrics). Default: sum over 5 minutes."""
         return self._request_metric("PutRequests", **props)
@@ -345,9 +299,3 @@ def _check_prefixes(prefixes: Sequence[str]) -> None:
                     f"prefixes[{position}] '{prefix}' overlaps '{other}'; S3 refuses overlapping notification "
                     "prefixes, so give each writer a prefix that is not inside another"
                 )
-
-
-def _partition(stack: cdk.Stack) -> str:
-    if cdk.Token.is_unresolved(stack.region):
-        return cdk.Aws.PARTITION
-    return cdk.region_info.RegionInfo.get(stack.region).partition or "aws"

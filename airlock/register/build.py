@@ -6,6 +6,7 @@ import re
 from datetime import date
 from typing import Any
 
+from airlock.register.access import access_record, core_access_records
 from airlock.register.assembly import (
     INTEGRATION_TAG,
     Assembly,
@@ -60,7 +61,7 @@ def build_register(
     """
     lock = lock or AccountLock()
     access = _effective_access(spec, lock, assembly)
-    records = [_record(integration, today, lock, assembly, access) for integration in spec.integrations]
+    records = [_record(spec, integration, today, lock, assembly, access) for integration in spec.integrations]
     return Register(as_of=today if record_date else None, integrations=records)
 
 
@@ -82,7 +83,9 @@ def _effective_access(
                 principal=result.principal,
                 equal_to_grants=result.equal,
                 allowed=[
-                    AccessEntryRecord(action=a.action, resource=display_resource(a.resource), via=a.via)
+                    AccessEntryRecord(
+                        action=a.action, resource=display_resource(a.resource), via=a.via, context=a.context
+                    )
                     for a in result.allowed
                 ],
             )
@@ -92,6 +95,7 @@ def _effective_access(
 
 
 def _record(
+    spec: Spec,
     integration: Integration,
     today: date,
     lock: AccountLock,
@@ -137,6 +141,8 @@ def _record(
             if integration.drop_zone
             else None
         ),
+        access=access_record(spec.organization, integration, list(spec.integrations)),
+        core_access=core_access_records(integration),
         data_flows=[
             DataFlowRecord(
                 name=f.name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from airlock.register.mermaid import flowchart
-from airlock.register.records import IntegrationRecord, Register, ResourceRecord
+from airlock.register.records import GrantRecord, IntegrationRecord, Register, ResourceRecord
 
 NONE = "_none in the synthesized stacks_"
 _STATUS = {
@@ -42,6 +42,42 @@ def review_text(record: IntegrationRecord) -> str:
 
 def _resources(rows: list[ResourceRecord]) -> list[list[object]]:
     return [[r.type, r.name, r.path, r.stack] for r in rows]
+
+
+def access_tables(record: IntegrationRecord) -> list[str]:
+    """Who may assume the vendor role, the external ID's governance, and each grant's exact actions."""
+    lines: list[str] = []
+    access = record.access
+    if access is not None:
+        lines += table(
+            ["trusted principal", "kind", "reason"],
+            [[p.principal, p.kind, p.reason] for p in access.principals],
+        )
+        external = access.external_id
+        if external is not None:
+            shared = f"; shared with {', '.join(external.shared_with)}" if external.shared_with else ""
+            lines += [
+                f"External ID: issued by the {external.issued_by}, declared in {external.declared_in}, "
+                f"{external.length} characters (at least {external.min_length}){shared}."
+                + (" The role may assume itself." if access.self_assume else ""),
+                "",
+            ]
+        lines += table(
+            ["grant", "target", "actions", "key actions", "scope", "requires"],
+            [_grant_row(g) for g in access.grants],
+            empty="_no grants_",
+        )
+    lines += table(
+        ["core role", "grant", "target", "actions", "key actions", "scope"],
+        [[c.role, *_grant_row(c)[:5]] for c in record.core_access],
+        empty="_no core consumers or producers_",
+    )
+    return lines
+
+
+def _grant_row(grant: GrantRecord) -> list[object]:
+    requires = ", ".join(f"{key} = {value}" for key, value in grant.requires.items())
+    return [grant.kind, grant.target, ", ".join(grant.actions), ", ".join(grant.key_actions), grant.scope, requires]
 
 
 def integration_page(record: IntegrationRecord) -> str:
@@ -95,6 +131,7 @@ def integration_page(record: IntegrationRecord) -> str:
     )
     lines += ["## Access", ""]
     lines += table(["vendor account"], [[a] for a in record.vendor.account_ids])
+    lines += access_tables(record)
     lines += table(
         ["role", "path", "trusted principals", "trust conditions", "max session (s)", "boundary", "stack"],
         [

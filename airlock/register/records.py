@@ -95,6 +95,49 @@ class DataFlowRecord(Record):
     consumers: list[str]
 
 
+class PrincipalRecord(Record):
+    principal: str = Field(description="A role or user ARN, or an account trusted as a whole (arn:...:root).")
+    kind: Literal["role", "user", "account"]
+    reason: str | None = Field(default=None, description="Why an account is trusted as a whole (reviewed choice).")
+
+
+class ExternalIdRecord(Record):
+    """How the vendor role's external ID is governed (the ID itself is never written)."""
+
+    issued_by: Literal["vendor", "organization"]
+    declared_in: str = Field(description="'access', or the organization.vendors entry that declares it once.")
+    length: int
+    min_length: int = Field(description="The shortest ID accepted for this integration.")
+    shared_with: list[str] = Field(description="Other integrations whose vendor roles require the same ID.")
+
+
+class GrantRecord(Record):
+    """One grant and the exact IAM actions it allows."""
+
+    kind: str
+    target: str = Field(description="The buffer, drop-zone prefix or monitoring level the grant names.")
+    actions: list[str] = Field(description="Actions on the resource (and, for files, on the bucket).")
+    key_actions: list[str] = Field(description="Actions on the resource's KMS key, through the service only.")
+    scope: str = Field(description="What the actions apply to.")
+    requires: dict[str, str] = Field(description="Request values every call of the grant must carry.")
+
+
+class CoreAccessRecord(GrantRecord):
+    role: str = Field(description="The core-account role the grant is for.")
+
+
+class AccessRecord(Record):
+    """The vendor's cross-account role."""
+
+    principals: list[PrincipalRecord]
+    self_assume: bool = Field(description="The role may assume itself (with the external ID).")
+    external_id: ExternalIdRecord | None
+    source_ips: list[str]
+    session_tags: dict[str, str]
+    max_session_seconds: int
+    grants: list[GrantRecord]
+
+
 class ReviewRecord(Record):
     status: ReviewStatus
     last_assessed: date | None
@@ -139,6 +182,11 @@ class AccessEntryRecord(Record):
     action: str
     resource: str
     via: str = Field(description="'direct', or the AWS service that calls KMS for the principal (sqs, s3, ...).")
+    context: str = Field(
+        default="",
+        description="The request value the access depends on, e.g. 's3:prefix=drop/x/' or "
+        "'s3:x-amz-acl=bucket-owner-full-control'; empty when none.",
+    )
 
 
 class EffectiveAccessRecord(Record):
@@ -169,6 +217,8 @@ class IntegrationRecord(Record):
     roles: list[RoleRecord]
     buffers: list[BufferRecord]
     drop_zone: DropZoneRecord | None
+    access: AccessRecord | None = Field(description="The vendor's role: principals, external ID, exact grants.")
+    core_access: list[CoreAccessRecord] = Field(description="What each core consumer and producer may do.")
     data_flows: list[DataFlowRecord]
     guardrails: list[GuardrailRecord]
     filtering: list[ResourceRecord]

@@ -1,17 +1,18 @@
-"""Access to an integration: the vendor's cross-account role, and the core consumers.
+"""Access to an integration: the vendor's cross-account role and its grants.
 
 The vendor's access is declared in business terms (send to buffer ``inbound``, put objects
-under ``drop/crm/``), never as IAM; the stacks turn each declaration into the narrowest
-statements. Checks that need the rest of the spec (the organisation's own accounts, the
-integration's buffers and drop-zone prefixes, external IDs of other integrations) live in
-:mod:`airlock.spec.access_checks`.
+under ``drop/crm/``, read-only monitoring), never as IAM; the stacks turn each declaration into
+the narrowest statements (the action lists are :mod:`airlock.grants`). Checks that need the
+rest of the spec (the organisation's own accounts, the integration's buffers and drop-zone
+prefixes, external IDs of other integrations) live in :mod:`airlock.spec.access_checks` and
+:mod:`airlock.spec.external_ids`; the core roles are :mod:`airlock.spec.core_access`.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
@@ -27,6 +28,7 @@ DEFAULT_EXTERNAL_ID_MIN_LENGTH = 16
 SESSION_MIN, SESSION_MAX = 3600, 43200
 
 _ROLE_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::(?P<account>\d{12}):role/(?P<name>[\w+=,.@/-]{1,512})$", re.ASCII)
+_USER_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::(?P<account>\d{12}):user/(?P<name>[\w+=,.@/-]{1,512})$", re.ASCII)
 #: Ranges a vendor's public egress can never come from.
 _NOT_PUBLIC = tuple(
     ipaddress.ip_network(block)
@@ -49,11 +51,16 @@ _TAG_VALUE = re.compile(r"^[\w+=.@:/ -]{0,256}$", re.ASCII)
 
 
 def role_account(arn: str) -> str:
-    """The account id of a role ARN the spec accepted."""
-    match = _ROLE_ARN.fullmatch(arn)
+    """The account id of a role or user ARN the spec accepted."""
+    match = _ROLE_ARN.fullmatch(arn) or _USER_ARN.fullmatch(arn)
     if match is None:  # pragma: no cover - only called on validated ARNs
-        raise ValueError(f"'{arn}' is not a role ARN")
+        raise ValueError(f"'{arn}' is not a role or user ARN")
     return match.group("account")
+
+
+def is_user_arn(arn: str) -> bool:
+    """Whether a principal ARN the spec accepted names an IAM user (else a role)."""
+    return _USER_ARN.fullmatch(arn) is not None
 
 
 def _external_id(value: Any) -> str:
@@ -69,21 +76,40 @@ def _external_id(value: Any) -> str:
     return value
 
 
-def _role_arn(value: Any) -> str:
+def _principal_arn(value: Any, *, users: bool) -> str:
+    what = "an IAM role or user ARN" if users else "an IAM role ARN"
+    example = "'arn:aws:iam::123456789012:role/name'" + (" or ':user/name'" if users else "")
     if value == "*" or (isinstance(value, str) and ":iam::*" in value):
         raise ValueError(
-            f"'{value}' trusts every AWS principal; name the vendor's IAM role ARNs, "
+            f"'{value}' trusts every AWS principal; name the vendor's IAM principals, "
             "e.g. 'arn:aws:iam::123456789012:role/vendor-uploader'"
         )
     if isinstance(value, str) and re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:root", value):
         raise ValueError(
-            f"'{value}' is a whole account; name the vendor's role ARNs, or list the account under "
-            "'trust_accounts' if the vendor really cannot name its roles"
+            f"'{value}' is a whole account; name the vendor's role or user ARNs, or, if the vendor documents "
+            "only its account, list it under 'whole_accounts' with the reason"
         )
-    if not isinstance(value, str) or not _ROLE_ARN.fullmatch(value):
+    if not isinstance(value, str) or not (_ROLE_ARN.fullmatch(value) or (users and _USER_ARN.fullmatch(value))):
+        accepted = "groups and wildcards are not accepted" if users else "users, groups and wildcards are not accepted"
+        raise ValueError(f"{value!r} is not {what}; write it as {example} ({accepted})")
+    return value
+
+
+def _role_arn(value: Any) -> str:
+    return _principal_arn(value, users=False)
+
+
+def _vendor_principal(value: Any) -> str:
+    return _principal_arn(value, users=True)
+
+
+def _prefix(value: Any) -> str:
+    if not isinstance(value, str) or (
+        not value.endswith("/") or value.startswith("/") or "//" in value or "*" in value or "?" in value
+    ):
         raise ValueError(
-            f"{value!r} is not an IAM role ARN; write it as 'arn:aws:iam::123456789012:role/name' "
-            "(users, groups and wildcards are not accepted)"
+            f"{value!r} is not a key prefix; write a drop-zone prefix without wildcards or a leading '/', "
+            "ending in '/', e.g. 'drop/payroll/'"
         )
     return value
 
@@ -110,9 +136,16 @@ def _public_source_cidr(value: Any) -> str:
 
 ExternalId = Annotated[str, BeforeValidator(_external_id)]
 RoleArn = Annotated[str, BeforeValidator(_role_arn)]
+VendorPrincipalArn = Annotated[str, BeforeValidator(_vendor_principal)]
+Prefix = Annotated[str, BeforeValidator(_prefix)]
 PublicSourceCidr = Annotated[str, BeforeValidator(_public_source_cidr)]
 
-GrantKind = Literal["send", "consume", "put_objects"]
+
+GrantKind = Literal["send", "consume", "put_objects", "read_objects", "delete_objects", "monitoring"]
+GRANT_KINDS: tuple[GrantKind, ...] = get_args(GrantKind)
+#: Grant kinds whose target is a drop-zone prefix.
+OBJECT_GRANTS: tuple[GrantKind, ...] = ("put_objects", "read_objects", "delete_objects")
+ExternalIdIssuer = Literal["vendor", "organization"]
 
 
 class AccessSettings(SpecModel):
@@ -127,70 +160,110 @@ class AccessSettings(SpecModel):
         default=DEFAULT_EXTERNAL_ID_MIN_LENGTH,
         ge=EXTERNAL_ID_MIN,
         le=EXTERNAL_ID_MAX,
-        description="Shortest external ID accepted from a vendor.",
+        description="Shortest external ID accepted from a vendor (an integration may lower it for a vendor whose "
+        "IDs are shorter: access.external_id_min_length).",
     )
 
 
 class Grant(SpecModel):
-    """One thing the vendor may do, in business terms; give exactly one key."""
+    """One thing the vendor may do, in business terms; give exactly one key (and ``acl`` with ``put_objects``)."""
 
     send: Name | None = Field(default=None, description="Buffer the vendor may send messages to.")
     consume: Name | None = Field(default=None, description="Buffer the vendor may receive and delete messages from.")
-    put_objects: str | None = Field(
+    put_objects: Prefix | None = Field(
         default=None, description="Drop-zone key prefix (ending in '/') under which the vendor may put objects."
+    )
+    read_objects: Prefix | None = Field(
+        default=None,
+        description="Drop-zone key prefix whose objects the vendor may read (s3:GetObject, s3:GetObjectVersion), "
+        "list (s3:ListBucket for keys under it) and locate (s3:GetBucketLocation).",
+    )
+    delete_objects: Prefix | None = Field(
+        default=None,
+        description="Drop-zone key prefix whose objects the vendor may delete (s3:DeleteObject, "
+        "s3:DeleteObjectVersion).",
+    )
+    monitoring: Literal["read-only"] | None = Field(
+        default=None,
+        description="Read-only monitoring of the intermediate account (CloudWatch metrics and alarms, tags, "
+        "describe and list calls); the register lists its exact actions.",
+    )
+    acl: Literal["bucket-owner-full-control"] | None = Field(
+        default=None,
+        description="With put_objects: the canned ACL the vendor sends on every upload; the grant then requires "
+        "it (s3:x-amz-acl) and adds s3:PutObjectAcl, which an upload with an ACL header needs.",
     )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Grant:
-        given = [kind for kind in ("send", "consume", "put_objects") if getattr(self, kind) is not None]
+        given = [kind for kind in GRANT_KINDS if getattr(self, kind) is not None]
         if len(given) != 1:
             raise ValueError(
-                f"a grant gives exactly one of 'send' (a buffer), 'consume' (a buffer) or 'put_objects' "
-                f"(a drop-zone prefix), got {given or 'none'}; write one grant per list item"
+                f"a grant gives exactly one of {', '.join(repr(k) for k in GRANT_KINDS)}, got {given or 'none'}; "
+                "write one grant per list item"
+            )
+        if self.acl is not None and given != ["put_objects"]:
+            raise ValueError(
+                f"'acl' belongs to a put_objects grant, not to {given[0]}; move it beside put_objects or remove it"
             )
         return self
 
-    @field_validator("put_objects")
-    @classmethod
-    def _prefix_shape(cls, value: str | None) -> str | None:
-        if value is not None and (
-            not value.endswith("/") or value.startswith("/") or "//" in value or "*" in value or "?" in value
-        ):
-            raise ValueError(
-                f"'{value}' is not a key prefix; write a drop-zone prefix without wildcards or a leading '/', "
-                "ending in '/', e.g. 'drop/payroll/'"
-            )
-        return value
-
     @property
     def kind(self) -> GrantKind:
-        if self.send is not None:
-            return "send"
-        if self.consume is not None:
-            return "consume"
-        return "put_objects"
+        return next(kind for kind in GRANT_KINDS if getattr(self, kind) is not None)
 
     @property
     def target(self) -> str:
-        """The buffer name or prefix the grant names."""
+        """The buffer name, prefix or monitoring level the grant names."""
         return str(getattr(self, self.kind))
+
+
+class WholeAccount(SpecModel):
+    """A vendor account trusted as a whole: any principal that account allows may assume the role."""
+
+    account_id: AccountId = Field(description="The vendor's AWS account id.")
+    reason: str = Field(
+        min_length=20,
+        max_length=512,
+        description="Why the vendor's principals cannot be named (e.g. 'the vendor's setup guide names only its "
+        "account: <link>'); shown in the register with the trust.",
+    )
 
 
 class VendorAccess(SpecModel):
     """The vendor's cross-account role in the intermediate account."""
 
-    external_id: ExternalId = Field(
-        description="The external ID the vendor issued for this customer (the vendor generates it, unique "
-        "per customer); AssumeRole without it is refused."
+    external_id: ExternalId | None = Field(
+        default=None,
+        description="The external ID the vendor uses for this integration; AssumeRole without it is refused. "
+        "Default: the ID declared once for the vendor in organization.vendors.",
     )
-    principals: list[RoleArn] = Field(
-        default_factory=list,
-        description="The vendor's IAM role ARNs that may assume the role; nothing else is trusted.",
+    external_id_issued_by: ExternalIdIssuer | None = Field(
+        default=None,
+        description="Who generated access.external_id: 'vendor' (the vendor issues it, unique per customer; the "
+        "usual case) or 'organization' (the vendor asked you to choose it). Default: 'vendor'.",
     )
-    trust_accounts: list[AccountId] = Field(
+    external_id_min_length: int | None = Field(
+        default=None,
+        ge=EXTERNAL_ID_MIN,
+        le=EXTERNAL_ID_MAX,
+        description="Shortest external ID accepted for this integration, where the vendor's IDs are shorter than "
+        "organization.access.external_id_min_length. Default: the organisation's minimum.",
+    )
+    principals: list[VendorPrincipalArn] = Field(
         default_factory=list,
-        description="Vendor accounts trusted as a whole (any principal the vendor's account allows); only when "
-        "the vendor cannot name its roles.",
+        description="The vendor's IAM role or user ARNs that may assume the role; nothing else is trusted.",
+    )
+    whole_accounts: list[WholeAccount] = Field(
+        default_factory=list,
+        description="Vendor accounts trusted as a whole (any principal the account allows), each with the reason; "
+        "only when the vendor documents its account and not its principals. The external ID is then the only "
+        "guard against other customers of the vendor.",
+    )
+    self_assume: bool = Field(
+        default=False,
+        description="The role may assume itself (with the external ID), as some vendors require to validate a "
+        "credential; chaining into any other role stays denied.",
     )
     source_ips: list[PublicSourceCidr] = Field(
         default_factory=list,
@@ -205,7 +278,19 @@ class VendorAccess(SpecModel):
         default=SESSION_MIN,
         description=f"Longest session the role grants, {SESSION_MIN}-{SESSION_MAX} seconds.",
     )
-    grants: list[Grant] = Field(default_factory=list, description="What the vendor may do.")
+    grants: list[Grant] = Field(default_factory=list, description="What the vendor may do (at least one grant).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "trust_accounts" in data:
+            accounts = data["trust_accounts"]
+            example = accounts[0] if isinstance(accounts, list) and accounts else "123456789012"
+            raise ValueError(
+                "'trust_accounts' is now 'whole_accounts', with a reason for each account: write "
+                f"whole_accounts: [{{account_id: '{example}', reason: '<why the vendor cannot name its roles>'}}]"
+            )
+        return data
 
     @field_validator("max_session_seconds")
     @classmethod
@@ -217,12 +302,21 @@ class VendorAccess(SpecModel):
             )
         return value
 
-    @field_validator("principals", "trust_accounts")
+    @field_validator("principals")
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
         duplicates = sorted({item for item in value if value.count(item) > 1})
         if duplicates:
             raise ValueError(f"{duplicates} listed twice; list each once")
+        return value
+
+    @field_validator("whole_accounts")
+    @classmethod
+    def _unique_accounts(cls, value: list[WholeAccount]) -> list[WholeAccount]:
+        ids = [entry.account_id for entry in value]
+        duplicates = sorted({item for item in ids if ids.count(item) > 1})
+        if duplicates:
+            raise ValueError(f"accounts {duplicates} listed twice; list each once")
         return value
 
     @field_validator("session_tags")
@@ -241,22 +335,28 @@ class VendorAccess(SpecModel):
         return value
 
     @model_validator(mode="after")
-    def _someone_trusted(self) -> VendorAccess:
-        if not self.principals and not self.trust_accounts:
+    def _someone_trusted_to_do_something(self) -> VendorAccess:
+        if not self.principals and not self.whole_accounts:
             raise ValueError(
-                "no principal is trusted; name the vendor's role ARNs under 'principals' "
-                "(or, only if it cannot name them, its accounts under 'trust_accounts')"
+                "no principal is trusted; name the vendor's role or user ARNs under 'principals' "
+                "(or, only if the vendor documents just its account, the account under 'whole_accounts')"
+            )
+        if not self.grants:
+            raise ValueError(
+                "grants is empty: the vendor could assume the role and then do nothing; add what it needs "
+                f"(one of {', '.join(GRANT_KINDS)}) or remove the access block"
             )
         return self
 
     @property
     def principal_accounts(self) -> list[str]:
         """Accounts of every trusted principal, in declaration order."""
-        return [role_account(arn) for arn in self.principals] + list(self.trust_accounts)
+        return [role_account(arn) for arn in self.principals] + [entry.account_id for entry in self.whole_accounts]
 
+    @property
+    def trusted_account_ids(self) -> list[str]:
+        """The accounts trusted as a whole."""
+        return [entry.account_id for entry in self.whole_accounts]
 
-class CoreConsumer(SpecModel):
-    """A role in one of the organisation's core accounts that consumes from buffers."""
-
-    role: RoleArn = Field(description="Role ARN in a core account, e.g. 'arn:aws:iam::300000000001:role/processor'.")
-    buffers: list[Name] = Field(min_length=1, description="Buffers this role may consume from.")
+    def grants_of(self, kind: GrantKind) -> list[Grant]:
+        return [grant for grant in self.grants if grant.kind == kind]

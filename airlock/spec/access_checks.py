@@ -1,26 +1,30 @@
-"""Cross-field checks of vendor and core-consumer access (called from :mod:`airlock.spec.checks`)."""
+"""Cross-field checks of vendor and core access (called from :mod:`airlock.spec.checks`).
+
+External IDs are checked in :mod:`airlock.spec.external_id_checks`, the core roles in
+:mod:`airlock.spec.core_access_checks`.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 
-from airlock.spec.access import DEFAULT_EXTERNAL_ID_MIN_LENGTH, role_account
+from airlock.spec.access import OBJECT_GRANTS, role_account
+from airlock.spec.core_access_checks import core_access_checks
 from airlock.spec.errors import Loc, SpecIssue
+from airlock.spec.external_id_checks import external_id_checks
 from airlock.spec.models import Integration, Organization
+from airlock.spec.prefix_checks import prefix_issues
 
 Indexed = Sequence[tuple[int, Integration]]
 
 
 def access_checks(org: Organization | None, integrations: Indexed) -> list[SpecIssue]:
-    issues = _external_ids_unique(integrations)
+    issues = external_id_checks(org, integrations)
     for index, integration in integrations:
         issues.extend(_grants_name_what_exists(index, integration))
-        issues.extend(_core_consumer_buffers(index, integration))
+        issues.extend(core_access_checks(org, index, integration))
         if org is not None:
-            issues.extend(_external_id_length(org, index, integration))
             issues.extend(_principals_are_the_vendors(org, index, integration))
-            issues.extend(_core_consumers_are_core(org, index, integration))
             issues.extend(_vendor_is_not_core(org, index, integration))
     return issues
 
@@ -34,41 +38,6 @@ def _vendor_is_not_core(org: Organization, index: int, integration: Integration)
         )
         for position, account in enumerate(integration.vendor.account_ids)
         if account in org.access.core_account_ids
-    ]
-
-
-def _external_ids_unique(integrations: Indexed) -> list[SpecIssue]:
-    first: dict[str, int] = {}
-    issues = []
-    for index, integration in integrations:
-        if integration.access is None:
-            continue
-        external_id = integration.access.external_id
-        if external_id in first:
-            issues.append(
-                SpecIssue(
-                    ("integrations", index, "access", "external_id"),
-                    f"the external ID is already used by integrations[{first[external_id]}]; a vendor issues one "
-                    "ID per customer relationship, so ask this vendor for the ID it issued for this integration",
-                )
-            )
-        else:
-            first[external_id] = index
-    return issues
-
-
-def _external_id_length(org: Organization, index: int, integration: Integration) -> list[SpecIssue]:
-    access = integration.access
-    minimum = org.access.external_id_min_length
-    if access is None or len(access.external_id) >= minimum:
-        return []
-    setting = "" if minimum == DEFAULT_EXTERNAL_ID_MIN_LENGTH else " (organization.access.external_id_min_length)"
-    return [
-        SpecIssue(
-            ("integrations", index, "access", "external_id"),
-            f"the external ID has {len(access.external_id)} characters, fewer than the {minimum} this project "
-            f"requires{setting}; ask the vendor for a longer, unguessable ID (e.g. a UUID)",
-        )
     ]
 
 
@@ -91,7 +60,8 @@ def _principals_are_the_vendors(org: Organization, index: int, integration: Inte
         (("principals", position), arn, role_account(arn)) for position, arn in enumerate(access.principals)
     ]
     entries += [
-        (("trust_accounts", position), account, account) for position, account in enumerate(access.trust_accounts)
+        (("whole_accounts", position, "account_id"), entry.account_id, entry.account_id)
+        for position, entry in enumerate(access.whole_accounts)
     ]
     for loc, shown, account in entries:
         where: Loc = ("integrations", index, "access", *loc)
@@ -119,7 +89,6 @@ def _grants_name_what_exists(index: int, integration: Integration) -> list[SpecI
     if access is None:
         return []
     buffers = [buffer.name for buffer in integration.buffers]
-    prefixes = list(integration.drop_zone.prefixes) if integration.drop_zone else []
     issues = []
     seen: dict[tuple[str, str], int] = {}
     for position, grant in enumerate(access.grants):
@@ -138,64 +107,6 @@ def _grants_name_what_exists(index: int, integration: Integration) -> list[SpecI
                     "or add a buffer with that name",
                 )
             )
-        elif grant.kind == "put_objects" and not any(grant.target.startswith(prefix) for prefix in prefixes):
-            fix = (
-                f"use one of the drop-zone prefixes {prefixes} (or a prefix under one)"
-                if prefixes
-                else "declare a drop_zone with this prefix"
-            )
-            issues.append(
-                SpecIssue(loc, f"'{grant.target}' is not under a drop-zone prefix of this integration; {fix}")
-            )
-    return issues
-
-
-def _core_consumer_buffers(index: int, integration: Integration) -> list[SpecIssue]:
-    buffers = [buffer.name for buffer in integration.buffers]
-    issues = []
-    seen: dict[str, int] = defaultdict(int)
-    for position, consumer in enumerate(integration.core_consumers):
-        seen[consumer.role] += 1
-        if seen[consumer.role] > 1:
-            issues.append(
-                SpecIssue(
-                    ("integrations", index, "core_consumers", position, "role"),
-                    f"'{consumer.role}' is listed twice; list each role once with all its buffers",
-                )
-            )
-        for slot, name in enumerate(consumer.buffers):
-            if name not in buffers:
-                issues.append(
-                    SpecIssue(
-                        ("integrations", index, "core_consumers", position, "buffers", slot),
-                        f"'{name}' is not a buffer of this integration; use one of {buffers}",
-                    )
-                )
-    return issues
-
-
-def _core_consumers_are_core(org: Organization, index: int, integration: Integration) -> list[SpecIssue]:
-    if not integration.core_consumers:
-        return []
-    issues = []
-    if org.organization_id is None:
-        issues.append(
-            SpecIssue(
-                ("integrations", index, "core_consumers"),
-                "core consumers are admitted with aws:PrincipalOrgID, but organization.organization_id is "
-                "not set; add the organization id (o-...)",
-            )
-        )
-    core = org.access.core_account_ids
-    for position, consumer in enumerate(integration.core_consumers):
-        account = role_account(consumer.role)
-        if account not in core:
-            issues.append(
-                SpecIssue(
-                    ("integrations", index, "core_consumers", position, "role"),
-                    f"'{consumer.role}' is in account {account}, which is not one of "
-                    f"organization.access.core_account_ids {list(core)}; add the core account there "
-                    "or correct the role",
-                )
-            )
+        elif grant.kind in OBJECT_GRANTS:
+            issues.extend(prefix_issues(integration, [(loc, grant.target)]))
     return issues

@@ -11,9 +11,10 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from airlock.spec.access import AccessSettings, CoreConsumer, VendorAccess
+from airlock.spec.access import AccessSettings, VendorAccess
 from airlock.spec.base import SpecModel
 from airlock.spec.compliance import Compliance
+from airlock.spec.core_access import CoreConsumer, CoreProducer
 from airlock.spec.network import MIN_SUBNET_PREFIX as MIN_SUBNET_PREFIX
 from airlock.spec.network import Network
 from airlock.spec.observability import Observability, OrganizationObservability
@@ -36,6 +37,7 @@ from airlock.spec.types import (
     ParentId,
     Region,
 )
+from airlock.spec.vendors import SharedVendor
 
 DataClassification = Literal["public", "internal", "confidential", "restricted"]
 IntegrationState = Literal["active", "suspended"]
@@ -69,6 +71,11 @@ class Organization(SpecModel):
     )
     tags: dict[str, str] = Field(default_factory=dict, description="Tags applied to every airlock resource.")
     access: AccessSettings = Field(default_factory=AccessSettings, description="Settings of vendor and core access.")
+    vendors: list[SharedVendor] = Field(
+        default_factory=list,
+        description="Vendors with one external ID for all of the organisation's integrations with them "
+        "(declared once here, required by every integration whose vendor.name matches).",
+    )
     compliance: Compliance = Field(
         default_factory=Compliance, description="Compliance packs that check every synthesis."
     )
@@ -207,7 +214,13 @@ class Integration(SpecModel):
     drop_zone: DropZone | None = Field(default=None, description="S3 drop zone for file integrations.")
     access: VendorAccess | None = Field(default=None, description="The vendor's cross-account role and grants.")
     core_consumers: list[CoreConsumer] = Field(
-        default_factory=list, description="Roles in core accounts that consume from the buffers."
+        default_factory=list,
+        description="Roles in core accounts that take what the vendor delivers: consume buffers, read and delete "
+        "drop-zone files.",
+    )
+    core_producers: list[CoreProducer] = Field(
+        default_factory=list,
+        description="Roles in core accounts that hand data to the vendor: send to buffers, write drop-zone files.",
     )
     contract: str | None = Field(default=None, max_length=256, description="Reference of the vendor contract.")
     data_flows: list[DataFlow] = Field(default_factory=list, max_length=20, description="Data crossing the boundary.")

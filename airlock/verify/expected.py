@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from airlock.spec import AccountLock, Integration, Spec
+from airlock.spec import AccountLock, Integration, Organization, Spec
+from airlock.spec.vendors import external_id_of
 
 #: Target key of the dedicated OU in :attr:`Expectations.scps` (its id is only known live).
 #: No integration name, OU, root or account id contains a ``:``.
@@ -68,6 +69,8 @@ class ExpectedVendorRole:
     max_session_duration: int = 3600
     managed_policy_arns: frozenset[str] = frozenset()
     inline_policy_names: frozenset[str] = frozenset()
+    #: The role may assume itself: its trust may name its own account, narrowed to the role's ARN.
+    self_assume: bool = False
     #: Take the boundary and the managed policies from the deployed integration stack's
     #: template (the role's ``PermissionsBoundary`` and the ``AWS::IAM::ManagedPolicy``
     #: resources attached to it), for policies whose names CloudFormation generates.
@@ -129,16 +132,20 @@ def vendor_role_name(integration: Integration) -> str:
     return f"airlock-{integration.name}-vendor"
 
 
-def expected_vendor_role(integration: Integration) -> ExpectedVendorRole | None:
-    """The vendor role the access builder makes for ``integration`` (None without access)."""
+def expected_vendor_role(
+    integration: Integration, organization: Organization | None = None
+) -> ExpectedVendorRole | None:
+    """The vendor role the access builder makes for ``integration`` (None without access); the
+    external ID is the integration's own or, with ``organization``, its vendor's shared one."""
     access = integration.access
     if access is None:
         return None
     inline = {"DenySensitiveActions"} | ({"Suspended"} if integration.state == "suspended" else set())
     return ExpectedVendorRole(
         role_name=vendor_role_name(integration),
-        principals=frozenset([*access.principals, *access.trust_accounts]),
-        external_id=access.external_id,
+        principals=frozenset([*access.principals, *access.trusted_account_ids]),
+        external_id=external_id_of(organization, integration),
+        self_assume=access.self_assume,
         max_session_duration=access.max_session_seconds,
         inline_policy_names=frozenset(inline),
         policies_from_stack=True,
@@ -182,7 +189,9 @@ def expectations_for(spec: Spec, lock: AccountLock) -> Expectations:
         for integration in spec.integrations
         for region in integration.regions
     }
-    roles = {i.name: role for i in spec.integrations if (role := expected_vendor_role(i)) is not None}
+    roles = {
+        i.name: role for i in spec.integrations if (role := expected_vendor_role(i, spec.organization)) is not None
+    }
     return Expectations(
         scps=scps,
         external_scps=externals,

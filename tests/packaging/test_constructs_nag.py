@@ -65,6 +65,21 @@ BUILDERS: dict[str, Callable[[cdk.Stack], Construct]] = {
         key_arn=KEY_ARN,
         consumer=iam.Role(stack, "Worker", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com")),
     ),
+    "BufferProducer": lambda stack: library.BufferProducer(
+        stack,
+        "Producer",
+        queue_arn=QUEUE_ARN,
+        key_arn=KEY_ARN,
+        producer=iam.Role(stack, "Publisher", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com")),
+    ),
+    "DropZoneWriter": lambda stack: library.DropZoneWriter(
+        stack,
+        "Writer",
+        bucket_arn="arn:aws:s3:::airlock-payroll-220000000002-eu-central-1",
+        key_arn=KEY_ARN,
+        prefixes=["export/"],
+        producer=iam.Role(stack, "Exporter", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com")),
+    ),
     "DropZoneReader": lambda stack: library.DropZoneReader(
         stack,
         "Reader",
@@ -130,3 +145,27 @@ def test_construct_alone_has_no_unacknowledged_findings(name, tmp_path):
             raise
     report = read_report(tmp_path)
     assert report.findings == (), "\n".join(f"{f.rule} {f.path}: {f.description[:120]}" for f in report.findings)
+
+
+def test_a_self_assuming_monitoring_role_alone_has_no_unacknowledged_findings(tmp_path):
+    """grant_monitoring acknowledges its own '*' resources (calls without resource-level
+    permissions); self-assumption adds nothing a pack reports."""
+    app = cdk.App(outdir=str(tmp_path), context={"@aws-cdk/core:validationReportJson": True})
+    stack = cdk.Stack(app, "Bare", env=cdk.Environment(account=ACCOUNT, region=REGION))
+    vendor = library.VendorAccessRole(
+        stack,
+        "Vendor",
+        external_id="1f8a2c4b9d7e4f3a8b6c5d2e1f0a9b8c",
+        trusted_accounts=["464622532012"],
+        self_assume=True,
+    )
+    vendor.grant_monitoring()
+    attach_packs(app, PACKS)
+    try:
+        app.synth()
+    except RuntimeError as exc:
+        if not is_validation_failure(exc):
+            raise
+    report = read_report(tmp_path)
+    assert report.findings == (), "\n".join(f"{f.rule} {f.path}: {f.description[:120]}" for f in report.findings)
+    assert any("Resource::*" in a.rule for a in report.acknowledged)

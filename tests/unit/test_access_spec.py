@@ -88,7 +88,7 @@ AT = "integrations[0].access"
         pytest.param(
             {f"{ACCESS}.principals": ["*"]},
             f"{AT}.principals[0]",
-            ["'*' trusts every AWS principal", "name the vendor's IAM role ARNs"],
+            ["'*' trusts every AWS principal", "name the vendor's IAM principals"],
             id="principal-star",
         ),
         pytest.param(
@@ -100,7 +100,7 @@ AT = "integrations[0].access"
         pytest.param(
             {f"{ACCESS}.principals": ["arn:aws:iam::900000000011:root"]},
             f"{AT}.principals[0]",
-            ["is a whole account", "'trust_accounts'"],
+            ["is a whole account", "'whole_accounts' with the reason"],
             id="principal-root-without-explicit-declaration",
         ),
         pytest.param(
@@ -116,8 +116,12 @@ AT = "integrations[0].access"
             id="principal-in-core-account",
         ),
         pytest.param(
-            {f"{ACCESS}.trust_accounts": ["300000000001"]},
-            f"{AT}.trust_accounts[0]",
+            {
+                f"{ACCESS}.whole_accounts": [
+                    {"account_id": "300000000001", "reason": "the vendor names only its account"}
+                ]
+            },
+            f"{AT}.whole_accounts[0].account_id",
             ["in core account 300000000001"],
             id="trusted-account-is-core",
         ),
@@ -134,7 +138,7 @@ AT = "integrations[0].access"
             id="principal-not-the-vendors",
         ),
         pytest.param(
-            {f"{ACCESS}.principals": [], f"{ACCESS}.trust_accounts": []},
+            {f"{ACCESS}.principals": [], f"{ACCESS}.whole_accounts": []},
             AT,
             ["no principal is trusted"],
             id="nobody-trusted",
@@ -257,6 +261,7 @@ def test_external_id_reused_by_another_integration_is_refused():
             "integrations.1.access": {
                 "external_id": EXTERNAL_ID,
                 "principals": ["arn:aws:iam::900000000022:role/ledgerly"],
+                "grants": [{"monitoring": "read-only"}],
             }
         }
     )

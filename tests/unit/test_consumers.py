@@ -155,6 +155,14 @@ def test_a_reader_in_a_core_account_reads_its_prefixes_and_decrypts_through_s3_o
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert statements == [
         {"Action": ["s3:GetObject", "s3:GetObjectVersion"], "Effect": "Allow", "Resource": f"{BUCKET_ARN}/drop/a/*"},
+        # Listing only the keys under the prefix, as the intermediate account's bucket policy admits it.
+        {
+            "Action": "s3:ListBucket",
+            "Condition": {"StringLike": {"s3:prefix": ["drop/a/*"]}},
+            "Effect": "Allow",
+            "Resource": BUCKET_ARN,
+        },
+        {"Action": "s3:GetBucketLocation", "Effect": "Allow", "Resource": BUCKET_ARN},
         {
             "Action": "kms:Decrypt",
             "Condition": {"StringEquals": {"kms:ViaService": "s3.eu-central-1.amazonaws.com"}},

@@ -368,7 +368,7 @@ def test_core_readers_may_decrypt_the_files_only_through_s3(readers):
 @pytest.mark.parametrize(
     ("roles", "kwargs", "message"),
     [
-        ([READER], {"prefixes": ["drop/c/"]}, "not prefixes of this drop zone"),
+        ([READER], {"prefixes": ["drop/c/"]}, "'drop/c/' is not a prefix of this drop zone"),
         (["arn:aws:iam::300000000001:user/x"], {}, "not a literal role ARN"),
         ([], {}, "role_arns is empty"),
         ([READER], {"organization_id": "org-1"}, "not an organization id"),

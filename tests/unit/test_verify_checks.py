@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -280,6 +281,39 @@ def test_trust_naming_an_undeclared_principal_is_drift(stubs):
 def test_missing_vendor_role(stubs):
     stubs("iam").add_client_error("get_role", "NoSuchEntity", http_status_code=404)
     assert statuses(vendor_role.vendor_trust(_vendor_ctx(stubs))) == [("AV-VENDOR-1", "missing")]
+
+
+def _self_assume_trust(role_arn: str) -> dict:
+    statement = {
+        "Sid": "SelfAssume",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{CRM}:root"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": "x" * 32}, "ArnEquals": {"aws:PrincipalArn": role_arn}},
+    }
+    return {**GOOD_TRUST, "Statement": [*GOOD_TRUST["Statement"], statement]}
+
+
+def test_a_self_assuming_role_may_trust_its_own_account_narrowed_to_itself(stubs):
+    own = f"arn:aws:iam::{CRM}:role/{ROLE.role_name}"
+    stubs("iam").add_response("get_role", _role(_self_assume_trust(own)))
+    expected = dataclasses.replace(ROLE, self_assume=True)
+    ctx = stubs.context(integration="crm", expectations=Expectations(vendor_roles={"crm": expected}))
+    assert statuses(vendor_role.vendor_trust(ctx)) == [("AV-VENDOR-1", "ok")]
+
+
+@pytest.mark.parametrize(
+    ("self_assume", "narrowed_to"),
+    [(False, "airlock-crm-vendor"), (True, "someone-else")],
+    ids=["not-declared", "another-role-of-the-account"],
+)
+def test_trusting_the_own_account_otherwise_is_drift(stubs, self_assume, narrowed_to):
+    stubs("iam").add_response("get_role", _role(_self_assume_trust(f"arn:aws:iam::{CRM}:role/{narrowed_to}")))
+    expected = dataclasses.replace(ROLE, self_assume=self_assume)
+    ctx = stubs.context(integration="crm", expectations=Expectations(vendor_roles={"crm": expected}))
+    (finding,) = vendor_role.vendor_trust(ctx)
+    assert finding.status is Status.DRIFT
+    assert f"SelfAssume trusts undeclared arn:aws:iam::{CRM}:root" in finding.message
 
 
 def test_boundary_and_session_duration(stubs):

@@ -272,3 +272,18 @@ def test_guardrails_over_the_quota_are_bad_input_before_any_aws_call(tmp_path, c
     assert "organization.guardrails.ou" in err
     assert "above the quota of 1 per target" in err
     assert "Traceback" not in err
+
+
+def test_the_expected_vendor_roles_carry_the_shared_external_id_and_self_assumption():
+    from airlock.spec import load
+    from tests.conftest import RECIPES
+
+    spec = load(RECIPES["databricks-credential-role"])
+    roles = expectations_for(spec, AccountLock()).vendor_roles
+    assert set(roles) == {"lake-raw", "lake-curated"}
+    for role in roles.values():
+        assert role.external_id == spec.organization.vendors[0].external_id
+        assert role.self_assume is True
+        assert role.principals == {"arn:aws:iam::414351767826:role/unity-catalog-prod-UCMasterRole-14S5ZJVKOTYTL"}
+    fivetran = expectations_for(load(RECIPES["fivetran-s3-connector"]), AccountLock()).vendor_roles["elt"]
+    assert fivetran.principals == {"834469178297"} and fivetran.self_assume is False

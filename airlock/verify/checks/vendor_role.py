@@ -104,7 +104,7 @@ def trust_problems(ctx: Context, trust: dict[str, Any], want: ExpectedVendorRole
         others = sorted(set(principal) - {"AWS"})
         if others:
             problems.append(f"{label} trusts {', '.join(others)} principals")
-        named = {_principal_arn(ctx, p) for p in principal.get("AWS", [])}
+        named = {_principal_arn(ctx, p) for p in principal.get("AWS", [])} - _self(ctx, normalised, want)
         undeclared = sorted(named - allowed)
         if undeclared:
             problems.append(f"{label} trusts undeclared {', '.join(undeclared)}")
@@ -114,6 +114,16 @@ def trust_problems(ctx: Context, trust: dict[str, Any], want: ExpectedVendorRole
         elif want.external_id is not None and external != [want.external_id]:
             problems.append(f"{label} requires another external id")
     return problems
+
+
+def _self(ctx: Context, statement: dict[str, Any], want: ExpectedVendorRole) -> set[str]:
+    """The role's own account, when the statement admits exactly the role itself (``self_assume``)."""
+    if not want.self_assume or ctx.account_id is None:
+        return set()
+    arns = statement.get("Condition", {}).get("ArnEquals", {}).get("aws:PrincipalArn")
+    if arns != [f"arn:{ctx.partition}:iam::{ctx.account_id}:role/{want.role_name}"]:
+        return set()
+    return {f"arn:{ctx.partition}:iam::{ctx.account_id}:root"}
 
 
 @check("AV-VENDOR-1", scope=Scope.INTEGRATION, title="Vendor role trusts only declared principals, with ExternalId")

@@ -68,7 +68,7 @@ def test_every_probe_of_the_example_is_denied(example_proof):
         "iam:CreateRole on cdk-hnb659fds-escape",
         "iam:PassRole on cdk-hnb659fds-cfn-exec-role-210000000001-eu-central-1",
         "another organization reads buffer payroll-files",
-        "put an object outside the granted prefixes (arn:aws:s3:::airlock-payroll-220000000002-eu-central-1/...)",
+        "s3:PutObject outside the granted prefixes (arn:aws:s3:::airlock-payroll-220000000002-eu-central-1/...)",
     ):
         assert misuse in names, misuse
     assert any(name.startswith("quarantined:") for name in names)

@@ -1,0 +1,110 @@
+"""Mutations of the recipes' templates: each weakens or breaks one vendor pattern, and the proof
+names what broke (a flow step, a probe no longer denied, access beyond or short of the grants)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from airlock.access.proof import RULE_BEYOND, RULE_FLOW, RULE_INEFFECTIVE, RULE_PROBE, prove
+from airlock.spec import load, load_account_lock
+from tests.unit.access.test_proof_mutations import Template, mutated, statements_of
+
+
+@pytest.fixture
+def failures(recipe_check, tmp_path):
+    def run(recipe: str, stack: str, edit: Callable[[Template], None]) -> list[tuple[str, str]]:
+        checked = recipe_check(recipe)
+        folder = mutated(checked.assembly.outdir, tmp_path / "cdk.out", stack, edit)
+        proof = prove(folder, load(checked.spec), load_account_lock(checked.spec))
+        return [(f.rule, f.message) for f in proof.failures()]
+
+    return run
+
+
+def _vendor_statements(template: Template) -> list[list[dict]]:
+    return [
+        *statements_of(template, "AWS::IAM::ManagedPolicy", "PolicyDocument", "VendorAccessPermissions"),
+        *statements_of(template, "AWS::IAM::ManagedPolicy", "PolicyDocument", "VendorAccessBoundary"),
+    ]
+
+
+def test_dropping_the_acl_condition_lets_uploads_without_it_through(failures):
+    def edit(template: Template) -> None:
+        for statements in _vendor_statements(template):
+            for statement in statements:
+                if statement.get("Sid") == "PutObjects0":
+                    statement.pop("Condition")
+
+    found = failures("segment-s3-destination", "airlock-segment-eu-central-1", edit)
+    assert any(rule == RULE_PROBE and "put under segment-logs/ without an ACL" in m for rule, m in found), found
+    assert any(
+        rule == RULE_BEYOND and "s3:PutObject on" in m and "with" not in m.split("on", 1)[1] for rule, m in found
+    )
+
+
+def test_removing_the_self_assume_trust_breaks_the_credential_validation(failures):
+    def edit(template: Template) -> None:
+        for logical, resource in template["Resources"].items():
+            if logical.startswith("VendorAccess") and resource["Type"] == "AWS::IAM::Role":
+                document = resource["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+                document[:] = [s for s in document if s.get("Sid") != "SelfAssume"]
+
+    found = failures("databricks-credential-role", "airlock-lake-raw-eu-central-1", edit)
+    assert any(
+        rule == RULE_FLOW and "the role assumes itself" in m and "assumes airlock-lake-raw-vendor again" in m
+        for rule, m in found
+    ), found
+
+
+def test_opening_the_trust_to_the_whole_intermediate_account_is_caught_by_the_probe(failures):
+    def edit(template: Template) -> None:
+        for logical, resource in template["Resources"].items():
+            if logical.startswith("VendorAccess") and resource["Type"] == "AWS::IAM::Role":
+                for statement in resource["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
+                    if statement.get("Sid") == "SelfAssume":
+                        statement["Condition"].pop("ArnEquals")
+
+    found = failures("databricks-credential-role", "airlock-lake-raw-eu-central-1", edit)
+    assert any(
+        rule == RULE_PROBE and "another principal of 260000000006 assumes airlock-lake-raw-vendor" in m
+        for rule, m in found
+    ), found
+
+
+def test_a_listing_condition_widened_to_the_whole_bucket_is_access_beyond_the_grant(failures):
+    def edit(template: Template) -> None:
+        for statements in _vendor_statements(template):
+            for statement in statements:
+                if statement.get("Sid") == "ReadObjects0List":
+                    statement["Condition"] = {"StringLike": {"s3:prefix": ["*"]}}
+
+    found = failures("snowflake-storage-integration", "airlock-warehouse-eu-central-1", edit)
+    assert any(rule == RULE_PROBE and "list the drop zone with prefix 'unload/'" in m for rule, m in found), found
+    assert any(rule == RULE_BEYOND and "s3:ListBucket" in m and "s3:prefix=unload/" in m for rule, m in found)
+
+
+def test_a_write_action_slipped_into_the_monitoring_grant_is_caught(failures):
+    def edit(template: Template) -> None:
+        for statements in _vendor_statements(template):
+            for statement in statements:
+                if statement.get("Sid") == "Monitoring0Scoped0":
+                    statement["Action"] = [*statement["Action"], "cloudwatch:PutMetricAlarm"]
+
+    found = failures("datadog-monitoring", "airlock-telemetry-eu-central-1", edit)
+    assert any(rule == RULE_PROBE and "monitoring: change an alarm" in m for rule, m in found), found
+    assert any(rule == RULE_BEYOND and "cloudwatch:PutMetricAlarm" in m for rule, m in found)
+
+
+def test_a_read_grant_missing_from_the_boundary_is_an_ineffective_grant(failures):
+    def edit(template: Template) -> None:
+        for statements in statements_of(template, "AWS::IAM::ManagedPolicy", "PolicyDocument", "VendorAccessBoundary"):
+            statements[:] = [s for s in statements if s.get("Sid") != "ReadObjects0"]
+
+    found = failures("fivetran-s3-connector", "airlock-elt-eu-central-1", edit)
+    assert any(
+        rule == RULE_FLOW and "vendor grant read_objects export/fivetran/" in m and "s3:GetObject" in m
+        for rule, m in found
+    ), found
+    assert any(rule == RULE_INEFFECTIVE and "cannot s3:GetObject on" in m for rule, m in found), found

@@ -1,0 +1,192 @@
+"""The vendor recipes (examples/vendors/): each passes ``airlock check``, and its proof shows every
+documented vendor request allowed step by step, each misuse denied, and the vendor's effective
+access equal to what the recipe declares."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from airlock.access.proof import prove
+from airlock.register import build_register
+from airlock.spec import load, load_account_lock
+from tests.conftest import RECIPES
+
+PATTERNS = {
+    "snowflake-storage-integration",
+    "datadog-monitoring",
+    "databricks-credential-role",
+    "fivetran-s3-connector",
+    "segment-s3-destination",
+}
+
+
+@pytest.fixture(scope="session")
+def recipe_proof(recipe_check):
+    cache = {}
+
+    def proof(name):
+        if name not in cache:
+            checked = recipe_check(name)
+            cache[name] = prove(checked.assembly.outdir, load(checked.spec), load_account_lock(checked.spec))
+        return cache[name]
+
+    return proof
+
+
+def test_there_is_a_recipe_per_pattern():
+    assert PATTERNS <= set(RECIPES)
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_each_recipe_passes_airlock_check_with_the_proof(recipe_check, name):
+    report = recipe_check(name).report
+    assert report["passed"] is True, report["findings"]
+    assert report["findings"] == []
+    assert "Access" in report["packs"] and "cfn-lint" in report["packs"]
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_each_recipe_is_proven_flow_by_flow_and_access_equals_its_grants(recipe_proof, name):
+    proof = recipe_proof(name)
+    assert proof.failures() == []
+    assert proof.flows and all(flow.passed for flow in proof.flows)
+    assert proof.probes and all(probe.passed for probe in proof.probes)
+    for result in proof.access:
+        assert result.equal, (result.beyond, result.ineffective, result.undecided)
+        assert result.allowed == result.expected
+
+
+def _flow(proof, name):
+    (flow,) = [f for f in proof.flows if f.name == name]
+    return [(s.detail.get("action"), s.detail.get("resource"), s.detail.get("context", {})) for s in flow.steps]
+
+
+def _effective(proof, integration):
+    (result,) = [r for r in proof.access if r.integration == integration]
+    return {
+        (
+            a.action,
+            a.resource.rsplit("/", 1)[-1] if a.resource.startswith("arn:aws:s3") else a.resource,
+            a.via,
+            a.context,
+        )
+        for a in result.allowed
+    }
+
+
+def test_snowflake_reads_its_load_prefix_as_an_iam_user_and_unloads_into_its_own(recipe_proof):
+    proof = recipe_proof("snowflake-storage-integration")
+    steps = _flow(proof, "vendor grant read_objects load/")
+    assert [action for action, _, _ in steps] == [
+        "sts:AssumeRole",
+        "s3:ListBucket",
+        "s3:GetBucketLocation",
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "kms:Decrypt",
+    ]
+    (principal,) = {s.detail["principal"] for s in proof.flows[0].steps}
+    assert principal == "arn:aws:iam::920000000012:user/k7m2-s-cfre4821"
+    listing = steps[1][2]
+    assert listing["s3:prefix"] == ["load/"]
+    bucket = "airlock-warehouse-280000000008-eu-central-1"
+    assert {(a, r) for a, r, _, _ in _effective(proof, "warehouse") if a.startswith("s3:")} == {
+        ("s3:GetObject", "airlock-proof.csv"),
+        ("s3:GetObjectVersion", "airlock-proof.csv"),
+        ("s3:ListBucket", f"arn:aws:s3:::{bucket}"),
+        ("s3:GetBucketLocation", f"arn:aws:s3:::{bucket}"),
+        ("s3:PutObject", "airlock-proof.csv"),
+        ("s3:DeleteObject", "airlock-proof.csv"),
+        ("s3:DeleteObjectVersion", "airlock-proof.csv"),
+    }
+    (result,) = proof.access
+    reads = {a.resource for a in result.allowed if a.action == "s3:GetObject"}
+    writes = {a.resource for a in result.allowed if a.action in ("s3:PutObject", "s3:DeleteObject")}
+    assert reads == {f"arn:aws:s3:::{bucket}/load/airlock-proof.csv"}
+    assert writes == {f"arn:aws:s3:::{bucket}/unload/airlock-proof.csv"}
+    assert {a.context for a in result.allowed if a.action == "s3:ListBucket"} == {"s3:prefix=load/"}
+    # Both directions end to end: the core writes and Snowflake reads; Snowflake writes and the core reads.
+    outbound = [a for a, _, _ in _flow(proof, "data flow orders-load")]
+    assert outbound[:3] == ["s3:PutObject", "kms:GenerateDataKey", "kms:Decrypt"] and "s3:GetObject" in outbound
+    inbound = [a for a, _, _ in _flow(proof, "data flow results-unload")]
+    assert inbound.index("s3:PutObject") < inbound.index("sqs:ReceiveMessage") < inbound.index("s3:GetObject")
+
+
+def test_segment_may_put_only_with_bucket_owner_full_control(recipe_proof):
+    proof = recipe_proof("segment-s3-destination")
+    steps = _flow(proof, "vendor grant put_objects segment-logs/")
+    puts = [(action, context) for action, _, context in steps if action and action.startswith("s3:")]
+    assert puts == [
+        ("s3:PutObject", {**puts[0][1], "s3:x-amz-acl": ["bucket-owner-full-control"]}),
+        ("s3:PutObjectAcl", {**puts[1][1], "s3:x-amz-acl": ["bucket-owner-full-control"]}),
+    ]
+    (result,) = proof.access
+    uploads = {(a.action, a.context) for a in result.allowed if a.action.startswith("s3:")}
+    assert uploads == {
+        ("s3:PutObject", "s3:x-amz-acl=bucket-owner-full-control"),
+        ("s3:PutObjectAcl", "s3:x-amz-acl=bucket-owner-full-control"),
+    }
+    denied = {p.name for p in proof.probes if p.passed}
+    assert {"put under segment-logs/ without an ACL", "put under segment-logs/ with ACL public-read"} <= denied
+
+
+def test_databricks_role_assumes_itself_and_no_one_else_does(recipe_proof):
+    proof = recipe_proof("databricks-credential-role")
+    for integration, account in (("lake-raw", "260000000006"), ("lake-curated", "270000000007")):
+        (flow,) = [f for f in proof.flows if f.integration == integration and f.name.startswith("the role assumes")]
+        assert flow.passed
+        again = flow.steps[-1]
+        role = f"arn:aws:iam::{account}:role/airlock-{integration}-vendor"
+        assert again.detail["action"] == "sts:AssumeRole" and again.detail["resource"] == role
+        assert again.detail["principal"] == role
+        probes = {p.name: p for p in proof.probes if p.integration == integration}
+        assert probes[f"another principal of {account} assumes airlock-{integration}-vendor"].passed
+        assert probes["the vendor's session chains into another role"].passed
+        (result,) = [r for r in proof.access if r.integration == integration]
+        assert [a for a in result.allowed if a.action == "sts:AssumeRole" and a.role == role] != []
+
+
+def test_databricks_integrations_share_the_external_id_declared_once(recipe_proof):
+    proof = recipe_proof("databricks-credential-role")
+    shared = "6f3c2a1e-8b7d-4c5a-9e0f-1a2b3c4d5e6f"
+    assumes = [f for f in proof.flows if f.name.startswith("vendor assumes its role")]
+    assert {f.integration for f in assumes} == {"lake-raw", "lake-curated"}
+    for flow in assumes:
+        assert flow.steps[0].detail["context"]["sts:externalid"] == [shared]
+    assert all(p.passed for p in proof.probes if p.name == "assume role with a wrong external id")
+
+
+def test_fivetran_trusts_its_account_with_its_short_external_id(recipe_proof):
+    proof = recipe_proof("fivetran-s3-connector")
+    (flow,) = [f for f in proof.flows if f.name.startswith("vendor assumes its role")]
+    assert flow.steps[0].detail["principal"] == "arn:aws:iam::834469178297:role/any-role-of-834469178297"
+    assert flow.steps[0].detail["context"]["sts:externalid"] == ["amiable_fjord"]
+    assert {p.name for p in proof.probes if p.passed} >= {
+        "assume role without the external id",
+        "list the drop zone without a prefix",
+        "s3:GetObject outside the granted prefixes (arn:aws:s3:::airlock-elt-290000000009-eu-central-1/...)",
+    }
+    (result,) = proof.access
+    listing = {a.context for a in result.allowed if a.action == "s3:ListBucket"}
+    # The connector lists export/fivetran/ and nothing above it (the zone's prefix export/).
+    assert listing == {"s3:prefix=export/fivetran/"}
+
+
+def test_datadog_reads_exactly_the_monitoring_actions_the_register_shows(recipe_proof, recipe_check):
+    proof = recipe_proof("datadog-monitoring")
+    (result,) = proof.access
+    effective = {a.action for a in result.allowed if a.role is not None}
+    spec = load(recipe_check("datadog-monitoring").spec)
+    register = build_register(spec, today=date(2026, 9, 1))
+    (grant,) = register.integrations[0].access.grants
+    assert grant.kind == "monitoring"
+    assert set(grant.actions) == effective
+    assert len(grant.actions) == len(set(grant.actions))
+    denied = {p.name for p in proof.probes if p.passed}
+    for misuse in ("change an alarm", "delete an alarm", "write metrics", "read another account's alarms"):
+        assert f"monitoring: {misuse}" in denied
+    scoped = {a.action: a.resource for a in result.allowed if a.resource != "*" and a.role is not None}
+    assert scoped["budgets:ViewBudget"] == "arn:aws:budgets::250000000005:budget/airlock-telemetry"
+    assert scoped["cloudwatch:DescribeAlarms"].startswith("arn:aws:cloudwatch:eu-central-1:250000000005:alarm:")
