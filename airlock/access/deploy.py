@@ -90,6 +90,8 @@ class Denial:
     account: str
     region: str
     decision: Decision
+    #: The integration whose account the stack deploys into; None for the management account.
+    integration: str | None = None
 
     def message(self) -> str:
         return (
@@ -248,13 +250,21 @@ def stackset_instances(world: World) -> Iterator[tuple[StackTemplate, str]]:
                     yield StackTemplate(name, resource.template, account, region, body, parameters), name
 
 
-def deployability(world: World, names: set[str] | None = None) -> Deployability:
-    """Every permission every stack (and StackSet instance) needs, judged under its account's SCPs."""
+def deployability(world: World, names: set[str] | None = None, *, organization: bool | None = None) -> Deployability:
+    """Every permission every stack (and StackSet instance) needs, judged under its account's SCPs.
+
+    :param names: only the stacks of these integrations and the StackSet instances in their
+        accounts. Default: every stack.
+    :param organization: also the stacks of the organization layer (no integration). Default:
+        exactly when ``names`` is None.
+    """
     out = Deployability([], 0, 0)
     cache: dict[tuple[Any, ...], Decision] = {}
     identity = _execution_identity(world)
+    with_organization = names is None if organization is None else organization
     for name, artifact in world.artifacts.items():
-        if names is not None and artifact.integration not in names:
+        wanted = with_organization if artifact.integration is None else names is None or artifact.integration in names
+        if not wanted:
             continue
         role = artifact.execution_role or f"arn:aws:iam::{artifact.account}:role/cdk-execution-role"
         principal = Principal.role(role, session="AWSCloudFormation")
@@ -264,9 +274,7 @@ def deployability(world: World, names: set[str] | None = None) -> Deployability:
         for stack, name in stackset_instances(world):
             if names is not None and world.integration_of(stack.account) not in names:
                 continue
-            resolver = Resolver(
-                stack, attributes=world.resolvers[next(iter(world.resolvers))]._attributes, stack_name=name
-            )
+            resolver = Resolver(stack, attributes=world.attribute_function, stack_name=name)
             principal = Principal.role(
                 f"arn:aws:iam::{stack.account}:role/{STACKSET_EXECUTION_ROLE}", session="stackset"
             )

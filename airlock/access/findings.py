@@ -7,16 +7,19 @@ the landing zone would not work, or would allow more than it declares.
 
 from __future__ import annotations
 
-from airlock.access.proof import PACK, Proof
+from collections.abc import Iterable
+
+from airlock.access.proof import PACK, Failure, Proof
 from airlock.compliance.report import Finding
 
 #: Where the reports send a reader for what each rule means and how to fix it.
 HELP = "docs/access.md"
 
 
-def proof_findings(proof: Proof) -> list[Finding]:
+def proof_findings(failures: Proof | Iterable[Failure]) -> list[Finding]:
+    """Findings of a proof (or of its failures, e.g. reused from a cache), in their order."""
     out = []
-    for failure in proof.failures():
+    for failure in failures.failures() if isinstance(failures, Proof) else failures:
         if failure.template and failure.logical_id:
             stack = failure.stack or failure.template.rsplit("/", 1)[-1].removesuffix(".template.json")
             path = f"{stack}/{failure.logical_id}"

@@ -120,7 +120,7 @@ class Proof:
                 out.append(
                     Failure(
                         rule,
-                        None,
+                        denial.integration,
                         denial.message(),
                         template=denial.template,
                         logical_id=denial.logical_id,
@@ -130,7 +130,9 @@ class Proof:
         return out
 
 
-def prove_world(world: World, names: Iterable[str] | None = None) -> Proof:
+def prove_world(world: World, names: Iterable[str] | None = None, *, organization: bool | None = None) -> Proof:
+    """The proof for ``names`` (default: every integration and the organization layer); with
+    ``organization``, also (or, for empty ``names``, only) the organization layer's deployability."""
     selected = set(names) if names is not None else None
     proof = Proof()
     proof.flows = all_flows(world, selected)
@@ -138,7 +140,7 @@ def prove_world(world: World, names: Iterable[str] | None = None) -> Proof:
     for integration in world.spec.integrations:
         if selected is None or integration.name in selected:
             proof.access += effective_access(world, integration.name)
-    proof.deploy = deployability(world, selected)
+    proof.deploy = deployability(world, selected, organization=organization)
     proof.assumptions = sorted(set(world.organization.assumptions.values()))
     return proof
 

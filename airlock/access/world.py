@@ -149,6 +149,9 @@ class World:
                 return account_function(resolver, logical_id, resource)
             return arns.attributes(resolver, logical_id, resource)
 
+        #: How this world names resources (for templates it did not read, e.g. StackSet instances).
+        self.attribute_function = attributes
+
         for name, artifact in self.artifacts.items():
             stack = StackTemplate(name, artifact.file, artifact.account, artifact.region, artifact.template)
             resolver = Resolver(stack, attributes=attributes, exports=exports)

@@ -114,13 +114,31 @@ def _templates(assembly: Path) -> dict[str, Template]:
     return out
 
 
-def prove_assembly(assembly: Path, spec_path: Path) -> list[Finding]:
-    """The access proof's failures over a synthesized assembly, as blocking findings."""
+def prove_assembly(
+    assembly: Path, spec_path: Path, synthesized: SynthResult | None = None, cache: Path | None = None
+) -> list[Finding]:
+    """The access proof's failures over a synthesized assembly, as blocking findings.
+
+    With a unit run and a cache, unchanged integrations' verdicts are reused
+    (:mod:`airlock.access.incremental`); the findings are the same as a full proof's.
+    """
+    from airlock.access.assembly import read_stacks
     from airlock.access.findings import proof_findings
-    from airlock.access.proof import prove
+    from airlock.access.incremental import UnitKey, ordered, prove_units
+    from airlock.access.proof import prove_world
+    from airlock.access.world import World
+    from airlock.assembly import UnitCache
     from airlock.spec import load, load_account_lock
 
-    return proof_findings(prove(assembly, load(spec_path), load_account_lock(spec_path)))
+    spec, lock = load(spec_path), load_account_lock(spec_path)
+    artifacts = read_stacks(assembly)
+    run = synthesized.run if synthesized is not None else None
+    if run is not None and cache is not None:
+        units = [UnitKey(unit.integration, unit.key) for unit in run.plan.units]
+        failures = prove_units(artifacts, spec, lock, units, UnitCache(cache))
+    else:
+        failures = ordered(prove_world(World(artifacts, spec, lock)).failures())
+    return proof_findings(failures)
 
 
 CFN_LINT = "cfn-lint"
@@ -175,7 +193,8 @@ def run_check(
         proven: list[Finding] = []
         if options.proof:
             with progress.phase("proving access: flows, probes, effective access, deployability"):
-                proven = prove_assembly(assembly, spec_path)
+                cache = options.synth.cache if options.synth is not None else None
+                proven = prove_assembly(assembly, spec_path, synthesized, cache)
         compliance = synthesized.compliance
         result = CheckResult(
             spec=str(spec_path),

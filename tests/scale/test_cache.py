@@ -164,3 +164,35 @@ def test_a_failing_worker_stops_the_run_with_its_error(tmp_path):
     bogus = [Unit("integration:int0001", ("airlock-elsewhere",), "0" * 64, integration="int0001")]
     with pytest.raises(RuntimeError, match=r"a synthesis worker failed:\n(.|\n)*KeyError"):
         _run_workers(spec, AccountLock(), [], deque([[(0, bogus)]]), tmp_path, (), 1)
+
+
+def with_broken_flow(data: dict) -> dict:
+    """The changed integration's data flow turned outbound: nobody in the organisation writes it."""
+    changed = copy.deepcopy(data)
+    integration = next(i for i in changed["integrations"] if i["name"] == CHANGED)
+    integration["data_flows"][0]["direction"] = "outbound"
+    return changed
+
+
+@pytest.fixture(scope="module")
+def proof_runs(tmp_path_factory):
+    checker = Checker(tmp_path_factory.mktemp("proof-cache"))
+    checker(base_spec())
+    cached = {p.name for p in (checker.cache / "checks" / "access").rglob("*.json")}
+    incremental, incremental_files = checker(with_broken_flow(base_spec()))
+    added = {p.name for p in (checker.cache / "checks" / "access").rglob("*.json")} - cached
+    full, full_files = checker(with_broken_flow(base_spec()), cache=False)
+    return cached, added, (incremental, incremental_files), (full, full_files)
+
+
+def test_the_access_proof_reuses_verdicts_and_reports_what_a_full_run_does(proof_runs):
+    cached, added, (incremental, incremental_files), (full, full_files) = proof_runs
+    # One verdict per integration after the cold run; the change re-proves the changed
+    # integration and those whose probes sample it (its neighbours), not every integration.
+    assert len(cached) == 4
+    assert 1 <= len(added) < 4
+    proof = [f for f in incremental.findings if f.pack == "Access"]
+    assert proof and all(f.rule == "Access-Flow" and CHANGED in f.path for f in proof)
+    assert "no core producer sends to buffer" in proof[0].description
+    assert incremental.findings == full.findings
+    assert incremental_files == full_files
