@@ -34,8 +34,7 @@ $(VENV)/.runtime: requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "saas-airlock needs Python 3.11 or newer")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing Python packages into $(VENV) ..."
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt $(PIP_QUIET)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . $(PIP_QUIET)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e ".[cli]" $(PIP_QUIET)
 	@touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
@@ -60,7 +59,7 @@ bench: $(VENV)/.runtime ## synth benchmark (1-100 integrations, every plugin) ->
 	@$(BIN)/python -m benchmarks.synth_scale --readme $(BENCH_ARGS)
 
 test: $(VENV)/.dev node_modules/.installed lint ## lint, then run the whole test suite
-	@$(BIN)/python -m pytest -n 2
+	@$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(VENV)/.dev typecheck ## ruff lint and format check, strict type check of the constructs
 	@$(BIN)/ruff check .

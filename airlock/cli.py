@@ -208,8 +208,35 @@ def _node_beside_python() -> None:
         os.environ["PATH"] = str(bin_dir) + os.pathsep + path
 
 
+def missing_cli_packages() -> list[str]:
+    """The distributions of the ``cli`` extra that are not installed (none when run from a source tree)."""
+    from importlib import metadata
+
+    try:
+        requires = metadata.requires("saas-airlock") or []
+    except metadata.PackageNotFoundError:
+        return []
+    missing = []
+    for requirement in requires:
+        name, _, marker = requirement.partition(";")
+        if "extra" not in marker or "cli" not in marker:
+            continue
+        distribution = re.split(r"[<>=!~\[ ]", name.strip(), maxsplit=1)[0]
+        try:
+            metadata.distribution(distribution)
+        except metadata.PackageNotFoundError:
+            missing.append(distribution)
+    return missing
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    missing = missing_cli_packages()
+    if missing:
+        return _bad_input(
+            f"the airlock command needs the packages of the 'cli' extra, and {', '.join(missing)} are not installed; "
+            "install them with: pip install \"saas-airlock[cli]\""
+        )
     _node_beside_python()
     # Imports are deferred so that `airlock --help` and usage errors do not start jsii.
     from airlock.limits import AssemblyError

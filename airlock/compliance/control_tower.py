@@ -94,7 +94,14 @@ def parse_rule(path: Path, text: str) -> GuardRule:
 
 
 def _package_archive() -> Path:
-    distribution = metadata.distribution(_DISTRIBUTION)
+    try:
+        distribution = metadata.distribution(_DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        raise RuntimeError(
+            f"the ControlTower pack needs {_DISTRIBUTION}, which `pip install saas-airlock` leaves out; "
+            'install "saas-airlock[cli]" (or the package itself), or leave ControlTower out of the packs, '
+            "e.g. attach_packs(app, ('NIST.800.53.R5',))"
+        ) from None
     for file in distribution.files or ():
         if file.name.endswith(".jsii.tgz"):
             return Path(str(distribution.locate_file(file)))

