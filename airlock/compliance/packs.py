@@ -9,6 +9,7 @@ import aws_cdk as cdk
 import cdk_nag
 from constructs import Construct
 
+from airlock.compliance.by_rule import RuleAcknowledgements
 from airlock.compliance.control_tower import PLUGIN_NAME as CONTROL_TOWER_PLUGIN
 
 
@@ -52,8 +53,10 @@ def selected_packs(packs: Sequence[str] = DEFAULT_PACKS) -> tuple[str, ...]:
 def attach_packs(app: Construct, packs: Sequence[str] = DEFAULT_PACKS) -> tuple[str, ...]:
     """Attach AwsSolutions, AirlockChecks and the named packs to ``app``; return the names attached.
 
-    Any unacknowledged finding of any of them fails synthesis.
+    Any unacknowledged finding of any of them fails synthesis. A rule acknowledged by its id
+    (``AwsSolutions-IAM5``) covers its evidence-specific findings (``AwsSolutions-IAM5[...]``)
+    on that construct and below (:mod:`airlock.compliance.by_rule`).
     """
     names = selected_packs(packs)
-    cdk.Validations.of(app).add_plugins(*(PACKS[name](app) for name in names))
+    cdk.Validations.of(app).add_plugins(*(RuleAcknowledgements(PACKS[name](app), app) for name in names))
     return names

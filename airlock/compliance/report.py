@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from airlock.compliance.acknowledge import ACKNOWLEDGEMENT_METADATA
+from airlock.compliance.by_rule import namespace_of
 
 REPORT_FILE = "validation-report.json"
 PLUGIN_ERROR = "plugin-error"
@@ -70,10 +71,6 @@ class ComplianceResult:
         return not self.findings
 
 
-def _namespace(plugin_name: str) -> str:
-    return "Annotation" if plugin_name == "Construct Annotations" else plugin_name.replace(" ", "-")
-
-
 def assembly_metadata(outdir: str | Path, type_: str) -> Iterator[tuple[str, Any]]:
     """(construct path, data) of every metadata entry of ``type_`` in a cloud assembly.
 
@@ -114,9 +111,13 @@ def _findings(plugin: dict[str, Any], key: str, owners: dict[tuple[str, str], di
     out = []
     for violation in plugin.get(key) or []:
         rule = violation.get("ruleName", "")
-        ack_id = violation.get("acknowledgedId") or f"{_namespace(name)}::{rule}"
+        ack_id = violation.get("acknowledgedId") or f"{namespace_of(name)}::{rule}"
         ack_at = violation.get("acknowledgedAt")
         who = owners.get((ack_at or "", ack_id), {}) if ack_at is not None else {}
+        by_rule = ack_id.split("[", 1)[0]
+        if ack_at is not None and not who and (ack_at, by_rule) in owners:
+            # acknowledged by the rule's id, which covers this evidence-specific finding (compliance.by_rule)
+            ack_id, who = by_rule, owners[(ack_at, by_rule)]
         for construct in violation.get("violatingConstructs", []):
             resource = construct.get("cloudFormationResource") or {}
             if not construct.get("constructPath") and not resource:
