@@ -235,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         return _bad_input(
             f"the airlock command needs the packages of the 'cli' extra, and {', '.join(missing)} are not installed; "
-            "install them with: pip install \"saas-airlock[cli]\""
+            'install them with: pip install "saas-airlock[cli]"'
         )
     _node_beside_python()
     # Imports are deferred so that `airlock --help` and usage errors do not start jsii.
@@ -299,11 +299,17 @@ def _validate(spec_path: Path) -> int:
 
 
 def _synth(spec_path: Path, out: Path, options: SynthOptions) -> int:
+    from airlock.compliance.progress import Progress
     from airlock.outputs import check_output
+    from airlock.spec import load
     from airlock.synth import render_summary, synth
 
     check_output(out)
-    result = synth(spec_path, out, options=options)
+    progress = Progress(2, prefix="airlock synth")
+    with progress.phase("loading the spec"):
+        load(spec_path)
+    with progress.phase("synthesizing and running the compliance packs"):
+        result = synth(spec_path, out, options=options)
     print(render_summary(result))
     return EXIT_OK if result.passed else EXIT_FINDINGS
 
@@ -328,9 +334,11 @@ def _check(
 def _access(args: argparse.Namespace) -> int:
     from airlock.access.report import render_json, render_text
     from airlock.access.run import AccessInputError, run_access
+    from airlock.compliance.progress import Progress
 
+    progress = Progress(2 if args.assembly is not None else 3, prefix="airlock access")
     try:
-        proof = run_access(args.spec, integrations=args.integration, assembly=args.assembly)
+        proof = run_access(args.spec, integrations=args.integration, assembly=args.assembly, progress=progress)
     except AccessInputError as exc:
         return _bad_input(str(exc))
     sys.stdout.write(render_json(proof) if args.format == "json" else render_text(proof))
@@ -348,12 +356,14 @@ def _summary(assembly: Path) -> int:
 
 
 def _register(spec_path: Path, out: Path, assembly: Path | None, today: date | None) -> int:
+    from airlock.compliance.progress import Progress
     from airlock.outputs import check_output
     from airlock.register.run import RegisterOutputError, register
 
     check_output(out)
+    progress = Progress(3 if assembly is not None else 4, prefix="airlock register")
     try:
-        result = register(spec_path, out, today=today, assembly_dir=assembly)
+        result = register(spec_path, out, today=today, assembly_dir=assembly, progress=progress)
     except RegisterOutputError as exc:
         return _bad_input(str(exc))
     count = len(result.register.integrations)

@@ -6,7 +6,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TextIO
 
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -64,3 +64,8 @@ class Progress:
     def _write(self, text: str) -> None:
         self.stream.write(text)
         self.stream.flush()
+
+
+def phase_of(progress: Progress | None, name: str) -> AbstractContextManager[None]:
+    """``progress.phase(name)``, or nothing when there is no progress to show."""
+    return progress.phase(name) if progress is not None else nullcontext()

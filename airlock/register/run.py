@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from airlock.compliance.progress import Progress, phase_of
 from airlock.register.assembly import Assembly, read_assembly
 from airlock.register.build import build_register
 from airlock.register.records import Register
@@ -48,16 +49,20 @@ def register(
     *,
     today: date | None = None,
     assembly_dir: Path | None = None,
+    progress: Progress | None = None,
 ) -> RegisterResult:
     """Validate the spec, synthesize it (or read ``assembly_dir``), and write the register into ``out``.
 
     ``today`` judges reviews and is recorded in the register when given; default: the system
-    date, not recorded (so the same spec gives the same files on the same day).
+    date, not recorded (so the same spec gives the same files on the same day). ``progress``
+    shows the phases (three with ``assembly_dir``, four without).
     """
     effective = today or date.today()
-    spec = load(spec_path, today=effective)
-    lock = load_account_lock(spec_path)
-    check_output(out)
+    with phase_of(progress, "loading the spec"):
+        spec = load(spec_path, today=effective)
+        lock = load_account_lock(spec_path)
+        check_output(out)
+    building = "proving each vendor's effective access and building the register"
     if assembly_dir is not None:
         if not (assembly_dir / "manifest.json").is_file():
             raise RegisterOutputError(
@@ -65,14 +70,20 @@ def register(
             )
         assembly = read_assembly(assembly_dir)
         check_assembly(spec, lock, assembly, assembly_dir)
-        built = build_register(spec, today=effective, lock=lock, assembly=assembly, record_date=today is not None)
+        with phase_of(progress, building):
+            built = build_register(spec, today=effective, lock=lock, assembly=assembly, record_date=today is not None)
     else:
         from airlock.synth import synth_app
 
         with tempfile.TemporaryDirectory(prefix="airlock-register-") as scratch:
-            synth_app(spec, Path(scratch), spec_path=spec_path)
+            with phase_of(progress, "synthesizing and running the compliance packs"):
+                synth_app(spec, Path(scratch), spec_path=spec_path)
             assembly = read_assembly(Path(scratch))
             # Built while the assembly exists: the access proof reads it.
-            built = build_register(spec, today=effective, lock=lock, assembly=assembly, record_date=today is not None)
-    files = write_register(built, out)
+            with phase_of(progress, building):
+                built = build_register(
+                    spec, today=effective, lock=lock, assembly=assembly, record_date=today is not None
+                )
+    with phase_of(progress, "writing the register"):
+        files = write_register(built, out)
     return RegisterResult(register=built, files=tuple(files), overdue=tuple(overdue(spec, effective)))

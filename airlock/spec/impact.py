@@ -110,8 +110,19 @@ def _az_loss(integration: Integration, region: str, az_ids: tuple[str, ...]) -> 
         effects.append(f"AWS service endpoints answer from {len(az_ids) - 1} of {len(az_ids)} AZs")
     if network.egress is not None:
         effects.append("filtered egress of the lost AZ's subnet stops; the other AZs keep their own firewall and NAT")
-    regional = (["queues"] if integration.buffers else []) + (["the drop zone"] if integration.drop_zone else [])
+    regional = _regional_effect(len(integration.buffers), integration.drop_zone is not None)
     if regional:
-        effects.append(f"{' and '.join(regional)} are regional services and are not affected")
+        effects.append(regional)
     effects.append(f"workloads keep {len(az_ids) - 1} of {len(az_ids)} subnets")
     return tuple(effects)
+
+
+def _regional_effect(buffers: int, drop_zone: bool) -> str | None:
+    """``SQS is a regional service: the buffer keeps working`` (and S3's drop zone), in correct number."""
+    services = (["SQS"] if buffers else []) + (["S3"] if drop_zone else [])
+    if not services:
+        return None
+    held = ([f"the buffer{'s' if buffers > 1 else ''}"] if buffers else []) + (["the drop zone"] if drop_zone else [])
+    verb = "keeps" if len(held) == 1 and buffers <= 1 else "keep"
+    kind = "a regional service" if len(services) == 1 else "regional services"
+    return f"{' and '.join(services)} {'is' if len(services) == 1 else 'are'} {kind}: {' and '.join(held)} {verb} working"

@@ -98,8 +98,10 @@ def test_schema_prints_json_schema(capsys):
 def test_synth_writes_assembly_and_summary(tmp_path, capsys):
     out = tmp_path / "assembly"
     assert main(["synth", str(EXAMPLE_SPEC), "--out", str(out)]) == 0
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out
     assert "7 stacks synthesized" in text and "compliance: passed" in text
+    assert "airlock synth: [2/2] synthesizing and running the compliance packs done (" in captured.err
     assert (out / "validation-report.json").exists()
     assert len(list(out.glob("*.template.json"))) == 7
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "staging folder left behind"

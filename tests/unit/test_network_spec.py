@@ -277,3 +277,29 @@ def test_summary_renders_the_architecture(example_synth):
     assert "euc1-az3   10.20.2.0/24     endpoints aws:sqs" in text
     assert "firewall + NAT" in text
     assert "region lost: the integration is down: it runs in eu-west-1 only" in text
+
+
+def test_summary_says_which_regional_services_survive_an_az_in_correct_number(example_synth):
+    from airlock.synth import render_summary
+
+    result, _ = example_synth
+    text = render_summary(result)
+    # payroll has one buffer and a drop zone, crm one buffer
+    assert "SQS and S3 are regional services: the buffer and the drop zone keep working" in text
+    assert "SQS is a regional service: the buffer keeps working" in text
+    assert "regional services and are not affected" not in text
+
+
+@pytest.mark.parametrize(
+    ("buffers", "drop_zone", "text"),
+    [
+        (2, False, "SQS is a regional service: the buffers keep working"),
+        (0, True, "S3 is a regional service: the drop zone keeps working"),
+        (2, True, "SQS and S3 are regional services: the buffers and the drop zone keep working"),
+        (0, False, None),
+    ],
+)
+def test_regional_services_sentence(buffers, drop_zone, text):
+    from airlock.spec.impact import _regional_effect
+
+    assert _regional_effect(buffers, drop_zone) == text

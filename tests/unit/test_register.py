@@ -312,6 +312,14 @@ def test_bad_output_or_assembly_exits_2_and_touches_nothing(tmp_path, capsys, se
     assert files_of(tmp_path) == before
 
 
+def test_register_shows_its_progress(example_assembly, tmp_path, capsys):
+    assert run_register(EXAMPLE_SPEC, tmp_path / "out", example_assembly.outdir) == 0
+    err = capsys.readouterr().err
+    for phase in ("[1/3] loading the spec", "[2/3] proving each vendor's effective access", "[3/3] writing the register"):
+        assert f"airlock register: {phase}" in err
+    assert "done (" in err
+
+
 def test_assembly_of_another_spec_exits_2(example_assembly, tmp_path, capsys):
     from tests.specs import spec_data
 

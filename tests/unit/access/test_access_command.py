@@ -10,7 +10,9 @@ from tests.conftest import EXAMPLE_SPEC
 
 def test_access_prints_every_step_with_its_deciding_statement(example_assembly, capsys):
     code = main(["access", str(EXAMPLE_SPEC), "--assembly", str(example_assembly.outdir), "--integration", "payroll"])
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
+    assert "airlock access: [2/2] proving access: flows, probes, effective access, deployability done (" in captured.err
     assert "flow data flow payroll-files [allow]" in out
     assert "ok arn:aws:iam::300000000001:role/hr-payroll-processor calls s3:GetObject" in out
     assert "statement CoreReaders" in out
