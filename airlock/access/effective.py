@@ -66,6 +66,8 @@ class EffectiveAccess:
     undecided: list[tuple[Access, Decision]] = field(default_factory=list)
     evaluated: int = 0
     pruned: int = 0
+    #: The spec field that declares this access (``integrations[0].access``).
+    origin: str | None = None
 
     @property
     def beyond(self) -> list[Access]:
@@ -284,8 +286,9 @@ def effective_access(world: World, integration_name: str) -> list[EffectiveAcces
     arns = _arns(view)
     resource_side = _resource_side(world, arns)
     results = []
+    index = [i.name for i in world.spec.integrations].index(integration.name)
     for principal in view.vendor_principals():
-        result = EffectiveAccess(integration.name, principal.arn)
+        result = EffectiveAccess(integration.name, principal.arn, origin=f"integrations[{index}].access")
         for region in view.regions:
             steps, role = assume_steps(view, region, principal)
             if role is None:

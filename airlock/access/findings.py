@@ -36,6 +36,7 @@ def proof_findings(failures: Proof | Iterable[Failure]) -> list[Finding]:
                 logical_id=failure.logical_id,
                 fix=HELP,
                 blocking=True,
+                origin=failure.origin,
             )
         )
     return out

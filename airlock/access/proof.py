@@ -96,6 +96,7 @@ class Proof:
                         RULE_BEYOND,
                         result.integration,
                         f"{result.principal} can {access.describe()}, which no grant declares",
+                        result.origin,
                     )
                 )
             for access in result.ineffective:
@@ -104,6 +105,7 @@ class Proof:
                         RULE_INEFFECTIVE,
                         result.integration,
                         f"{result.principal} cannot {access.describe()}, which a grant declares",
+                        result.origin,
                     )
                 )
             for access, decision in result.undecided:
@@ -112,6 +114,7 @@ class Proof:
                         RULE_UNDECIDED,
                         result.integration,
                         f"{result.principal}: {access.describe()}: {decision.reason}",
+                        result.origin,
                     )
                 )
         if self.deploy is not None:

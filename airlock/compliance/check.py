@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from airlock import __version__
 from airlock.compliance.cfnlint_check import Template, cfn_lint_version, lint_templates
+from airlock.compliance.origins import locate_in_spec
 from airlock.compliance.progress import Progress
 from airlock.compliance.report import Finding, assembly_metadata
 from airlock.synth import StackSummary, SynthOptions, SynthResult, replacing, synth
@@ -56,6 +57,14 @@ class CheckResult:
     @property
     def assembly(self) -> Path:
         return self.outdir / ASSEMBLY
+
+    @property
+    def spec_uri(self) -> str:
+        """The spec's path as reports show it: relative to the working folder where possible."""
+        try:
+            return Path(self.spec).resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            return Path(self.spec).as_posix()
 
     def uri(self, template: str | None) -> str:
         """A template's path as reports show it: relative to the working folder where possible."""
@@ -149,10 +158,15 @@ def _linted(synthesized: SynthResult, assembly: Path, templates: dict[str, Templ
     if synthesized.run is not None:
         found = [Finding(**data) for data in synthesized.run.checks[CFN_LINT]]
         return sorted(found, key=lambda f: (f.template or "", f.line or 0, f.rule))
-    paths = {}
-    for path, logical_id in assembly_metadata(assembly, "aws:cdk:logicalId"):
-        paths[(path.split("/", 1)[0], logical_id)] = path
-    return lint_templates(assembly, templates.values(), paths)
+    return lint_templates(assembly, templates.values(), construct_paths(assembly))
+
+
+def construct_paths(assembly: Path) -> dict[tuple[str, str], str]:
+    """(stack, logical id) -> construct path, for every resource of the assembly."""
+    return {
+        (path.split("/", 1)[0], logical_id): path
+        for path, logical_id in assembly_metadata(assembly, "aws:cdk:logicalId")
+    }
 
 
 def run_check(
@@ -196,19 +210,21 @@ def run_check(
                 cache = options.synth.cache if options.synth is not None else None
                 proven = prove_assembly(assembly, spec_path, synthesized, cache)
         compliance = synthesized.compliance
+        names = [integration.name for integration in spec.integrations]
+        paths = construct_paths(assembly)
+
+        def located(findings: list[Finding]) -> tuple[Finding, ...]:
+            return tuple(locate_in_spec(_locate(assembly, findings, templates), assembly, spec_path, paths, names))
+
         result = CheckResult(
             spec=str(spec_path),
             outdir=out,
             packs=(*synthesized.packs, "cfn-lint", *(("Access",) if options.proof else ())),
             stacks=synthesized.stacks,
             templates=tuple(templates.values()),
-            findings=tuple(
-                _locate(assembly, [*compliance.findings, *(f for f in linted if f.blocking), *proven], templates)
-            ),
-            acknowledged=tuple(_locate(assembly, list(compliance.acknowledged), templates)),
-            warnings=tuple(
-                _locate(assembly, [*compliance.warnings, *(f for f in linted if not f.blocking)], templates)
-            ),
+            findings=located([*compliance.findings, *(f for f in linted if f.blocking), *proven]),
+            acknowledged=located(list(compliance.acknowledged)),
+            warnings=located([*compliance.warnings, *(f for f in linted if not f.blocking)]),
             skipped=synthesized.skipped,
             versions={"saas-airlock": __version__, "cfn-lint": cfn_lint_version()},
             overdue=late,

@@ -49,6 +49,12 @@ class Finding:
     blocking: bool = True
     #: Line of the resource in its template, when known.
     line: int | None = None
+    #: The spec field that produced the resource (``integrations[0].buffers[0]``), when known.
+    origin: str | None = None
+    #: Line of that field in the spec file, when known.
+    origin_line: int | None = None
+    #: What the resource is for, in words (``buffer crm-events: dead letter queue``), when known.
+    purpose: str | None = None
 
     @property
     def stack(self) -> str:

@@ -124,5 +124,5 @@ def _regional_effect(buffers: int, drop_zone: bool) -> str | None:
         return None
     held = ([f"the buffer{'s' if buffers > 1 else ''}"] if buffers else []) + (["the drop zone"] if drop_zone else [])
     verb = "keeps" if len(held) == 1 and buffers <= 1 else "keep"
-    kind = "a regional service" if len(services) == 1 else "regional services"
-    return f"{' and '.join(services)} {'is' if len(services) == 1 else 'are'} {kind}: {' and '.join(held)} {verb} working"
+    kind = "is a regional service" if len(services) == 1 else "are regional services"
+    return f"{' and '.join(services)} {kind}: {' and '.join(held)} {verb} working"

@@ -156,6 +156,20 @@ def _line_for(loc: Loc, lines: LineMap) -> int | None:
     return None
 
 
+def line_of(loc: Loc, lines: LineMap) -> int | None:
+    """The line of field ``loc``, or of the nearest field above it that has one."""
+    return _line_for(loc, lines)
+
+
+def spec_lines(path: str | Path) -> LineMap:
+    """Field path -> line of the spec file at ``path`` (empty when it cannot be read or parsed)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        return parse_yaml(text, str(path))[1]
+    except (OSError, UnicodeDecodeError, SpecError):
+        return {}
+
+
 def parse_yaml(text: str, source: str) -> tuple[Any, LineMap]:
     """The document and its line map; aliases are bounded before either is built."""
     loader = _Loader(text)

@@ -19,6 +19,7 @@ from airlock.spec.placement import home_region
 from airlock.stacks.access import wire_access
 from airlock.stacks.network import build_network, log_retention
 from airlock.stacks.registration import add_registration
+from airlock.stacks.spec_origins import mark_integration
 from airlock.stacks.tags import MANDATORY_TAG_KEYS, apply_tags, integration_tags
 
 __all__ = ["IntegrationStack", "log_retention", "queue_base_name"]
@@ -164,3 +165,4 @@ class IntegrationStack(cdk.Stack):
 
         # Last, so that every resource a grant names exists.
         self.vendor_access = wire_access(self, organization, integration)
+        mark_integration(self)

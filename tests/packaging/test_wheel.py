@@ -143,7 +143,7 @@ def test_light_install_command_asks_for_the_extra(light, tmp_path):
         cwd=tmp_path,
     )
     assert done.returncode == 2
-    assert "pip install \"saas-airlock[cli]\"" in done.stderr
+    assert 'pip install "saas-airlock[cli]"' in done.stderr
     assert "pydantic" in done.stderr
     assert "Traceback" not in done.stderr
 

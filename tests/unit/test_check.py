@@ -187,3 +187,64 @@ def test_out_that_is_a_file_exits_2(tmp_path, small_spec, capsys):
     out.write_text("not a folder")
     assert main(["check", str(small_spec), "--out", str(out)]) == 2
     assert "is a file" in capsys.readouterr().err
+
+
+def spec_line(spec: Path, text: str) -> int:
+    """The 1-based line of the first line of ``spec`` that is exactly ``text``."""
+    return spec.read_text().splitlines().index(text) + 1
+
+
+@pytest.fixture(scope="module")
+def hipaa_check(tmp_path_factory):
+    """A spec that fails: it selects HIPAA, whose rules the network of every integration breaks."""
+    spec = tmp_path_factory.mktemp("hipaa") / "spec.yaml"
+    spec.write_text(dump(spec_data(**{"organization.compliance": {"packs": ["HIPAA.Security"]}})))
+    out = spec.parent / "reports"
+    code = main(["check", str(spec), "--out", str(out)])
+    return code, spec, json.loads((out / "airlock-check.sarif").read_text())
+
+
+def test_sarif_of_a_failing_spec_points_at_the_spec_line_of_the_offending_field(hipaa_check):
+    code, spec, sarif = hipaa_check
+    assert code == 1
+    rule = "HIPAA.Security-VPCDefaultSecurityGroupClosed"
+    (result,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == rule]
+    (location,) = result["locations"]
+    assert location["physicalLocation"]["artifactLocation"]["uri"].endswith("hipaa0/spec.yaml")
+    assert location["physicalLocation"]["region"]["startLine"] == spec_line(spec, "  network:")
+    assert location["logicalLocations"][0] == {"fullyQualifiedName": "integrations[0].network", "kind": "member"}
+    # the resource in the template stays as a related location
+    (related,) = result["relatedLocations"]
+    assert related["physicalLocation"]["artifactLocation"]["uri"].endswith("airlock-crm-eu-central-1.template.json")
+    assert related["physicalLocation"]["region"]["startLine"] > 1
+    assert "isolated network" in result["message"]["text"]
+
+
+def test_sarif_rules_carry_help_and_a_security_severity(hipaa_check, mutated_check):
+    _, out = mutated_check
+    runs = [hipaa_check[2], json.loads((out / "airlock-check.sarif").read_text())]
+    for sarif in runs:
+        jsonschema.validate(sarif, sarif_schema())
+        for rule in sarif["runs"][0]["tool"]["driver"]["rules"]:
+            assert rule["help"]["text"] and rule["helpUri"].startswith("https://"), rule
+            assert 0.0 < float(rule["properties"]["security-severity"]) <= 10.0, rule
+    rules = {r["id"]: r for r in runs[0]["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["HIPAA.Security-VPCDefaultSecurityGroupClosed"]["helpUri"].endswith("cdk-nag/blob/main/RULES.md")
+    assert (
+        'acknowledge(scope, "HIPAA.Security-VPCDefaultSecurityGroupClosed"'
+        in (rules["HIPAA.Security-VPCDefaultSecurityGroupClosed"]["help"]["text"])
+    )
+
+
+def test_a_finding_on_a_buffer_points_at_the_buffer_in_the_spec(mutated_check, small_spec):
+    _, out = mutated_check
+    results = json.loads((out / "airlock-check.sarif").read_text())["runs"][0]["results"]
+    (result,) = [
+        r for r in results if r["ruleId"] == "Airlock-MandatoryTags" and "Buffers/inbound" in r["message"]["text"]
+    ]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert region["startLine"] == spec_line(small_spec, "  - name: inbound")
+    findings = json.loads((out / "airlock-check.json").read_text())["findings"]
+    (finding,) = [f for f in findings if f["rule"] == "Airlock-MandatoryTags"]
+    assert finding["specField"] == "integrations[0].buffers[0]"
+    assert finding["purpose"] == "buffer inbound: queue"

@@ -315,7 +315,8 @@ def test_bad_output_or_assembly_exits_2_and_touches_nothing(tmp_path, capsys, se
 def test_register_shows_its_progress(example_assembly, tmp_path, capsys):
     assert run_register(EXAMPLE_SPEC, tmp_path / "out", example_assembly.outdir) == 0
     err = capsys.readouterr().err
-    for phase in ("[1/3] loading the spec", "[2/3] proving each vendor's effective access", "[3/3] writing the register"):
+    phases = ("[1/3] loading the spec", "[2/3] proving each vendor's effective access", "[3/3] writing the register")
+    for phase in phases:
         assert f"airlock register: {phase}" in err
     assert "done (" in err
 

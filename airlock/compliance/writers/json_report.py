@@ -25,6 +25,9 @@ def finding_dict(finding: Finding, result: CheckResult) -> dict[str, Any]:
         "logicalId": finding.logical_id,
         "line": finding.line,
         "fix": finding.fix,
+        "specField": finding.origin,
+        "specLine": finding.origin_line,
+        "purpose": finding.purpose,
     }
     if finding.acknowledged:
         out |= {

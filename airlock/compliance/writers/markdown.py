@@ -16,10 +16,11 @@ def _cell(text: object) -> str:
 
 
 def _where(finding: Finding, result: CheckResult) -> str:
+    spec = f"<br>{result.spec_uri}:{finding.origin_line} (`{finding.origin}`)" if finding.origin_line else ""
     if not finding.template:
-        return f"`{finding.path}`"
+        return f"`{finding.path}`{spec}"
     line = f":{finding.line}" if finding.line else ""
-    return f"`{finding.path}`<br>{result.uri(finding.template)}{line}"
+    return f"`{finding.path}`{spec}<br>{result.uri(finding.template)}{line}"
 
 
 def render_markdown(result: CheckResult) -> str:

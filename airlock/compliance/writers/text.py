@@ -26,6 +26,8 @@ def render_text(result: CheckResult) -> str:
     ]
     for finding in result.findings:
         where = f"{result.uri(finding.template)}:{finding.line}" if finding.template and finding.line else ""
+        if finding.origin_line:
+            where = f"{result.spec_uri}:{finding.origin_line} ({finding.origin})"
         lines.append(f"  {finding.rule}  {finding.path}  {finding.description[:160]}  {where}".rstrip())
     for name, reason in result.skipped:
         lines.append(f"  skipped {name}: {reason}")
