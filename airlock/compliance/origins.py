@@ -16,11 +16,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from constructs import IConstruct
+from typing import TYPE_CHECKING, Any
 
 from airlock.compliance.report import assembly_metadata
+
+if TYPE_CHECKING:
+    from constructs import IConstruct
 
 ORIGIN_METADATA = "airlock:spec-origin"
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -91,6 +92,17 @@ def purpose_of(path: str, origins: Mapping[str, Origin]) -> str | None:
     marked, origin = found
     rest = _humanize(path.strip("/")[len(marked) :])
     return f"{origin.purpose}: {rest}" if rest else origin.purpose
+
+
+def resource_purposes(outdir: str | Path) -> dict[tuple[str, str], str]:
+    """(stack, logical id) -> what the resource is for, for every resource below a marked construct."""
+    origins = read_origins(outdir)
+    out = {}
+    for path, logical_id in assembly_metadata(outdir, "aws:cdk:logicalId"):
+        purpose = purpose_of(path, origins)
+        if purpose is not None:
+            out[(path.split("/", 1)[0], str(logical_id))] = purpose
+    return out
 
 
 def locate_in_spec(

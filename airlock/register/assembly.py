@@ -75,6 +75,8 @@ class Assembly:
     has_report: bool = False
     #: The assembly folder, for readers that need more than the templates (the access proof).
     outdir: Path | None = None
+    #: (stack, logical id) -> what the resource is for, from the spec-origin marks of the assembly.
+    purposes: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def stacks_of(self, integration: str) -> list[StackTemplate]:
         return [s for s in self.stacks if s.integration == integration]
@@ -86,6 +88,7 @@ class Assembly:
 def read_assembly(outdir: Path) -> Assembly:
     """Read ``outdir``'s manifest, templates and validation report."""
     from airlock.compliance import read_report
+    from airlock.compliance.origins import resource_purposes
 
     manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
     stacks = []
@@ -113,6 +116,7 @@ def read_assembly(outdir: Path) -> Assembly:
         packs=report.packs,
         has_report=has_report,
         outdir=outdir,
+        purposes=resource_purposes(outdir),
     )
 
 

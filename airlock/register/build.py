@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -17,6 +16,8 @@ from airlock.register.assembly import (
     resource_tags,
     section_of,
 )
+from airlock.register.filtering import allowed_domains, network_rules
+from airlock.register.guardrails import attachment, ou_chain
 from airlock.register.impact import az_ids_by_region, az_loss, region_loss
 from airlock.register.records import (
     AccessEntryRecord,
@@ -104,7 +105,9 @@ def _record(
 ) -> IntegrationRecord:
     stacks = assembly.stacks_of(integration.name) if assembly else []
     shared = assembly.shared_stacks() if assembly else []
-    sections = _sections(integration.name, stacks, shared)
+    purposes = assembly.purposes if assembly else {}
+    governs = {"name": integration.name, "account_id": lock.account_id(integration)}
+    sections = _sections(stacks, shared, purposes, {**governs, "ous": ou_chain(spec.organization, integration)})
     create = integration.account.create
     state = review_state(integration, today)
     return IntegrationRecord(
@@ -157,6 +160,8 @@ def _record(
         ],
         guardrails=[GuardrailRecord(**r) for r in sections["guardrails"]],
         filtering=[ResourceRecord(**r) for r in sections["filtering"]],
+        network_rules=network_rules(stacks, purposes),
+        allowed_domains=allowed_domains(stacks, purposes),
         logging=[ResourceRecord(**r) for r in sections["logging"]],
         resilience=[ResourceRecord(**r) for r in sections["resilience"]],
         budget=(
@@ -210,9 +215,16 @@ def _buffer(integration: Integration, buffer: Any) -> BufferRecord:
     )
 
 
-def _sections(name: str, stacks: list[StackTemplate], shared: list[StackTemplate]) -> dict[str, list[dict[str, Any]]]:
-    """Resources of the integration's stacks (and those of shared stacks tagged for it, or for
-    no integration in particular, such as organization-wide guardrails), by register section."""
+def _sections(
+    stacks: list[StackTemplate],
+    shared: list[StackTemplate],
+    purposes: dict[tuple[str, str], str],
+    governs: dict[str, Any],
+) -> dict[str, list[dict[str, Any]]]:
+    """Resources of the integration's stacks (and those of shared stacks tagged for it, and the
+    SCPs attached to its account or its OUs), by register section. ``governs`` holds the
+    integration's ``name``, ``account_id`` and ``ous`` (:func:`airlock.register.guardrails.attachment`)."""
+    name = governs["name"]
     out: dict[str, list[dict[str, Any]]] = {
         key: [] for key in ("roles", "endpoints", "guardrails", "filtering", "logging", "resilience")
     }
@@ -222,8 +234,8 @@ def _sections(name: str, stacks: list[StackTemplate], shared: list[StackTemplate
     for stack in shared:
         for lid, res in sorted(stack.resources.items()):
             owner = resource_tags(res).get(INTEGRATION_TAG)
-            guardrail = owner is None and section_of(res["Type"]) == "guardrails"
-            if owner == name or (guardrail and not _another_accounts_scp(res, name)):
+            scp = section_of(res["Type"]) == "guardrails"
+            if (owner == name and not scp) or (scp and attachment(res, stack, **governs) is not None):
                 candidates.append((stack, lid, res))
     for stack, logical_id, resource in candidates:
         section = section_of(resource["Type"])
@@ -234,6 +246,8 @@ def _sections(name: str, stacks: list[StackTemplate], shared: list[StackTemplate
             "name": physical_name(resource),
             "path": construct_path(stack, logical_id, resource),
             "stack": stack.name,
+            "logical_id": logical_id,
+            "purpose": purposes.get((stack.name, logical_id)),
         }
         properties = resource.get("Properties", {})
         if section == "roles":
@@ -244,18 +258,11 @@ def _sections(name: str, stacks: list[StackTemplate], shared: list[StackTemplate
         elif section == "guardrails":
             base["policy_type"] = render_value(properties.get("Type"))
             base["description"] = render_value(properties.get("Description"))
+            base["attached_to"] = attachment(resource, stack, **governs)
         out[section].append(base)
     for entries in out.values():
         entries.sort(key=lambda r: (r["stack"], r["path"], r["type"]))
     return out
-
-
-def _another_accounts_scp(resource: dict[str, Any], name: str) -> bool:
-    """Whether a shared guardrail is another integration's account SCP (``airlock-integration-<other>-<n>``)."""
-    policy = str(resource.get("Properties", {}).get("Name", ""))
-    if not policy.startswith("airlock-integration-"):
-        return False
-    return re.fullmatch(rf"airlock-integration-{re.escape(name)}-\d+", policy) is None
 
 
 def _role(properties: dict[str, Any]) -> dict[str, Any]:

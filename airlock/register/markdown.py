@@ -40,8 +40,38 @@ def review_text(record: IntegrationRecord) -> str:
     return f"{status}: last assessed {review.last_assessed}, every {review.interval}, {due}"
 
 
+RESOURCE_HEADERS = ["resource", "logical id", "type", "physical name", "stack"]
+
+
+def named(resource: ResourceRecord) -> str:
+    """A resource by its purpose; its physical name or type when no spec field made it."""
+    return resource.purpose or resource.name or resource.type
+
+
 def _resources(rows: list[ResourceRecord]) -> list[list[object]]:
-    return [[r.type, r.name, r.path, r.stack] for r in rows]
+    return [[named(r), r.logical_id, r.type, r.name, r.stack] for r in rows]
+
+
+def filtering_lines(record: IntegrationRecord) -> list[str]:
+    lines = ["Network rules (security groups):", ""]
+    lines += table(
+        ["guards", "direction", "protocol", "ports", "ranges", "logical id"],
+        [
+            [r.purpose or r.logical_id, r.direction, r.protocol, r.ports, ", ".join(r.ranges), r.logical_id]
+            for r in record.network_rules
+        ],
+    )
+    lines += ["Allowed domains (everything else is blocked):", ""]
+    lines += table(
+        ["filter", "kind", "domains", "logical id"],
+        [[d.purpose or d.logical_id, d.kind, ", ".join(d.domains), d.logical_id] for d in record.allowed_domains],
+        empty="_no DNS or egress allow-list in the synthesized stacks_",
+    )
+    lines += ["Filtering resources (policies, security groups, firewalls; their types are in integrations.json):", ""]
+    return lines + table(
+        ["resource", "logical id", "physical name", "stack"],
+        [[named(r), r.logical_id, r.name, r.stack] for r in record.filtering],
+    )
 
 
 def access_tables(record: IntegrationRecord) -> list[str]:
@@ -133,11 +163,11 @@ def integration_page(record: IntegrationRecord) -> str:
     lines += table(["vendor account"], [[a] for a in record.vendor.account_ids])
     lines += access_tables(record)
     lines += table(
-        ["role", "path", "trusted principals", "trust conditions", "max session (s)", "boundary", "stack"],
+        ["role", "logical id", "trusted principals", "trust conditions", "max session (s)", "boundary", "stack"],
         [
             [
-                r.name,
-                r.path,
+                named(r),
+                r.logical_id,
                 ", ".join(r.trusted_principals),
                 ", ".join(r.trust_condition_keys),
                 r.max_session_seconds,
@@ -161,19 +191,19 @@ def integration_page(record: IntegrationRecord) -> str:
             empty="_nothing_",
         )
     lines += table(
-        ["endpoint", "type", "service", "path", "stack"],
-        [[e.type, e.endpoint_type, e.service, e.path, e.stack] for e in record.endpoints],
+        ["endpoint", "logical id", "type", "service", "stack"],
+        [[named(e), e.logical_id, e.endpoint_type or e.type, e.service, e.stack] for e in record.endpoints],
         empty="Endpoints: " + NONE,
     )
     lines += ["## Filtering", ""]
-    lines += table(["type", "name", "path", "stack"], _resources(record.filtering))
+    lines += filtering_lines(record)
     lines += ["## Guardrails", ""]
     lines += table(
-        ["policy", "type", "description", "path", "stack"],
-        [[g.name, g.policy_type, g.description, g.path, g.stack] for g in record.guardrails],
+        ["policy", "attached to", "type", "description", "logical id", "stack"],
+        [[g.name, g.attached_to, g.policy_type, g.description, g.logical_id, g.stack] for g in record.guardrails],
     )
     lines += ["## Logging", ""]
-    lines += table(["type", "name", "path", "stack"], _resources(record.logging))
+    lines += table(RESOURCE_HEADERS, _resources(record.logging))
     lines += ["## Resilience", ""]
     lines += table(
         ["buffer", "queue", "dead-letter queue", "max receives", "consumer timeout (s)", "retention (s)"],
@@ -196,7 +226,7 @@ def integration_page(record: IntegrationRecord) -> str:
             ["drop zone prefixes", "notifies buffer", "objects expire after (days)"],
             [[", ".join(zone.prefixes), zone.notify_buffer, zone.expire_after_days]],
         )
-    lines += table(["type", "name", "path", "stack"], _resources(record.resilience))
+    lines += table(RESOURCE_HEADERS, _resources(record.resilience))
     impact = record.deployment_impact
     lines += ["## Deployment impact", ""]
     lines += table(

@@ -49,6 +49,12 @@ class ResourceRecord(Record):
     name: str | None = Field(description="Physical name where the template sets one literally.")
     path: str = Field(description="Construct path within the stack.")
     stack: str
+    logical_id: str = Field(description="Logical id of the resource in its template.")
+    purpose: str | None = Field(
+        default=None,
+        description="What the resource is for, from the spec field that produced it ('buffer crm-events: queue'); "
+        "null for resources no spec field made.",
+    )
 
 
 class RoleRecord(ResourceRecord):
@@ -66,6 +72,35 @@ class EndpointRecord(ResourceRecord):
 class GuardrailRecord(ResourceRecord):
     policy_type: str | None
     description: str | None
+    attached_to: str = Field(
+        description="What the policy is attached to: 'account <id>', 'OU <name>' (the dedicated OU, or the "
+        "sub-OU a created account sits in), or 'nothing (attached on demand)'."
+    )
+
+
+class NetworkRuleRecord(Record):
+    """A security group rule: who may reach what, or where traffic may go."""
+
+    purpose: str | None = Field(description="What the security group guards, from the spec field that produced it.")
+    direction: Literal["ingress", "egress"]
+    protocol: str
+    ports: str = Field(description="Port or port range ('443', '1024-2048', 'all').")
+    ranges: list[str] = Field(description="Source (ingress) or destination (egress) CIDR ranges or group ids.")
+    logical_id: str
+    stack: str
+
+
+class DomainRuleRecord(Record):
+    """Domains a resolver or egress firewall allows."""
+
+    purpose: str | None
+    kind: Literal["dns", "egress"] = Field(
+        description="'dns': Route 53 Resolver DNS Firewall allow-list; 'egress': Network Firewall TLS SNI / HTTP "
+        "Host allow-list."
+    )
+    domains: list[str]
+    logical_id: str
+    stack: str
 
 
 class BufferRecord(Record):
@@ -222,6 +257,12 @@ class IntegrationRecord(Record):
     data_flows: list[DataFlowRecord]
     guardrails: list[GuardrailRecord]
     filtering: list[ResourceRecord]
+    network_rules: list[NetworkRuleRecord] = Field(
+        default_factory=list, description="Security group rules of the integration's stacks."
+    )
+    allowed_domains: list[DomainRuleRecord] = Field(
+        default_factory=list, description="DNS and egress domain allow-lists of the integration's stacks."
+    )
     logging: list[ResourceRecord]
     resilience: list[ResourceRecord]
     budget: BudgetRecord | None

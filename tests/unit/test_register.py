@@ -386,3 +386,59 @@ def test_without_an_assembly_effective_access_is_not_invented():
 
     built = build_register(load(EXAMPLE_SPEC), today=date(2026, 12, 1))
     assert all(record.effective_access is None for record in built.integrations)
+
+
+def section(page: str, title: str) -> str:
+    """The text of the Markdown section ``## title`` up to the next section."""
+    return page.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def crm_page(example_register):
+    return (example_register / "integrations" / "crm.md").read_text()
+
+
+def test_crm_page_lists_only_the_scps_of_its_own_account_and_its_ou(crm_page, records):
+    guardrails = section(crm_page, "Guardrails")
+    assert "| airlock-integration-crm-1 | account 210000000001 |" in guardrails
+    assert "| airlock-ou-saas-integrations-1 | OU saas-integrations |" in guardrails
+    for other in ("payroll", "events"):
+        assert f"airlock-integration-{other}" not in crm_page
+        assert not [g for g in records["crm"]["guardrails"] if other in g["name"]]
+    # payroll's account is created: its SCP targets the account resource, resolved to its id
+    payroll = {g["name"]: g["attached_to"] for g in records["payroll"]["guardrails"]}
+    assert payroll["airlock-integration-payroll-1"] == "account 220000000002"
+    assert "airlock-integration-crm-1" not in payroll
+
+
+def test_crm_access_section_lists_its_vendors_exact_actions(crm_page):
+    access = section(crm_page, "Access")
+    for action in ("sqs:SendMessage", "kms:GenerateDataKey", "sts:AssumeRole", "sts:TagSession"):
+        assert f"| {action} |" in access
+    assert "| sqs:ReceiveMessage |" not in access  # the vendor sends; consuming is the core's
+    assert "nimbus-7c1f0e92-4b7d-4e55-9a1e-0f3d2c8b6a41" not in crm_page  # the external ID is never written
+
+
+def test_filtering_shows_domains_ports_and_ranges_not_type_names(crm_page, records, example_register):
+    filtering = section(crm_page, "Filtering")
+    assert "AWS::" not in filtering
+    rule = "| PrivateLink endpoint to the vendor's nimbus-api: security group | ingress | tcp | 443 | 10.20.0.0/22 |"
+    assert rule in filtering
+    assert "| egress | tcp | 443 | 10.20.0.10/32, 10.20.1.10/32 |" in filtering  # order-status targets
+    (dns,) = records["crm"]["allowed_domains"]
+    assert dns["kind"] == "dns" and "*.nimbus-crm.example" in dns["domains"] and "*" not in dns["domains"]
+    events = {d["kind"]: d["domains"] for d in records["events"]["allowed_domains"]}
+    assert events["egress"] == ["ingest.pulsewire.example", ".updates.pulsewire.example"]
+    assert (
+        "| filtered egress: domain allow list | egress |" in (example_register / "integrations/events.md").read_text()
+    )
+
+
+def test_resources_are_named_by_purpose_with_the_logical_id_second(crm_page, records):
+    resilience = section(crm_page, "Resilience")
+    assert re.search(
+        r"^\| buffer crm-events: queue \| BufferscrmeventsQueue[0-9A-F]{8} \| AWS::SQS::Queue \|", resilience, re.M
+    )
+    roles = {r["purpose"]: r["name"] for r in records["crm"]["roles"]}
+    assert roles["vendor role"] == "airlock-crm-vendor"
+    assert "isolated network: flow log role" in roles
