@@ -1,6 +1,7 @@
 """The ``airlock`` command.
 
-Exit codes: 0 clean, 1 compliance findings, drift, or messages a redrive could not move; 2 bad input or usage.
+Exit codes: 0 clean, 1 compliance findings, drift, access that widens (diff), or messages a redrive could not
+move; 2 bad input or usage.
 """
 
 from __future__ import annotations
@@ -78,6 +79,17 @@ def _parser() -> argparse.ArgumentParser:
     access.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     access.add_argument(
         "--assembly", type=Path, help="cloud assembly of this spec to read (default: synthesize the spec)"
+    )
+
+    diff = commands.add_parser(
+        "diff",
+        help="the security-relevant changes from OLD to NEW (specs, or a previous cloud assembly); exit 1 when "
+        "access widens",
+    )
+    diff.add_argument("old", type=Path, help="the old spec file, or the cloud assembly airlock synthesized from it")
+    diff.add_argument("new", type=Path, help="the new spec file, or a cloud assembly")
+    diff.add_argument(
+        "--format", choices=("text", "json", "markdown"), default="text", help="output format (default: text)"
     )
 
     summary = commands.add_parser("summary", help="summarize a cloud assembly that `cdk synth` wrote")
@@ -255,6 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args.spec, args.out, options, fail_on_overdue=args.fail_on_overdue, today=args.today)
         if args.command == "access":
             return _access(args)
+        if args.command == "diff":
+            return _diff(args.old, args.new, args.format)
         if args.command == "summary":
             return _summary(args.assembly)
         if args.command == "register":
@@ -343,6 +357,20 @@ def _access(args: argparse.Namespace) -> int:
         return _bad_input(str(exc))
     sys.stdout.write(render_json(proof) if args.format == "json" else render_text(proof))
     return EXIT_OK if proof.passed else EXIT_FINDINGS
+
+
+def _diff(old: Path, new: Path, output: str) -> int:
+    from airlock.changes.render import render_json, render_markdown, render_text
+    from airlock.changes.run import DiffInputError, phases, run_diff
+    from airlock.compliance.progress import Progress
+
+    try:
+        report = run_diff(old, new, progress=Progress(phases(old, new), prefix="airlock diff"))
+    except DiffInputError as exc:
+        return _bad_input(str(exc))
+    render = {"json": render_json, "markdown": render_markdown}.get(output, render_text)
+    sys.stdout.write(render(report))
+    return EXIT_FINDINGS if report.widens else EXIT_OK
 
 
 def _summary(assembly: Path) -> int:
