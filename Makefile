@@ -77,9 +77,10 @@ format: $(VENV)/.dev ## apply ruff's formatting and fixes
 	@$(BIN)/ruff format .
 	@$(BIN)/ruff check --fix .
 
-schema: $(VENV)/.runtime ## regenerate schema/*.schema.json (spec and register) from the models
+schema: $(VENV)/.runtime ## regenerate schema/*.schema.json (spec and register) and docs/spec-reference.md from the models
 	@$(BIN)/airlock schema --out schema/airlock-spec.schema.json
 	@$(BIN)/airlock schema --register --out schema/airlock-register.schema.json
+	@$(BIN)/airlock schema --reference --out docs/spec-reference.md
 
 clean: ## remove build and test output
 	rm -rf cdk.out docs/api .pytest_cache .ruff_cache .hypothesis build dist *.egg-info

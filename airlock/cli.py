@@ -166,6 +166,11 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument(
         "--register", action="store_true", help="the schema of the register's integrations.json instead"
     )
+    schema.add_argument(
+        "--reference",
+        action="store_true",
+        help="the field-by-field spec reference in Markdown (docs/spec-reference.md)",
+    )
     return parser
 
 
@@ -274,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "register":
             return _register(args.spec, args.out, args.assembly, args.today)
         if args.command == "schema":
-            return _schema(args.out, register=args.register)
+            return _schema(args.out, register=args.register, reference=args.reference)
         if args.command == "accounts":
             return _accounts_sync(args.spec, profile=args.profile, endpoint_url=args.endpoint_url, check=args.check)
         if args.command == "verify":
@@ -567,9 +572,13 @@ def _redrive_shortfall(result: RedriveResult, target: RedriveTarget) -> list[str
     return lines
 
 
-def _schema(out: Path | None, *, register: bool = False) -> int:
+def _schema(out: Path | None, *, register: bool = False, reference: bool = False) -> int:
+    if register and reference:
+        return _bad_input("--register and --reference name different documents; pass one of them")
     if register:
         from airlock.register.records import register_schema_text as json_schema_text
+    elif reference:
+        from airlock.spec.reference import render_reference as json_schema_text
     else:
         from airlock.spec.schema import json_schema_text
 

@@ -206,10 +206,10 @@ class Integration(SpecModel):
     state: IntegrationState = Field(default="active", description="'suspended' cuts the vendor off (kill switch).")
     data_classification: DataClassification = Field(description="Highest classification of data that passes.")
     cost_centre: str = Field(min_length=1, max_length=128, description="Cost centre for cost allocation (tagged).")
-    vendor: Vendor
-    account: Account
+    vendor: Vendor = Field(description="The SaaS provider: its name and the AWS accounts it calls from.")
+    account: Account = Field(description="The intermediate account: adopt an existing one or create one.")
     regions: list[Region] = Field(min_length=1, description="Regions to deploy the integration to.")
-    network: Network
+    network: Network = Field(description="The isolated VPC of the intermediate account and its filtering.")
     buffers: list[Buffer] = Field(default_factory=list, description="SQS buffers of the integration.")
     drop_zone: DropZone | None = Field(default=None, description="S3 drop zone for file integrations.")
     access: VendorAccess | None = Field(default=None, description="The vendor's cross-account role and grants.")
@@ -263,8 +263,10 @@ class Spec(SpecModel):
     )
 
     version: Literal[1] = Field(default=1, description="Spec format version.")
-    organization: Organization
-    integrations: list[Integration] = Field(default_factory=list)
+    organization: Organization = Field(description="The management-account side: OU, guardrails, packs.")
+    integrations: list[Integration] = Field(
+        default_factory=list, description="The SaaS integrations, each in its own intermediate account."
+    )
 
     def integration(self, name: str) -> Integration:
         for integration in self.integrations:
