@@ -57,7 +57,8 @@ def new_app(outdir: str | Path | None = None) -> cdk.App:
     turns it back on (see :func:`build`).
     """
     return cdk.App(
-        outdir=str(outdir) if outdir is not None else None,
+        # Absolute: the jsii kernel keeps the working folder it started in, which a caller may have left.
+        outdir=str(Path(outdir).resolve()) if outdir is not None else None,
         analytics_reporting=False,
         builtin_cloud_formation_validation=False,
         context=dict(APP_CONTEXT),
