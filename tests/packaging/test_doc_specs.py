@@ -30,9 +30,22 @@ def merge(base: Any, over: Any) -> Any:
     return over
 
 
+FIRST_SPEC = ROOT / "docs" / "first-spec.md"
+
+
+def blocks(page) -> list[Any]:
+    return [yaml.safe_load(block) for block in _BLOCK.findall(page.read_text())]
+
+
+def first_spec() -> dict[str, Any]:
+    """The whole file the walkthrough builds: its last YAML block."""
+    return blocks(FIRST_SPEC)[-1]
+
+
 def snippets() -> list[tuple[str, dict[str, Any]]]:
+    """Spec snippets of every page but the walkthrough (whose snippets are parts of its whole file)."""
     out = []
-    for page in PAGES:
+    for page in (p for p in PAGES if p != FIRST_SPEC):
         for index, block in enumerate(_BLOCK.findall(page.read_text())):
             data = yaml.safe_load(block)
             if isinstance(data, dict) and data and set(data) <= SPEC_KEYS:
@@ -72,3 +85,28 @@ def test_a_misplaced_field_fails():
     wrong = {"organization": {"access": {"organization_id": "o-c0nt0s0fr8"}}}
     with pytest.raises(SpecError, match=r"organization\.access\.organization_id"):
         validate(placed(wrong), accounts=load_account_lock(EXAMPLE_SPEC).ids)
+
+
+def contained(part: Any, whole: Any) -> bool:
+    if isinstance(part, dict):
+        if not isinstance(whole, dict):
+            return False
+        return all(k in whole and contained(v, whole[k]) for k, v in part.items())
+    if isinstance(part, list) and part and isinstance(part[0], dict) and "name" in part[0]:
+        named = {item["name"]: item for item in whole or []}
+        return all(item["name"] in named and contained(item, named[item["name"]]) for item in part)
+    return part == whole
+
+
+def test_the_walkthroughs_whole_file_is_a_valid_spec_on_its_own():
+    spec = validate(first_spec())
+    assert [i.name for i in spec.integrations] == ["tickets"]
+    assert spec.integrations[0].access is not None and spec.integrations[0].observability.subscribers
+
+
+def test_each_step_of_the_walkthrough_is_part_of_its_whole_file():
+    steps = blocks(FIRST_SPEC)[:-1]
+    assert len(steps) >= 3
+    for step in steps:
+        assert contained(step, first_spec()), step
+    assert not contained({"integrations": [{"name": "tickets", "state": "suspended"}]}, first_spec())
