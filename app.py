@@ -18,7 +18,7 @@ from airlock.compliance import read_report
 from airlock.limits import AssemblyError, check_assembly
 from airlock.spec import SpecError, load, load_account_lock
 from airlock.stacks import build, new_app
-from airlock.synth import is_validation_failure, synth_units
+from airlock.synth import is_validation_failure, record_spec, synth_units
 
 DEFAULT_SPEC = "examples/landing-zone.yaml"
 
@@ -82,6 +82,7 @@ def main() -> int:
         return 1
     try:
         check_assembly(app.outdir)
+        record_spec(app.outdir, spec, load_account_lock(spec_path))
     except AssemblyError as exc:
         print(f"airlock: {exc}", file=sys.stderr)
         return 2

@@ -61,6 +61,20 @@ def is_validation_failure(exc: BaseException) -> bool:
     return VALIDATION_FAILED in str(exc)
 
 
+#: The file beside the manifest that records the spec an assembly was built from.
+SPEC_RECORD = "airlock-spec.json"
+
+
+def record_spec(outdir: str | Path, spec: Spec, lock: AccountLock | None) -> None:
+    """Write the validated spec (as set, defaults left out) and the known account ids into the
+    assembly, so that ``airlock diff`` can compare a previous assembly with a spec."""
+    recorded = {
+        "spec": spec.model_dump(mode="json", exclude_unset=True),
+        "accounts": dict(sorted((lock or AccountLock()).ids.items())),
+    }
+    (Path(outdir) / SPEC_RECORD).write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def synth_app(
     spec: Spec, outdir: Path, *, spec_path: Path | None = None, packs: Sequence[str] | None = None
 ) -> tuple[LandingZone, bool]:
@@ -81,6 +95,7 @@ def synth_app(
             raise
         passed = False
     check_assembly(outdir)
+    record_spec(outdir, spec, lock)
     return zone, passed
 
 
@@ -194,6 +209,7 @@ def synth_units(
         checks=options.checks,
     )
     check_assembly(outdir)
+    record_spec(outdir, spec, lock)
     return run, list(run.plan.skipped), run.validated
 
 

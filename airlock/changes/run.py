@@ -1,12 +1,13 @@
 """``airlock diff OLD NEW``: each side a spec file, or a cloud assembly that airlock synthesized.
 
 A spec is validated and synthesized into a scratch folder; an assembly is read as it is,
-with the spec it was built from (recorded as ``airlock:spec`` metadata by
-:func:`airlock.stacks.landing_zone.build`). Nothing is written outside the scratch folder.
+with the spec it was built from (``airlock-spec.json``, written by
+:func:`airlock.synth.record_spec`). Nothing is written outside the scratch folder.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +18,8 @@ from airlock.changes.access_diff import access_changes, access_map, scp_changes
 from airlock.changes.model import ChangeReport
 from airlock.changes.spec_diff import spec_changes
 from airlock.compliance.progress import Progress, phase_of
-from airlock.compliance.report import assembly_metadata
 from airlock.spec import AccountLock, Spec, load, load_account_lock, validate
-from airlock.stacks.landing_zone import SPEC_METADATA
+from airlock.synth import SPEC_RECORD
 
 
 class DiffInputError(ValueError):
@@ -48,7 +48,10 @@ def _assembly_side(path: Path, role: str) -> Side:
             f"{role} '{path}' is a folder but not a cloud assembly (no manifest.json); pass a spec file, or the "
             "folder `airlock synth SPEC --out DIR` wrote"
         )
-    recorded = next((data for _, data in assembly_metadata(path, SPEC_METADATA)), None)
+    try:
+        recorded = json.loads((path / SPEC_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        recorded = None
     if not isinstance(recorded, dict) or "spec" not in recorded:
         raise DiffInputError(
             f"{role} '{path}' records no spec (it was synthesized by an older saas-airlock); synthesize the old "

@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 
 #: Stack metadata that records which compliance packs checked the assembly.
 PACKS_METADATA = "airlock:compliance-packs"
-#: The validated spec (as set, defaults left out) and the known account ids the assembly was
-#: built from, so that ``airlock diff`` can compare a previous assembly with a spec.
-SPEC_METADATA = "airlock:spec"
 
 #: Context every airlock app sets: a machine-readable validation report in the assembly.
 #: CDK's own resource-count check is off: airlock.limits checks every limit of every stack
@@ -149,13 +146,6 @@ def build(
         cdk.Validations.of(app).add_plugins(cdk.CloudFormationValidatePlugin())
     if zone.organization is not None:
         zone.organization.node.add_metadata(PACKS_METADATA, list(zone.packs), stack_trace=False)
-    recorder = zone.organization or next(iter(zone.integrations), None)
-    if recorder is not None:
-        recorded = {
-            "spec": spec.model_dump(mode="json", exclude_unset=True),
-            "accounts": dict(sorted(lock.ids.items())),
-        }
-        recorder.node.add_metadata(SPEC_METADATA, recorded, stack_trace=False)
     return zone
 
 

@@ -39,6 +39,7 @@ def counted(template: dict) -> list[int]:
 def test_the_cost_table_matches_the_example_templates(example_assembly):
     found = {}
     for path in example_assembly.outdir.glob("airlock-*-*.template.json"):
-        integration = re.match(r"airlock-(.+?)-[a-z]{2}-[a-z]+-\d\.template\.json", path.name).group(1)
-        found[integration] = counted(json.loads(path.read_text()))
+        stack = re.fullmatch(r"airlock-(.+?)-[a-z]{2}-[a-z]+-\d\.template\.json", path.name)
+        if stack is not None:  # an integration stack, not one of the organization's
+            found[stack.group(1)] = counted(json.loads(path.read_text()))
     assert documented() == found
