@@ -39,7 +39,12 @@ def alias_limit(written: int) -> int:
     return 10 * written + 10_000
 
 
-class _Loader(yaml.SafeLoader):
+#: libyaml's parser where PyYAML was built with it (its wheels are): the same documents, nodes
+#: and marks as the pure-Python parser, about ten times faster on a spec of 1,000 integrations.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
     """SafeLoader that refuses duplicate keys (PyYAML keeps the last one silently) and keeps
     the text of numbers YAML reads differently from their decimal form (``012`` is octal)."""
 
