@@ -61,6 +61,7 @@ MAX_RSS_MB_LARGE = 4096.0
 MAX_LARGE_MARGINAL_RATIO = 1.3  # marginal cost per integration at 1,000 vs at 100
 MAX_CHANGE_OVER_EXAMPLE = 3.0  # one-integration change at 1,000 (warm cache) vs the example's check
 MAX_LIMIT_SHARE = 0.8  # of every CloudFormation limit, every stack at 1,000
+MAX_PROOF_SHARE = 0.25  # the access proof adds at most 25 % to `airlock check` of 100 integrations
 
 
 @dataclass
@@ -84,6 +85,8 @@ class Run:
     max_limit_share: float = 0.0
     synthesized_units: int = 0
     reused_units: int = 0
+    #: Check runs: CPU seconds of the access proof (in the check process) within ``cpu_seconds``.
+    proof_cpu_seconds: float = 0.0
 
     @property
     def max_resources(self) -> int:
@@ -122,12 +125,26 @@ def child(kind: str, source: str, outdir: str) -> None:
 
 def _check_child(source: str, outdir: str) -> None:
     """``airlock check`` of ``source`` (``spec`` or ``spec::cache folder``) into ``outdir``."""
+    import airlock.compliance.check as check
     from airlock.compliance.check import CheckOptions, run_check
     from airlock.limits import LIMITS, measure
     from airlock.synth import SynthOptions
 
     spec, _, cache = source.partition("::")
     options = CheckOptions(synth=SynthOptions(cache=Path(cache) if cache else None))
+    proof_cpu = 0.0
+    prove = check.prove_assembly
+
+    def timed_proof(*args: Any, **kwargs: Any) -> Any:
+        # The proof runs in this process (no workers): its process CPU time is its whole cost.
+        nonlocal proof_cpu
+        start = time.process_time()
+        try:
+            return prove(*args, **kwargs)
+        finally:
+            proof_cpu += time.process_time() - start
+
+    check.prove_assembly = timed_proof
     result = run_check(Path(spec), Path(outdir), options=options)
     share = max(
         (m.value(section) / limit for m in measure(result.assembly) for section, limit in LIMITS.items()), default=0.0
@@ -143,6 +160,7 @@ def _check_child(source: str, outdir: str) -> None:
                 "max_limit_share": round(share, 3),
                 "synthesized_units": len(run.synthesized) if run else 0,
                 "reused_units": len(run.reused) if run else 0,
+                "proof_cpu_seconds": round(proof_cpu, 2),
             }
         )
     )
@@ -273,6 +291,7 @@ def run(
         max_limit_share=summary.get("max_limit_share", 0.0),
         synthesized_units=summary.get("synthesized_units", 0),
         reused_units=summary.get("reused_units", 0),
+        proof_cpu_seconds=summary.get("proof_cpu_seconds", 0.0),
     )
     print(
         f"  {label:<16} {seconds:7.2f} s wall  {cpu:7.2f} s CPU  {rss:7.1f} MiB  {result.stacks:4d} stacks  "
@@ -382,6 +401,12 @@ def evaluate_large(example_check: Run, large: list[Run], change: Run | None) -> 
             "value": ratio,
             "limit": MAX_LARGE_MARGINAL_RATIO,
         }
+    proven = next((r for r in large if r.integrations == 100), None)
+    if proven is not None and proven.cpu_seconds > proven.proof_cpu_seconds:
+        targets["the access proof adds <= 25% to the check of 100 integrations (CPU)"] = {
+            "value": round(proven.proof_cpu_seconds / (proven.cpu_seconds - proven.proof_cpu_seconds), 3),
+            "limit": MAX_PROOF_SHARE,
+        }
     if change is not None:
         targets[f"one-integration change at {n} (warm cache) <= 3x the example's check (CPU)"] = {
             "value": round(change.cpu_seconds / example_check.cpu_seconds, 2),
@@ -405,8 +430,9 @@ def markdown(report: dict[str, Any]) -> str:
         f"validation plugins: {', '.join(report['packs'])}.",
         "",
         "| run | integrations | stacks | wall time | CPU time | peak RSS | templates | max resources/stack "
-        "| marginal CPU s/integration | findings | max share of a limit | units synthesized / cached |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| marginal CPU s/integration | findings | max share of a limit | units synthesized / cached "
+        "| proof CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     marginal = report["results"]["marginal_cpu_seconds_per_integration"]
     large = report.get("large", {}).get("marginal_cpu_seconds_per_integration", {})
@@ -417,11 +443,12 @@ def markdown(report: dict[str, Any]) -> str:
         series = large if in_large else {} if checked or r["label"].endswith("repeat") else marginal
         share = f"{r['max_limit_share']:.0%}" if checked else ""
         units = f"{r['synthesized_units']} / {r['reused_units']}" if checked else ""
+        proof = f"{r.get('proof_cpu_seconds', 0.0):.1f} s" if checked else ""
         lines.append(
             f"| {r['label']} | {count} | {r['stacks']} | {r['seconds']:.1f} s | {r['cpu_seconds']:.1f} s | "
             f"{r['peak_rss_mb']:.0f} MiB | "
             f"{r['template_bytes'] / 1024:.0f} KiB | {max(r['resources_per_stack'].values(), default=0)} | "
-            f"{series.get(count, '')} | {r['findings']} | {share} | {units} |"
+            f"{series.get(count, '')} | {r['findings']} | {share} | {units} | {proof} |"
         )
     lines += ["", "| target | value | limit | met |", "|---|---:|---:|---|"]
     all_targets = {**report["results"]["targets"], **report.get("large", {}).get("targets", {})}
@@ -446,7 +473,8 @@ def markdown(report: dict[str, Any]) -> str:
             "cfn-lint) of generated specs whose accounts are half created by the organization layer, half "
             "adopted, each filling a fresh unit cache; *one change* adds a buffer to one integration of the "
             "largest spec and checks it with that spec's warm cache. Their marginal cost is per integration "
-            "between one size of this series and the one before it.",
+            "between one size of this series and the one before it. *Proof CPU* is the access proof's "
+            "part of the check's CPU time (flows, probes, effective access, deployability; docs/access.md).",
         ]
         ratio = large.get("change_over_example_wall")
         if ratio is not None:

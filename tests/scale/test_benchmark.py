@@ -42,7 +42,13 @@ def test_each_target_can_be_missed(change, missed):
 
 
 def _large(
-    *, findings: int = 0, rss: float = 2500.0, share: float = 0.5, top_cpu: float = 300.0, change_cpu: float = 9.0
+    *,
+    findings: int = 0,
+    rss: float = 2500.0,
+    share: float = 0.5,
+    top_cpu: float = 300.0,
+    change_cpu: float = 9.0,
+    proof_cpu: float = 6.0,
 ):
     example = _run("example check", 3, 6.0, 6.0)
     series = [
@@ -52,6 +58,7 @@ def _large(
         _run("1000 check", 1000, 200.0, top_cpu, rss=rss),
     ]
     series[-1].findings, series[-1].compliance_passed, series[-1].max_limit_share = findings, findings == 0, share
+    series[1].proof_cpu_seconds = proof_cpu
     return evaluate_large(example, series, _run("1000 one change", 1000, 8.0, change_cpu))
 
 
@@ -60,6 +67,8 @@ def test_large_targets_are_met_by_a_fast_run():
     assert all(target["met"] for target in results["targets"].values()), results["targets"]
     assert results["marginal_cpu_seconds_per_integration"]["1000"] == 0.28  # (300 - 160) / 500
     assert results["marginal_cpu_seconds_per_integration"]["100"] == 0.333  # (40 - 10) / 90
+    # The proof's share is of the check without it: 6 s of 40 s is 6 / 34.
+    assert results["targets"]["the access proof adds <= 25% to the check of 100 integrations (CPU)"]["value"] == 0.176
 
 
 @pytest.mark.parametrize(
@@ -70,6 +79,7 @@ def test_large_targets_are_met_by_a_fast_run():
         ({"share": 0.81}, "every stack at 1000 integrations under 80% of each CloudFormation limit"),
         ({"top_cpu": 400.0}, "marginal CPU per integration at 1000 <= 1.3x at 100"),
         ({"change_cpu": 18.5}, "one-integration change at 1000 (warm cache) <= 3x the example's check (CPU)"),
+        ({"proof_cpu": 8.5}, "the access proof adds <= 25% to the check of 100 integrations (CPU)"),
     ],
 )
 def test_each_large_target_can_be_missed(change, missed):
@@ -115,6 +125,7 @@ def test_a_short_run_writes_the_json_and_the_table(tmp_path, capsys):
     assert runs["2 one change"]["reused_units"] == runs["2 check"]["synthesized_units"] - 1
     assert runs["example check"]["compliance_passed"] is True and 0 < runs["2 check"]["max_limit_share"] < 0.8
     assert runs["empty app"]["stacks"] == 0
+    assert 0 < runs["2 check"]["proof_cpu_seconds"] < runs["2 check"]["cpu_seconds"]
     assert runs["example"]["stacks"] == 7 and runs["1 integration"]["stacks"] == 3
     for label in ("example", "1 integration"):
         assert runs[label]["cpu_seconds"] > runs["empty app"]["cpu_seconds"] > 0
