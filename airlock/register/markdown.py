@@ -202,6 +202,19 @@ def integration_page(record: IntegrationRecord) -> str:
         ["policy", "attached to", "type", "description", "logical id", "stack"],
         [[g.name, g.attached_to, g.policy_type, g.description, g.logical_id, g.stack] for g in record.guardrails],
     )
+    perimeter = record.perimeter
+    if perimeter.resource_control_policies:
+        lines += [
+            f"Data perimeter (RCPs): on; admits the organisation and {', '.join(perimeter.trusted_accounts)}.",
+            "",
+        ]
+    else:
+        lines += [f"Data perimeter (RCPs): **off** (opted out: {perimeter.opt_out_reason}).", ""]
+    lines += table(
+        ["perimeter exception", "kind", "reason"],
+        [[e.subject, e.kind, e.reason] for e in perimeter.exceptions],
+        empty="Perimeter exceptions: _none declared_",
+    )
     lines += ["## Logging", ""]
     lines += table(RESOURCE_HEADERS, _resources(record.logging))
     lines += ["## Resilience", ""]

@@ -1,0 +1,212 @@
+"""Resource control policies: their content, targets and quota packing, and their spec fields."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from airlock.constructs.guardrails.perimeter import PERIMETER_ACTIONS, RCP_SERVICE_ACTIONS
+from airlock.spec import SpecError, validate
+from airlock.stacks import OrganizationStack
+from airlock.stacks.perimeter_plan import plan_rcps
+from tests.specs import DELETE, spec_data
+
+RCP = "RESOURCE_CONTROL_POLICY"
+ORG_ID = "o-a1b2c3d4e5"
+
+
+def org_template(data) -> dict:
+    spec = validate(data)
+    stack = OrganizationStack(cdk.App(), "Org", organization=spec.organization, integrations=spec.integrations)
+    return Template.from_stack(stack).to_json()
+
+
+def rcps(template: dict) -> dict[str, dict]:
+    return {
+        r["Properties"]["Name"]: r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Organizations::Policy" and r["Properties"]["Type"] == RCP
+    }
+
+
+def by_sid(policy: dict) -> dict[str, dict]:
+    return {s["Sid"]: s for s in policy["Content"]["Statement"]}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    return org_template(spec_data())
+
+
+def test_each_intermediate_account_gets_its_own_rcp_on_its_account(template):
+    found = rcps(template)
+    assert set(found) == {
+        "airlock-rcp-integration-crm-1",
+        "airlock-rcp-integration-payroll-1",
+        "airlock-quarantine-rcp",
+    }
+    assert found["airlock-rcp-integration-crm-1"]["TargetIds"] == ["210000000001"]  # adopted: literally
+    (created,) = found["airlock-rcp-integration-payroll-1"]["TargetIds"]
+    assert created == {"Fn::GetAtt": [next(iter(created["Fn::GetAtt"])), "AccountId"]}  # created: by reference
+    assert "TargetIds" not in found["airlock-quarantine-rcp"]  # the kill switch waits detached
+
+
+def test_the_identity_perimeter_admits_only_the_organisation_and_the_vendors_accounts(template):
+    crm = by_sid(rcps(template)["airlock-rcp-integration-crm-1"])["AirlockPerimeterIdentities"]
+    assert crm["Effect"] == "Deny" and crm["Principal"] == "*" and crm["Resource"] == "*"
+    assert set(crm["Action"]) == set(PERIMETER_ACTIONS)
+    assert {"s3:*", "sqs:*", "kms:*", "secretsmanager:*", "sts:AssumeRole"} <= set(crm["Action"])
+    assert crm["Condition"] == {
+        "StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORG_ID, "aws:PrincipalAccount": "900000000011"},
+        "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+    }
+    payroll = by_sid(rcps(template)["airlock-rcp-integration-payroll-1"])["AirlockPerimeterIdentities"]
+    assert payroll["Condition"]["StringNotEqualsIfExists"]["aws:PrincipalAccount"] == "900000000022"
+
+
+def test_services_act_only_for_the_organisation_and_tls_is_required(template):
+    statements = by_sid(rcps(template)["airlock-rcp-integration-crm-1"])
+    services = statements["AirlockPerimeterServices"]
+    assert services["Condition"] == {
+        "StringNotEqualsIfExists": {"aws:SourceOrgID": ORG_ID, "aws:SourceAccount": "900000000011"},
+        "Null": {"aws:SourceAccount": "false"},
+        "Bool": {"aws:PrincipalIsAWSService": "true"},
+    }
+    tls = statements["AirlockPerimeterSecureTransport"]
+    assert tls["Effect"] == "Deny" and set(tls["Action"]) == set(RCP_SERVICE_ACTIONS)
+    assert tls["Condition"] == {"BoolIfExists": {"aws:SecureTransport": "false"}}
+
+
+def test_the_quarantine_rcp_denies_everyone_but_the_exempt_roles(template):
+    (statement,) = rcps(template)["airlock-quarantine-rcp"]["Content"]["Statement"]
+    assert statement["Effect"] == "Deny" and set(statement["Action"]) == set(RCP_SERVICE_ACTIONS)
+    assert statement["Condition"]["ArnNotLike"] == {
+        "aws:PrincipalARN": ["arn:aws:iam::*:role/cdk-hnb659fds-*", "arn:aws:iam::*:role/airlock-break-glass"]
+    }
+
+
+def test_a_suspended_integration_gets_the_quarantine_rcp_beside_the_quarantine_scp():
+    found = rcps(org_template(spec_data(**{"integrations.0.state": "suspended"})))
+    assert found["airlock-quarantine-rcp"]["TargetIds"] == ["210000000001"]
+
+
+def test_declared_exceptions_widen_only_their_own_account():
+    data = spec_data()
+    data["integrations"][0]["perimeter"] = {
+        "trusted_accounts": [{"account_id": "900000000099", "reason": "the vendor's archive account reads the bucket"}],
+        "excluded_resources": [
+            {"arn": "arn:aws:s3:::nimbus-owned-exchange/*", "reason": "a bucket the vendor owns and shares with us"}
+        ],
+    }
+    found = rcps(org_template(data))
+    crm = by_sid(found["airlock-rcp-integration-crm-1"])
+    identity = crm["AirlockPerimeterIdentities"]
+    assert identity["Condition"]["StringNotEqualsIfExists"]["aws:PrincipalAccount"] == ["900000000011", "900000000099"]
+    assert identity["NotResource"] == "arn:aws:s3:::nimbus-owned-exchange/*" and "Resource" not in identity
+    assert crm["AirlockPerimeterServices"]["Condition"]["StringNotEqualsIfExists"]["aws:SourceAccount"] == [
+        "900000000011",
+        "900000000099",
+    ]
+    payroll = by_sid(found["airlock-rcp-integration-payroll-1"])["AirlockPerimeterIdentities"]
+    assert payroll["Condition"]["StringNotEqualsIfExists"]["aws:PrincipalAccount"] == "900000000022"
+
+
+def test_the_rcps_are_packed_within_a_smaller_size_quota():
+    data = spec_data(**{"organization.perimeter": {"quotas": {"max_policy_characters": 900}}})
+    spec = validate(data)
+    plan = plan_rcps(spec.organization, spec.integrations)
+    (crm,) = [t for t in plan.targets if t.integration == "crm"]
+    assert len(crm.packed) == 2
+    assert all(p.size <= 900 for p in crm.packed)
+    assert sorted(sid for p in crm.packed for sid in p.sids) == [
+        "AirlockPerimeterIdentities",
+        "AirlockPerimeterSecureTransport",
+        "AirlockPerimeterServices",
+    ]
+    names = [p.name for p in crm.policies]
+    assert names == ["airlock-rcp-integration-crm-1", "airlock-rcp-integration-crm-2"]
+
+
+def test_rcps_that_do_not_fit_the_attachment_quota_name_the_account_and_what_to_drop():
+    data = spec_data(
+        **{"organization.perimeter": {"quotas": {"max_policy_characters": 900, "max_policies_per_target": 3}}}
+    )
+    spec = validate(data)
+    with pytest.raises(SpecError) as error:
+        plan_rcps(spec.organization, spec.integrations)
+    text = str(error.value)
+    assert "integrations[0].perimeter" in text and "integrations[1].perimeter" in text
+    assert "target integration-crm" in text and "4 RCPs, above the quota of 3 per target" in text
+    assert "RCPFullAWSAccess (1)" in text and "airlock-quarantine-rcp (kept free for the kill switch) (1)" in text
+
+
+def test_a_single_statement_above_the_size_quota_is_an_error():
+    spec = validate(spec_data(**{"organization.perimeter": {"quotas": {"max_policy_characters": 400}}}))
+    with pytest.raises(SpecError, match=r"statement AirlockPerimeterIdentities alone makes a policy of \d+ characters"):
+        plan_rcps(spec.organization, spec.integrations)
+
+
+def test_opting_out_removes_every_rcp_and_needs_a_reason():
+    reason = "RCPs are not enabled in this organization yet (change CHG-1234)"
+    data = spec_data(**{"organization.perimeter": {"resource_control_policies": False, "opt_out": {"reason": reason}}})
+    assert rcps(org_template(data)) == {}
+    with pytest.raises(SpecError, match=r"organization\.perimeter.*resource_control_policies is false without opt_out"):
+        validate(spec_data(**{"organization.perimeter": {"resource_control_policies": False}}))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"organization.perimeter": {"resource_control_policy": False}},
+            r"organization\.perimeter\.resource_control_policy",
+        ),
+        (
+            {"integrations.0.perimeter": {"trusted_account": []}},
+            r"integrations\[0\]\.perimeter\.trusted_account",
+        ),
+        (
+            {"integrations.0.perimeter": {"trusted_accounts": [{"account_id": "900000000011", "reason": "x" * 25}]}},
+            r"integrations\[0\]\.perimeter\.trusted_accounts\[0\]\.account_id.*one of vendor\.account_ids",
+        ),
+        (
+            {"integrations.0.perimeter": {"trusted_accounts": [{"account_id": "900000000012", "reason": "short"}]}},
+            r"integrations\[0\]\.perimeter\.trusted_accounts\[0\]\.reason",
+        ),
+        (
+            {"integrations.0.perimeter": {"excluded_resources": [{"arn": "arn:aws:ec2:::x", "reason": "x" * 25}]}},
+            r"integrations\[0\]\.perimeter\.excluded_resources\[0\]\.arn.*not an ARN of a service RCPs cover",
+        ),
+        (
+            {"organization.organization_id": DELETE},
+            r"organization\.organization_id.*resource control policies",
+        ),
+    ],
+)
+def test_perimeter_fields_are_typo_proof_with_clear_errors(changes, message):
+    data = spec_data(**changes)
+    with pytest.raises(SpecError, match=message):
+        validate(data)
+
+
+def test_the_register_shows_the_perimeter_its_exceptions_and_an_opt_out():
+    from airlock.register.build import perimeter_record
+
+    data = spec_data()
+    data["integrations"][0]["perimeter"] = {
+        "trusted_accounts": [{"account_id": "900000000099", "reason": "the vendor's archive account reads the bucket"}]
+    }
+    spec = validate(data)
+    record = perimeter_record(spec.organization, spec.integrations[0])
+    assert record.resource_control_policies and record.opt_out_reason is None
+    assert record.trusted_accounts == ["900000000011", "900000000099"]
+    assert [(e.subject, e.kind, e.reason) for e in record.exceptions] == [
+        ("900000000099", "trusted_account", "the vendor's archive account reads the bucket")
+    ]
+    reason = "RCPs are not enabled in this organization yet (change CHG-1234)"
+    off = validate(
+        spec_data(**{"organization.perimeter": {"resource_control_policies": False, "opt_out": {"reason": reason}}})
+    )
+    record = perimeter_record(off.organization, off.integrations[0])
+    assert not record.resource_control_policies and record.opt_out_reason == reason and record.trusted_accounts == []
