@@ -285,6 +285,13 @@ def guardrail_probes(view: IntegrationView, region: RegionView) -> Iterator[Prob
                 "attach an internet gateway without declared egress",
             )
         )
+        cases.append(
+            (
+                "ec2:CreateVpcBlockPublicAccessExclusion",
+                f"arn:aws:ec2:{name}:{account}:vpc/vpc-0",
+                "exclude the VPC from Block Public Access without declared egress",
+            )
+        )
     for action, resource, what in cases:
         yield probe(view, what, "a guardrail", admin_step(view, region, action, resource))
 

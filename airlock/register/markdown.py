@@ -204,12 +204,13 @@ def integration_page(record: IntegrationRecord) -> str:
     )
     perimeter = record.perimeter
     if perimeter.resource_control_policies:
-        lines += [
-            f"Data perimeter (RCPs): on; admits the organisation and {', '.join(perimeter.trusted_accounts)}.",
-            "",
-        ]
+        admitted = ", ".join(perimeter.trusted_accounts)
+        lines += [f"Data perimeter (RCPs): on; admits the organisation and {admitted}.", ""]
     else:
-        lines += [f"Data perimeter (RCPs): **off** (opted out: {perimeter.opt_out_reason}).", ""]
+        lines += ["Data perimeter (RCPs): **off**.", ""]
+    lines += [f"EC2 declarative policy: {'on' if perimeter.ec2_declarative_policy else '**off**'}.", ""]
+    if perimeter.opt_out_reason:
+        lines += [f"Opted out: {perimeter.opt_out_reason}", ""]
     lines += table(
         ["perimeter exception", "kind", "reason"],
         [[e.subject, e.kind, e.reason] for e in perimeter.exceptions],

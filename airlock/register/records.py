@@ -113,7 +113,10 @@ class PerimeterRecord(Record):
     """The data perimeter of the intermediate account (docs/guardrails.md, "Data perimeter")."""
 
     resource_control_policies: bool = Field(description="Whether the account carries airlock's RCPs.")
-    opt_out_reason: str | None = Field(description="Why the organization runs without RCPs, when it opts out.")
+    ec2_declarative_policy: bool = Field(description="Whether the dedicated OU carries the EC2 declarative policy.")
+    opt_out_reason: str | None = Field(
+        description="Why the organization runs without RCPs or the EC2 declarative policy, when it opts out."
+    )
     trusted_accounts: list[str] = Field(description="Accounts besides the organisation's that the RCP admits.")
     exceptions: list[PerimeterExceptionRecord] = Field(description="Declared exceptions, each with its reason.")
 

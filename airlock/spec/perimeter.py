@@ -45,9 +45,16 @@ class OrganizationPerimeter(SpecModel):
         description="Attach the data-perimeter RCPs to every intermediate account and keep the quarantine RCP "
         "(needs organization.organization_id). Default: on.",
     )
+    ec2_declarative_policy: bool = Field(
+        default=True,
+        description="Attach the EC2 declarative policy to the dedicated OU: VPC Block Public Access bidirectional "
+        "(exclusions only for the NAT subnets of declared filtered egress), IMDSv2 required, no public AMI or "
+        "snapshot sharing, serial console off. Needs the DECLARATIVE_POLICY_EC2 policy type enabled. Default: on.",
+    )
     opt_out: PerimeterOptOut | None = Field(
         default=None,
-        description="Required when resource_control_policies is false: why, for the register.",
+        description="Required when resource_control_policies or ec2_declarative_policy is false: why, for the "
+        "register.",
     )
     quotas: ScpQuotas = Field(
         default_factory=ScpQuotas,
@@ -56,15 +63,15 @@ class OrganizationPerimeter(SpecModel):
 
     @model_validator(mode="after")
     def _opt_out_has_reason(self) -> OrganizationPerimeter:
-        if not self.resource_control_policies and self.opt_out is None:
+        off = [name for name in ("resource_control_policies", "ec2_declarative_policy") if not getattr(self, name)]
+        if off and self.opt_out is None:
             raise ValueError(
-                "resource_control_policies is false without opt_out; add opt_out: {reason: '<why RCPs are off, "
-                "at least 20 characters>'}, or set resource_control_policies: true"
+                f"{' and '.join(off)} is false without opt_out; add opt_out: {{reason: '<why it is off, "
+                f"at least 20 characters>'}}, or set {off[0]}: true"
             )
-        if self.resource_control_policies and self.opt_out is not None:
+        if not off and self.opt_out is not None:
             raise ValueError(
-                "opt_out is given while resource_control_policies is true; remove opt_out, or set "
-                "resource_control_policies: false"
+                "opt_out is given while every perimeter policy is on; remove opt_out, or turn a policy off"
             )
         return self
 

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from airlock.constructs.bootstrap import AccountBootstrap, BreakGlassRole
 from airlock.constructs.guardrails import GuardrailPolicies, QuarantinePolicy
+from airlock.constructs.guardrails.declarative import EC2_POLICY_NAME, ec2_declarative_document
 from airlock.constructs.guardrails.perimeter import QuarantineResourcePolicy
 from airlock.spec import Integration, Organization, SpecError, SpecIssue
 from airlock.spec.organization_checks import sub_ou, walk_ous
@@ -170,7 +171,8 @@ class OrganizationStack(cdk.Stack):
       adopted ones by their id, held ones by reference, others by the id in ``account_ids``
       (the account lock);
     * the data-perimeter RCPs of the held accounts and the quarantine RCP, attached where the
-      quarantine SCP is (unless ``organization.perimeter`` opts out);
+      quarantine SCP is, and the EC2 declarative policy of the dedicated OU (each unless
+      ``organization.perimeter`` opts out);
     * a service-managed StackSet that CDK-bootstraps every account of the dedicated OU, and one
       that creates the break-glass role in each of them (only those two StackSets' execution
       role may create roles with the names the guardrails exempt).
@@ -232,6 +234,21 @@ class OrganizationStack(cdk.Stack):
                 break_glass_role=org.break_glass_role,
                 target_ids=suspended,
                 name=self.rcp_plan.quarantine.name,
+            )
+        #: The EC2 declarative policy of the dedicated OU (None when the spec opts out).
+        self.ec2_policy: organizations.CfnPolicy | None = None
+        if org.perimeter.ec2_declarative_policy:
+            self.ec2_policy = organizations.CfnPolicy(
+                self,
+                "Ec2Baseline",
+                name=EC2_POLICY_NAME,
+                type="DECLARATIVE_POLICY_EC2",
+                description="saas-airlock EC2 baseline: VPC Block Public Access bidirectional, IMDSv2 required, "
+                "no public AMI or snapshot sharing, serial console off",
+                content=ec2_declarative_document(
+                    exclusions_allowed=any(i.network.egress is not None for i in integrations)
+                ),
+                target_ids=[self.ou.attr_id],
             )
         self.bootstrap: AccountBootstrap | None = None
         if org.bootstrap.enabled:

@@ -132,14 +132,23 @@ def test_the_account_schema_is_read(old):
         create_only("AWS::Organizations::NoSuchType")
 
 
-def test_the_upgraded_organization_stack_only_gains_the_ou_exports(old, layouts):
+def test_the_upgraded_organization_stack_only_gains_the_ou_exports_and_the_perimeter(old, layouts):
+    """Besides the OU exports, the upgrade adds only the organization policies that airlock 0.1
+    did not have (RCPs and the other perimeter policies, docs/guardrails.md); every resource of
+    the old template stays exactly as it was."""
     new = layouts[True]
     assert list(new) == ["airlock-organization"]  # every integration kept: no account stack yet
     before, after = old["airlock-organization"], new["airlock-organization"]
-    assert after["Resources"] == before["Resources"]
+    kept = {key: value for key, value in after["Resources"].items() if key in before["Resources"]}
+    assert kept == before["Resources"]
+    gained = [r for key, r in after["Resources"].items() if key not in before["Resources"]]
+    assert gained and {r["Type"] for r in gained} == {SCP}
+    assert "SERVICE_CONTROL_POLICY" not in {r["Properties"]["Type"] for r in gained}
     added = set(after["Outputs"]) - set(before["Outputs"])
     assert set(before["Outputs"]) <= set(after["Outputs"])
-    assert {after["Outputs"][name]["Export"]["Name"].split("-")[2] for name in added} == {
+    exports = {name for name in added if "Export" in after["Outputs"][name]}
+    assert added - exports == {"QuarantineRcpId"}
+    assert {after["Outputs"][name]["Export"]["Name"].split("-")[2] for name in exports} == {
         "saas",
         "restricted",
         "payroll",

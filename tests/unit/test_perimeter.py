@@ -199,7 +199,7 @@ def test_the_register_shows_the_perimeter_its_exceptions_and_an_opt_out():
     }
     spec = validate(data)
     record = perimeter_record(spec.organization, spec.integrations[0])
-    assert record.resource_control_policies and record.opt_out_reason is None
+    assert record.resource_control_policies and record.ec2_declarative_policy and record.opt_out_reason is None
     assert record.trusted_accounts == ["900000000011", "900000000099"]
     assert [(e.subject, e.kind, e.reason) for e in record.exceptions] == [
         ("900000000099", "trusted_account", "the vendor's archive account reads the bucket")
@@ -210,3 +210,66 @@ def test_the_register_shows_the_perimeter_its_exceptions_and_an_opt_out():
     )
     record = perimeter_record(off.organization, off.integrations[0])
     assert not record.resource_control_policies and record.opt_out_reason == reason and record.trusted_accounts == []
+    assert record.ec2_declarative_policy
+
+
+def _ec2_policy(template: dict) -> dict:
+    (policy,) = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Organizations::Policy" and r["Properties"]["Type"] == "DECLARATIVE_POLICY_EC2"
+    ]
+    return policy
+
+
+def test_the_ec2_declarative_policy_on_the_dedicated_ou(template):
+    """Attribute names and values: AWS Organizations User Guide, "Declarative policy syntax and
+    examples" (orgs_manage_policies_declarative_syntax.html)."""
+    policy = _ec2_policy(template)
+    (ou_id,) = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::Organizations::OrganizationalUnit"]
+    assert policy["Name"] == "airlock-ec2-baseline" and policy["TargetIds"] == [{"Fn::GetAtt": [ou_id, "Id"]}]
+    ec2 = policy["Content"]["ec2_attributes"]
+    assert ec2["vpc_block_public_access"]["internet_gateway_block"] == {
+        "mode": {"@@assign": "block_bidirectional"},
+        "exclusions_allowed": {"@@assign": "disabled"},  # no integration of this spec declares egress
+    }
+    assert ec2["instance_metadata_defaults"]["http_tokens"] == {"@@assign": "required"}
+    assert ec2["image_block_public_access"] == {"state": {"@@assign": "block_new_sharing"}}
+    assert ec2["snapshot_block_public_access"] == {"state": {"@@assign": "block_all_sharing"}}
+    assert ec2["serial_console_access"] == {"status": {"@@assign": "disabled"}}
+
+
+def test_declared_filtered_egress_allows_exclusions_which_only_its_deployment_role_may_make():
+    data = spec_data()
+    data["integrations"][0]["network"]["egress"] = {"allowed_domains": ["api.nimbus-crm.example"]}
+    template = org_template(data)
+    block = _ec2_policy(template)["Content"]["ec2_attributes"]["vpc_block_public_access"]["internet_gateway_block"]
+    assert block["exclusions_allowed"] == {"@@assign": "enabled"}
+    statements = {
+        (r["Properties"]["Name"], s["Sid"]): s
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Organizations::Policy" and r["Properties"]["Type"] == "SERVICE_CONTROL_POLICY"
+        for s in r["Properties"]["Content"]["Statement"]
+    }
+    crm = statements[("airlock-integration-crm-1", "AirlockDenyInternetGateway")]
+    payroll = statements[("airlock-integration-payroll-1", "AirlockDenyInternetGateway")]
+    for statement in (crm, payroll):
+        assert "ec2:CreateVpcBlockPublicAccessExclusion" in statement["Action"]
+        assert "ec2:ModifyVpcBlockPublicAccessExclusion" in statement["Action"]
+    assert crm["Condition"]["ArnNotLike"]["aws:PrincipalARN"] == [
+        "arn:aws:iam::*:role/cdk-hnb659fds-*",
+        "arn:aws:iam::*:role/airlock-break-glass",
+    ]
+    assert payroll["Condition"]["ArnNotLike"]["aws:PrincipalARN"] == "arn:aws:iam::*:role/airlock-break-glass"
+
+
+def test_opting_out_of_the_ec2_declarative_policy_removes_it():
+    reason = "declarative policies are managed by the cloud centre of excellence (CCOE-17)"
+    data = spec_data(**{"organization.perimeter": {"ec2_declarative_policy": False, "opt_out": {"reason": reason}}})
+    template = org_template(data)
+    assert not [
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Organizations::Policy" and r["Properties"]["Type"] == "DECLARATIVE_POLICY_EC2"
+    ]
+    assert "airlock-rcp-integration-crm-1" in rcps(template)

@@ -131,3 +131,11 @@ def test_declared_vendors_and_aws_services_pass_the_rcp(proof):
     assert event.decision.allowed
     assert event.detail["context"]["aws:sourceorgid"] == ["o-c0nt0s0fr8"]
     assert ("rcp", "RCPFullAWSAccess") in {(s.kind, s.name) for s in event.decision.deciding}
+
+
+def test_an_account_without_declared_egress_cannot_exclude_its_vpc_from_block_public_access(proof):
+    name = "exclude the VPC from Block Public Access without declared egress"
+    found = {p.integration: p for p in proof.probes if p.name == name}
+    assert set(found) == {"crm", "payroll"}  # events declares filtered egress: its deployment role makes them
+    for p in found.values():
+        assert p.passed and "AirlockDenyInternetGateway" in p.step.decision.reason, p.step.decision
