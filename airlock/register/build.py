@@ -283,6 +283,7 @@ def perimeter_record(organization: Organization, integration: Integration) -> Pe
     return PerimeterRecord(
         resource_control_policies=enabled,
         ec2_declarative_policy=settings.ec2_declarative_policy,
+        tag_policy=settings.tag_policy,
         opt_out_reason=settings.opt_out.reason if settings.opt_out is not None else None,
         trusted_accounts=sorted({*integration.vendor.account_ids, *(e.account_id for e in declared.trusted_accounts)})
         if enabled

@@ -209,6 +209,7 @@ def integration_page(record: IntegrationRecord) -> str:
     else:
         lines += ["Data perimeter (RCPs): **off**.", ""]
     lines += [f"EC2 declarative policy: {'on' if perimeter.ec2_declarative_policy else '**off**'}.", ""]
+    lines += [f"Tag policy: {'on' if perimeter.tag_policy else '**off**'}.", ""]
     if perimeter.opt_out_reason:
         lines += [f"Opted out: {perimeter.opt_out_reason}", ""]
     lines += table(

@@ -114,8 +114,10 @@ class PerimeterRecord(Record):
 
     resource_control_policies: bool = Field(description="Whether the account carries airlock's RCPs.")
     ec2_declarative_policy: bool = Field(description="Whether the dedicated OU carries the EC2 declarative policy.")
+    tag_policy: bool = Field(description="Whether the dedicated OU carries the tag policy of the airlock:* tags.")
     opt_out_reason: str | None = Field(
-        description="Why the organization runs without RCPs or the EC2 declarative policy, when it opts out."
+        description="Why the organization runs without RCPs, the EC2 declarative policy or the tag policy, when "
+        "it opts out."
     )
     trusted_accounts: list[str] = Field(description="Accounts besides the organisation's that the RCP admits.")
     exceptions: list[PerimeterExceptionRecord] = Field(description="Declared exceptions, each with its reason.")

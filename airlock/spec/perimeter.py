@@ -51,10 +51,15 @@ class OrganizationPerimeter(SpecModel):
         "(exclusions only for the NAT subnets of declared filtered egress), IMDSv2 required, no public AMI or "
         "snapshot sharing, serial console off. Needs the DECLARATIVE_POLICY_EC2 policy type enabled. Default: on.",
     )
+    tag_policy: bool = Field(
+        default=True,
+        description="Attach a tag policy for the mandatory airlock:* tags to the dedicated OU (key capitalisation; "
+        "the allowed values of airlock:data-classification). Needs the TAG_POLICY policy type enabled. Default: on.",
+    )
     opt_out: PerimeterOptOut | None = Field(
         default=None,
-        description="Required when resource_control_policies or ec2_declarative_policy is false: why, for the "
-        "register.",
+        description="Required when resource_control_policies, ec2_declarative_policy or tag_policy is false: why, "
+        "for the register.",
     )
     quotas: ScpQuotas = Field(
         default_factory=ScpQuotas,
@@ -63,7 +68,8 @@ class OrganizationPerimeter(SpecModel):
 
     @model_validator(mode="after")
     def _opt_out_has_reason(self) -> OrganizationPerimeter:
-        off = [name for name in ("resource_control_policies", "ec2_declarative_policy") if not getattr(self, name)]
+        names = ("resource_control_policies", "ec2_declarative_policy", "tag_policy")
+        off = [name for name in names if not getattr(self, name)]
         if off and self.opt_out is None:
             raise ValueError(
                 f"{' and '.join(off)} is false without opt_out; add opt_out: {{reason: '<why it is off, "

@@ -13,14 +13,19 @@ from constructs import Construct
 
 from airlock.constructs.bootstrap import AccountBootstrap, BreakGlassRole
 from airlock.constructs.guardrails import GuardrailPolicies, QuarantinePolicy
-from airlock.constructs.guardrails.declarative import EC2_POLICY_NAME, ec2_declarative_document
+from airlock.constructs.guardrails.declarative import (
+    EC2_POLICY_NAME,
+    TAG_POLICY_NAME,
+    ec2_declarative_document,
+    tag_policy_document,
+)
 from airlock.constructs.guardrails.perimeter import QuarantineResourcePolicy
 from airlock.spec import Integration, Organization, SpecError, SpecIssue
 from airlock.spec.organization_checks import sub_ou, walk_ous
 from airlock.stacks.bootstrap_template import BootstrapTemplateNotFound, cdk_bootstrap_template
 from airlock.stacks.guardrail_plan import ScpPlan, plan_scps
 from airlock.stacks.perimeter_plan import RCP_NAME_PREFIX, RcpPlan, plan_rcps
-from airlock.stacks.tags import apply_tags, integration_tags
+from airlock.stacks.tags import TAG_POLICY_KEYS, TAG_POLICY_VALUES, apply_tags, integration_tags
 
 
 def ou_export_name(ou_name: str) -> str:
@@ -171,8 +176,8 @@ class OrganizationStack(cdk.Stack):
       adopted ones by their id, held ones by reference, others by the id in ``account_ids``
       (the account lock);
     * the data-perimeter RCPs of the held accounts and the quarantine RCP, attached where the
-      quarantine SCP is, and the EC2 declarative policy of the dedicated OU (each unless
-      ``organization.perimeter`` opts out);
+      quarantine SCP is, and the EC2 declarative policy and the tag policy of the dedicated OU
+      (each unless ``organization.perimeter`` opts out);
     * a service-managed StackSet that CDK-bootstraps every account of the dedicated OU, and one
       that creates the break-glass role in each of them (only those two StackSets' execution
       role may create roles with the names the guardrails exempt).
@@ -248,6 +253,18 @@ class OrganizationStack(cdk.Stack):
                 content=ec2_declarative_document(
                     exclusions_allowed=any(i.network.egress is not None for i in integrations)
                 ),
+                target_ids=[self.ou.attr_id],
+            )
+        #: The tag policy of the dedicated OU (None when the spec opts out).
+        self.tag_policy: organizations.CfnPolicy | None = None
+        if org.perimeter.tag_policy:
+            self.tag_policy = organizations.CfnPolicy(
+                self,
+                "TagPolicy",
+                name=TAG_POLICY_NAME,
+                type="TAG_POLICY",
+                description="saas-airlock mandatory tags: the airlock:* keys and the data classifications",
+                content=tag_policy_document(TAG_POLICY_KEYS, TAG_POLICY_VALUES),
                 target_ids=[self.ou.attr_id],
             )
         self.bootstrap: AccountBootstrap | None = None

@@ -273,3 +273,35 @@ def test_opting_out_of_the_ec2_declarative_policy_removes_it():
         if r["Type"] == "AWS::Organizations::Policy" and r["Properties"]["Type"] == "DECLARATIVE_POLICY_EC2"
     ]
     assert "airlock-rcp-integration-crm-1" in rcps(template)
+
+
+def test_the_tag_policy_fixes_the_airlock_keys_and_the_data_classifications(template):
+    (policy,) = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Organizations::Policy" and r["Properties"]["Type"] == "TAG_POLICY"
+    ]
+    (ou_id,) = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::Organizations::OrganizationalUnit"]
+    assert policy["Name"] == "airlock-tags" and policy["TargetIds"] == [{"Fn::GetAtt": [ou_id, "Id"]}]
+    tags = policy["Content"]["tags"]
+    from airlock.stacks.tags import integration_tags
+
+    spec = validate(spec_data())
+    written = set(integration_tags(spec.organization, spec.integrations[0]))
+    assert {entry["tag_key"]["@@assign"] for entry in tags.values()} == written
+    assert all(name == entry["tag_key"]["@@assign"].lower() for name, entry in tags.items())
+    assert tags["airlock:data-classification"]["tag_value"] == {
+        "@@assign": ["confidential", "internal", "public", "restricted"]
+    }
+    assert "tag_value" not in tags["airlock:integration"]
+
+
+def test_opting_out_of_the_tag_policy_removes_it():
+    reason = "tag policies are attached at the root by the tagging team (TAG-42)"
+    template = org_template(
+        spec_data(**{"organization.perimeter": {"tag_policy": False, "opt_out": {"reason": reason}}})
+    )
+    types = {
+        r["Properties"]["Type"] for r in template["Resources"].values() if r["Type"] == "AWS::Organizations::Policy"
+    }
+    assert "TAG_POLICY" not in types and "DECLARATIVE_POLICY_EC2" in types
