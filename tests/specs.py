@@ -14,6 +14,7 @@ BASE: dict[str, Any] = {
         "home_region": "eu-central-1",
         "allowed_regions": ["eu-central-1", "eu-west-1"],
         "parent_id": "r-a1b2",
+        "organization_id": "o-a1b2c3d4e5",
         # Alarms of integrations without subscribers of their own go here (never to nobody).
         "observability": {"default_subscribers": ["platform-oncall@example.com"]},
     },

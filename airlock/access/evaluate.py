@@ -30,9 +30,24 @@ from airlock.access.tri import Tri
 #: Services whose resources RCPs restrict: S3, STS, KMS, SQS and Secrets Manager at launch
 #: (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#rcp-supported-services),
 #: then Amazon ECR and OpenSearch Serverless (June 2025), Amazon Cognito user pools and
-#: CloudWatch Logs (January 2026), DynamoDB (February 2026).
+#: CloudWatch Logs (January 2026), DynamoDB (February 2026). Amazon Cognito identity pools
+#: (``cognito-identity``) are covered too: AWS's own identity-perimeter RCP lists
+#: ``cognito-identity:*`` beside ``cognito-idp:*`` (aws-samples/data-perimeter-policy-examples,
+#: resource_control_policies/identity_perimeter_rcp.json).
 RCP_SERVICES = frozenset(
-    {"s3", "sts", "kms", "sqs", "secretsmanager", "ecr", "aoss", "cognito-idp", "logs", "dynamodb"}
+    {
+        "s3",
+        "sts",
+        "kms",
+        "sqs",
+        "secretsmanager",
+        "ecr",
+        "aoss",
+        "cognito-identity",
+        "cognito-idp",
+        "logs",
+        "dynamodb",
+    }
 )
 
 

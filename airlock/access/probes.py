@@ -24,6 +24,7 @@ from airlock.access.probes_common import (
     probe,
 )
 from airlock.access.probes_grants import monitoring_probes, prefix_probes, self_assume_probes
+from airlock.access.probes_perimeter import PERIMETER_PROBES
 from airlock.access.steps import Probe, Step, iam_step
 from airlock.access.view import IntegrationView, RegionView
 from airlock.access.world import World
@@ -284,6 +285,13 @@ def guardrail_probes(view: IntegrationView, region: RegionView) -> Iterator[Prob
                 "attach an internet gateway without declared egress",
             )
         )
+        cases.append(
+            (
+                "ec2:CreateVpcBlockPublicAccessExclusion",
+                f"arn:aws:ec2:{name}:{account}:vpc/vpc-0",
+                "exclude the VPC from Block Public Access without declared egress",
+            )
+        )
     for action, resource, what in cases:
         yield probe(view, what, "a guardrail", admin_step(view, region, action, resource))
 
@@ -299,6 +307,7 @@ PROBES: tuple[ProbeFunction, ...] = (
     foreign_principal_probes,
     exemption_probes,
     guardrail_probes,
+    *PERIMETER_PROBES,
 )
 
 

@@ -565,6 +565,13 @@ class World:
             values["aws:SourceVpce"] = endpoint.resource.arn.rsplit("/", 1)[-1] if endpoint.resource.arn else ""
         merged = {key.lower(): value for key, value in values.items()}
         merged.update({key.lower(): value for key, value in (extra or {}).items()})
+        # "aws:SourceOrgID ... the organization ID of the resource that is making a
+        # service-to-service request" is present with aws:SourceAccount when the source account
+        # is a member of an organization
+        # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceorgid).
+        source = merged.get("aws:sourceaccount")
+        if isinstance(source, str) and self.in_organization(source) and self.organization_id:
+            merged.setdefault("aws:sourceorgid", self.organization_id)
         return Request(principal, action, resource, context({k: v for k, v in merged.items() if v is not None}))
 
 

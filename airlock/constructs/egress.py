@@ -88,6 +88,10 @@ class FilteredEgress(Construct):
     firewall. One firewall per AZ keeps each route tied to the endpoint of its own AZ without
     any lookup, and an AZ's loss leaves the other AZs' egress working.
 
+    Each public subnet carries a VPC Block Public Access exclusion in ``allow-egress`` mode, so
+    that the NAT gateway reaches the internet where Block Public Access is on (the EC2
+    declarative policy of airlock's OU turns it on bidirectionally); no other subnet is excluded.
+
     The firewall policy has one stateful rule group: a domain allow-list on ``TLS_SNI`` and
     ``HTTP_HOST``, strict rule order, default actions drop and alert. Alert and flow logs go
     to two log groups encrypted with ``key``. The construct declares itself as the filter of
@@ -219,6 +223,14 @@ class FilteredEgress(Construct):
             eip.node.add_dependency(attachment)
             nat = ec2.CfnNatGateway(
                 holder, "NatGateway", subnet_id=public_subnet.ref, allocation_id=eip.attr_allocation_id
+            )
+            # VPC Block Public Access (bidirectional on the dedicated OU) lets the NAT subnet out,
+            # and its replies back in, and nothing else.
+            ec2.CfnVPCBlockPublicAccessExclusion(
+                holder,
+                "BlockPublicAccessExclusion",
+                internet_gateway_exclusion_mode="allow-egress",
+                subnet_id=public_subnet.ref,
             )
 
             firewall_routes = ec2.CfnRouteTable(holder, "FirewallRouteTable", vpc_id=vpc.vpc_id)

@@ -33,6 +33,8 @@ from airlock.register.records import (
     GuardrailRecord,
     ImpactRecord,
     IntegrationRecord,
+    PerimeterExceptionRecord,
+    PerimeterRecord,
     Register,
     ResourceRecord,
     ReviewRecord,
@@ -41,7 +43,7 @@ from airlock.register.records import (
     VendorRecord,
 )
 from airlock.register.reviews import review_state
-from airlock.spec import AccountLock, Integration, Spec
+from airlock.spec import AccountLock, Integration, Organization, Spec
 from airlock.spec.register_checks import flow_buffer
 from airlock.stacks.integration import queue_base_name
 from airlock.stacks.registration import application_name, budget_name, home_region
@@ -159,6 +161,7 @@ def _record(
             for f in integration.data_flows
         ],
         guardrails=[GuardrailRecord(**r) for r in sections["guardrails"]],
+        perimeter=perimeter_record(spec.organization, integration),
         filtering=[ResourceRecord(**r) for r in sections["filtering"]],
         network_rules=network_rules(stacks, purposes),
         allowed_domains=allowed_domains(stacks, purposes),
@@ -263,6 +266,30 @@ def _sections(
     for entries in out.values():
         entries.sort(key=lambda r: (r["stack"], r["path"], r["type"]))
     return out
+
+
+def perimeter_record(organization: Organization, integration: Integration) -> PerimeterRecord:
+    """The account's RCP settings from the spec: on or opted out (with why), and each exception."""
+    settings = organization.perimeter
+    declared = integration.perimeter
+    exceptions = [
+        PerimeterExceptionRecord(subject=e.account_id, kind="trusted_account", reason=e.reason)
+        for e in declared.trusted_accounts
+    ] + [
+        PerimeterExceptionRecord(subject=e.arn, kind="excluded_resource", reason=e.reason)
+        for e in declared.excluded_resources
+    ]
+    enabled = settings.resource_control_policies
+    return PerimeterRecord(
+        resource_control_policies=enabled,
+        ec2_declarative_policy=settings.ec2_declarative_policy,
+        tag_policy=settings.tag_policy,
+        opt_out_reason=settings.opt_out.reason if settings.opt_out is not None else None,
+        trusted_accounts=sorted({*integration.vendor.account_ids, *(e.account_id for e in declared.trusted_accounts)})
+        if enabled
+        else [],
+        exceptions=exceptions,
+    )
 
 
 def _role(properties: dict[str, Any]) -> dict[str, Any]:

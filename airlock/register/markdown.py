@@ -202,6 +202,21 @@ def integration_page(record: IntegrationRecord) -> str:
         ["policy", "attached to", "type", "description", "logical id", "stack"],
         [[g.name, g.attached_to, g.policy_type, g.description, g.logical_id, g.stack] for g in record.guardrails],
     )
+    perimeter = record.perimeter
+    if perimeter.resource_control_policies:
+        admitted = ", ".join(perimeter.trusted_accounts)
+        lines += [f"Data perimeter (RCPs): on; admits the organisation and {admitted}.", ""]
+    else:
+        lines += ["Data perimeter (RCPs): **off**.", ""]
+    lines += [f"EC2 declarative policy: {'on' if perimeter.ec2_declarative_policy else '**off**'}.", ""]
+    lines += [f"Tag policy: {'on' if perimeter.tag_policy else '**off**'}.", ""]
+    if perimeter.opt_out_reason:
+        lines += [f"Opted out: {perimeter.opt_out_reason}", ""]
+    lines += table(
+        ["perimeter exception", "kind", "reason"],
+        [[e.subject, e.kind, e.reason] for e in perimeter.exceptions],
+        empty="Perimeter exceptions: _none declared_",
+    )
     lines += ["## Logging", ""]
     lines += table(RESOURCE_HEADERS, _resources(record.logging))
     lines += ["## Resilience", ""]

@@ -103,6 +103,26 @@ class DomainRuleRecord(Record):
     stack: str
 
 
+class PerimeterExceptionRecord(Record):
+    subject: str = Field(description="The trusted account id or the excluded resource ARN.")
+    kind: Literal["trusted_account", "excluded_resource"]
+    reason: str
+
+
+class PerimeterRecord(Record):
+    """The data perimeter of the intermediate account (docs/guardrails.md, "Data perimeter")."""
+
+    resource_control_policies: bool = Field(description="Whether the account carries airlock's RCPs.")
+    ec2_declarative_policy: bool = Field(description="Whether the dedicated OU carries the EC2 declarative policy.")
+    tag_policy: bool = Field(description="Whether the dedicated OU carries the tag policy of the airlock:* tags.")
+    opt_out_reason: str | None = Field(
+        description="Why the organization runs without RCPs, the EC2 declarative policy or the tag policy, when "
+        "it opts out."
+    )
+    trusted_accounts: list[str] = Field(description="Accounts besides the organisation's that the RCP admits.")
+    exceptions: list[PerimeterExceptionRecord] = Field(description="Declared exceptions, each with its reason.")
+
+
 class BufferRecord(Record):
     name: str
     fifo: bool
@@ -256,6 +276,7 @@ class IntegrationRecord(Record):
     core_access: list[CoreAccessRecord] = Field(description="What each core consumer and producer may do.")
     data_flows: list[DataFlowRecord]
     guardrails: list[GuardrailRecord]
+    perimeter: PerimeterRecord
     filtering: list[ResourceRecord]
     network_rules: list[NetworkRuleRecord] = Field(
         default_factory=list, description="Security group rules of the integration's stacks."

@@ -45,6 +45,7 @@ from airlock.spec.network import MIN_SUBNET_PREFIX
 from airlock.spec.observability import alarm_subscribers
 from airlock.spec.organization_checks import home_region_allowed, organization_checks
 from airlock.spec.partial import Unvalidated
+from airlock.spec.perimeter_checks import perimeter_checks
 from airlock.spec.pipeline_checks import pipeline_checks
 from airlock.spec.regions import region_of_az_id
 from airlock.spec.register_checks import register_checks
@@ -296,6 +297,7 @@ SPEC_CHECKS: tuple[SpecCheck, ...] = (
     _pipeline,
     access_checks,
     _organization,
+    perimeter_checks,
 )
 
 #: Checks of one integration: ``check(org, index, integration)``.

@@ -26,6 +26,7 @@ from airlock.spec.organization import (
     OrganizationLayout,
     SubOu,
 )
+from airlock.spec.perimeter import IntegrationPerimeter, OrganizationPerimeter
 from airlock.spec.pipeline import Pipeline
 from airlock.spec.register import Budget, DataFlow, Review
 from airlock.spec.types import (
@@ -81,6 +82,10 @@ class Organization(SpecModel):
     )
     ous: list[SubOu] = Field(default_factory=list, description="OUs below the dedicated OU (depth at most 5).")
     guardrails: OrganizationGuardrails = Field(default_factory=OrganizationGuardrails, description="SCP guardrails.")
+    perimeter: OrganizationPerimeter = Field(
+        default_factory=OrganizationPerimeter,
+        description="Resource control policies around every intermediate account (docs/guardrails.md).",
+    )
     bootstrap: Bootstrap = Field(default_factory=Bootstrap, description="CDK bootstrap of new accounts.")
     account_sync: AccountSync = Field(default_factory=AccountSync, description="Settings of `airlock accounts sync`.")
     observability: OrganizationObservability = Field(
@@ -233,6 +238,10 @@ class Integration(SpecModel):
     )
     guardrails: IntegrationGuardrails = Field(
         default_factory=IntegrationGuardrails, description="SCP guardrails on the intermediate account."
+    )
+    perimeter: IntegrationPerimeter = Field(
+        default_factory=IntegrationPerimeter,
+        description="Declared exceptions to the account's resource control policies, each with a reason.",
     )
     observability: Observability = Field(
         default_factory=Observability, description="Alarm subscribers and thresholds of the integration."

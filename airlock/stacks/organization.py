@@ -13,11 +13,19 @@ from constructs import Construct
 
 from airlock.constructs.bootstrap import AccountBootstrap, BreakGlassRole
 from airlock.constructs.guardrails import GuardrailPolicies, QuarantinePolicy
+from airlock.constructs.guardrails.declarative import (
+    EC2_POLICY_NAME,
+    TAG_POLICY_NAME,
+    ec2_declarative_document,
+    tag_policy_document,
+)
+from airlock.constructs.guardrails.perimeter import QuarantineResourcePolicy
 from airlock.spec import Integration, Organization, SpecError, SpecIssue
 from airlock.spec.organization_checks import sub_ou, walk_ous
 from airlock.stacks.bootstrap_template import BootstrapTemplateNotFound, cdk_bootstrap_template
 from airlock.stacks.guardrail_plan import ScpPlan, plan_scps
-from airlock.stacks.tags import apply_tags, integration_tags
+from airlock.stacks.perimeter_plan import RCP_NAME_PREFIX, RcpPlan, plan_rcps
+from airlock.stacks.tags import TAG_POLICY_KEYS, TAG_POLICY_VALUES, apply_tags, integration_tags
 
 
 def ou_export_name(ou_name: str) -> str:
@@ -92,6 +100,35 @@ def add_account_guardrails(
     return guardrails
 
 
+def add_account_perimeter(
+    scope: Construct,
+    integrations: Sequence[Integration],
+    accounts: Mapping[str, organizations.CfnAccount],
+    plan: RcpPlan,
+) -> dict[str, GuardrailPolicies]:
+    """The RCPs of ``integrations``' accounts, at ``<scope>/Accounts/integration-<name>``, on the
+    adopted account's id or the created account in ``accounts``."""
+    held = {integration.name: integration for integration in integrations}
+    targets = [t for t in plan.targets if t.integration in held]
+    perimeter: dict[str, GuardrailPolicies] = {}
+    if not targets:
+        return perimeter
+    account_scope = Construct(scope, "Accounts")
+    for planned in targets:
+        integration = held[planned.integration]
+        target_id = integration.account.adopt or accounts[integration.name].attr_account_id
+        perimeter[planned.target] = GuardrailPolicies(
+            account_scope,
+            planned.target,
+            target_id=target_id,
+            target_name=planned.target,
+            packed=planned.packed,
+            name_prefix=RCP_NAME_PREFIX,
+            policy_type="RESOURCE_CONTROL_POLICY",
+        )
+    return perimeter
+
+
 class OrganizationAccountsStack(cdk.Stack):
     """Deployed to the management account after :class:`OrganizationStack`: the created
     accounts and the account guardrails of a group of integrations.
@@ -121,6 +158,8 @@ class OrganizationAccountsStack(cdk.Stack):
         self.guardrails = add_account_guardrails(
             Construct(self, "Guardrails"), integrations, self.accounts, self.scp_plan
         )
+        self.rcp_plan = plan_rcps(org, integrations)
+        self.perimeter = add_account_perimeter(Construct(self, "Perimeter"), integrations, self.accounts, self.rcp_plan)
 
 
 class OrganizationStack(cdk.Stack):
@@ -136,6 +175,9 @@ class OrganizationStack(cdk.Stack):
     * the quarantine SCP (the kill switch), attached to the accounts of suspended integrations:
       adopted ones by their id, held ones by reference, others by the id in ``account_ids``
       (the account lock);
+    * the data-perimeter RCPs of the held accounts and the quarantine RCP, attached where the
+      quarantine SCP is, and the EC2 declarative policy and the tag policy of the dedicated OU
+      (each unless ``organization.perimeter`` opts out);
     * a service-managed StackSet that CDK-bootstraps every account of the dedicated OU, and one
       that creates the break-glass role in each of them (only those two StackSets' execution
       role may create roles with the names the guardrails exempt).
@@ -172,6 +214,9 @@ class OrganizationStack(cdk.Stack):
         self.guardrails: dict[str, GuardrailPolicies] = {}
         self._add_ou_guardrails(guardrails_scope)
         self.guardrails.update(add_account_guardrails(guardrails_scope, held, self.accounts, self.scp_plan))
+        #: The RCPs of every held account and the quarantine RCP (expected by ``airlock verify`` too).
+        self.rcp_plan = plan_rcps(org, held)
+        self.perimeter = add_account_perimeter(Construct(self, "Perimeter"), held, self.accounts, self.rcp_plan)
         suspended = [
             self._quarantine_target(index, i, account_ids or {})
             for index, i in enumerate(integrations)
@@ -185,6 +230,43 @@ class OrganizationStack(cdk.Stack):
             target_ids=suspended,
             name=self.scp_plan.quarantine.name,
         )
+        self.quarantine_rcp: QuarantineResourcePolicy | None = None
+        if self.rcp_plan.quarantine is not None:
+            self.quarantine_rcp = QuarantineResourcePolicy(
+                self,
+                "QuarantineRcp",
+                deployment_role_pattern=org.deployment_role_pattern,
+                break_glass_role=org.break_glass_role,
+                target_ids=suspended,
+                name=self.rcp_plan.quarantine.name,
+            )
+        #: The EC2 declarative policy of the dedicated OU (None when the spec opts out).
+        self.ec2_policy: organizations.CfnPolicy | None = None
+        if org.perimeter.ec2_declarative_policy:
+            self.ec2_policy = organizations.CfnPolicy(
+                self,
+                "Ec2Baseline",
+                name=EC2_POLICY_NAME,
+                type="DECLARATIVE_POLICY_EC2",
+                description="saas-airlock EC2 baseline: VPC Block Public Access bidirectional, IMDSv2 required, "
+                "no public AMI or snapshot sharing, serial console off",
+                content=ec2_declarative_document(
+                    exclusions_allowed=any(i.network.egress is not None for i in integrations)
+                ),
+                target_ids=[self.ou.attr_id],
+            )
+        #: The tag policy of the dedicated OU (None when the spec opts out).
+        self.tag_policy: organizations.CfnPolicy | None = None
+        if org.perimeter.tag_policy:
+            self.tag_policy = organizations.CfnPolicy(
+                self,
+                "TagPolicy",
+                name=TAG_POLICY_NAME,
+                type="TAG_POLICY",
+                description="saas-airlock mandatory tags: the airlock:* keys and the data classifications",
+                content=tag_policy_document(TAG_POLICY_KEYS, TAG_POLICY_VALUES),
+                target_ids=[self.ou.attr_id],
+            )
         self.bootstrap: AccountBootstrap | None = None
         if org.bootstrap.enabled:
             self._add_bootstrap(bootstrap_template)
@@ -200,6 +282,8 @@ class OrganizationStack(cdk.Stack):
             )
         cdk.CfnOutput(self, "IntegrationsOuId", value=self.ou.attr_id)
         cdk.CfnOutput(self, "QuarantinePolicyId", value=self.quarantine.policy.attr_id)
+        if self.quarantine_rcp is not None:
+            cdk.CfnOutput(self, "QuarantineRcpId", value=self.quarantine_rcp.policy.attr_id)
         for name, ou in self.ous.items():
             cdk.CfnOutput(Construct(self, f"Export-{name}"), "OuId", value=ou.attr_id, export_name=ou_export_name(name))
 

@@ -108,6 +108,10 @@ class Expectations:
         (the spec's ``guardrails.external_scps``), by the same keys as ``scps``.
     :param quarantine_scp: the SCP a suspended integration's account carries, and an active
         one does not.
+    :param rcps: the data-perimeter RCPs of each integration's account, by integration name.
+    :param allowed_extra_rcps: RCP names tolerated on any account (AWS's ``RCPFullAWSAccess``).
+    :param quarantine_rcp: the RCP a suspended integration's account carries, and an active one
+        does not (None when the spec opts out of RCPs).
     :param vendor_roles: the vendor role by integration name.
     :param endpoints: interface endpoints by ``(integration name, region)``.
     """
@@ -116,6 +120,9 @@ class Expectations:
     allowed_extra_scps: frozenset[str] = frozenset({"FullAWSAccess"})
     external_scps: Mapping[str, frozenset[str]] = field(default_factory=dict)
     quarantine_scp: ExpectedPolicy | None = None
+    rcps: Mapping[str, Sequence[ExpectedPolicy]] = field(default_factory=dict)
+    allowed_extra_rcps: frozenset[str] = frozenset({"RCPFullAWSAccess"})
+    quarantine_rcp: ExpectedPolicy | None = None
     vendor_roles: Mapping[str, ExpectedVendorRole] = field(default_factory=dict)
     endpoints: Mapping[tuple[str, str], Sequence[ExpectedEndpoint]] = field(default_factory=dict)
 
@@ -158,6 +165,8 @@ def expectations_for(spec: Spec, lock: AccountLock) -> Expectations:
     * the guardrail SCPs of every OU of the tree and every integration account (besides
       the external SCPs the spec declares there), and the quarantine SCP, from the plan the
       organization stack builds its policies from (:func:`airlock.stacks.guardrail_plan.plan_scps`);
+    * the data-perimeter RCPs of every integration account and the quarantine RCP
+      (:func:`airlock.stacks.perimeter_plan.plan_rcps`);
     * the vendor role of every integration with declared access;
     * the VPC endpoints of every integration and region, from the network builder
       (:func:`airlock.stacks.network.endpoint_service_names`), with the security groups the
@@ -169,8 +178,10 @@ def expectations_for(spec: Spec, lock: AccountLock) -> Expectations:
     del lock
     from airlock.stacks.guardrail_plan import plan_scps
     from airlock.stacks.network import endpoint_service_names
+    from airlock.stacks.perimeter_plan import plan_rcps
 
     plan = plan_scps(spec.organization, spec.integrations)
+    rcp_plan = plan_rcps(spec.organization, spec.integrations)
     scps: dict[str, list[ExpectedPolicy]] = {}
     externals: dict[str, frozenset[str]] = {}
     for target in plan.targets:
@@ -196,6 +207,10 @@ def expectations_for(spec: Spec, lock: AccountLock) -> Expectations:
         scps=scps,
         external_scps=externals,
         quarantine_scp=ExpectedPolicy(plan.quarantine.name, plan.quarantine.document),
+        rcps={t.integration: [ExpectedPolicy(p.name, p.document) for p in t.policies] for t in rcp_plan.targets},
+        quarantine_rcp=(
+            ExpectedPolicy(rcp_plan.quarantine.name, rcp_plan.quarantine.document) if rcp_plan.quarantine else None
+        ),
         vendor_roles=roles,
         endpoints={key: value for key, value in endpoints.items() if value},
     )

@@ -45,13 +45,13 @@ def _create_account(org: Any, name: str, account_id: str) -> None:
         org.create_account(AccountName=f"airlock-{name}", Email=f"aws-airlock-{name}@contoso-freight.example")
 
 
-def _create_scp(org: Any, policy: Any, description: str) -> str:
+def _create_scp(org: Any, policy: Any, description: str, type_: str = "SERVICE_CONTROL_POLICY") -> str:
     # Organizations stores the content as given; the stack's CloudFormation sends it minified.
     return str(
         org.create_policy(
             Name=policy.name,
             Description=description,
-            Type="SERVICE_CONTROL_POLICY",
+            Type=type_,
             Content=json.dumps(policy.document, separators=(",", ":")),
         )["Policy"]["PolicySummary"]["Id"]
     )
@@ -85,7 +85,19 @@ def organization(emulator, example_spec) -> dict[str, Any]:
             policy_ids[policy.name] = _create_scp(org, policy, f"saas-airlock guardrails for {target.target}")
             org.attach_policy(PolicyId=policy_ids[policy.name], TargetId=target_id)
     policy_ids[plan.quarantine.name] = _create_scp(org, plan.quarantine, "saas-airlock kill switch")
-    return {"ou_id": ou_id, "policy_ids": policy_ids, "plan": plan}
+    # The data-perimeter RCPs of each account (airlock.stacks.perimeter_plan.plan_rcps), and the
+    # quarantine RCP attached to none.
+    from airlock.stacks.perimeter_plan import plan_rcps
+
+    rcp = "RESOURCE_CONTROL_POLICY"
+    rcp_plan = plan_rcps(example_spec.organization, example_spec.integrations)
+    for rcp_target in rcp_plan.targets:
+        for policy in rcp_target.policies:
+            policy_ids[policy.name] = _create_scp(org, policy, f"saas-airlock perimeter for {rcp_target.target}", rcp)
+            org.attach_policy(PolicyId=policy_ids[policy.name], TargetId=ACCOUNTS[rcp_target.integration])
+    assert rcp_plan.quarantine is not None
+    policy_ids[rcp_plan.quarantine.name] = _create_scp(org, rcp_plan.quarantine, "saas-airlock kill switch", rcp)
+    return {"ou_id": ou_id, "policy_ids": policy_ids, "plan": plan, "rcp_plan": rcp_plan}
 
 
 def _resolver(emulator, account: str, region: str, stack_name: str):
@@ -217,6 +229,9 @@ def test_clean_deployment_has_no_drift(
         "AV-SCP-1",
         "AV-SCP-2",
         "AV-SCP-3",
+        "AV-RCP-1",
+        "AV-RCP-2",
+        "AV-RCP-3",
         "AV-LOGGROUP-1",
         "AV-QUEUE-1",
         "AV-QUEUE-2",
@@ -233,6 +248,10 @@ def test_clean_deployment_has_no_drift(
     assert {f["resource"] for f in rows["AV-SCP-1"]} == on_ou | on_accounts
     assert {f["resource"] for f in rows["AV-SCP-2"]} == {organization["ou_id"], *ACCOUNTS.values()}
     assert {f["account"] for f in rows["AV-SCP-3"]} == set(ACCOUNTS.values())  # none quarantined
+    # Every account's RCP checked on its account, and the quarantine RCP on none.
+    rcps = {f"{ACCOUNTS[t.integration]}/{p.name}" for t in organization["rcp_plan"].targets for p in t.policies}
+    assert len(rcps) == len(ACCOUNTS) and {f["resource"] for f in rows["AV-RCP-1"]} == rcps
+    assert {f["account"] for f in rows["AV-RCP-3"]} == set(ACCOUNTS.values())
     # One row per endpoint the network builder declares, in its integration and region.
     expected = expectations_for(example_spec, load_account_lock(EXAMPLE_SPEC)).endpoints
     declared = {(name, region, e.service_name) for (name, region), wanted in expected.items() for e in wanted}
@@ -424,7 +443,9 @@ def crm_call_bound(spec) -> int:
     sts:GetCallerIdentity and AssumeRole (2); Organizations ListOrganizationalUnitsForParent
     and ListParents (2), ListPoliciesForTarget on the dedicated OU and on the account (2) and
     DescribePolicy once per guardrail SCP planned for those two targets (the quarantine SCP is
-    only read where it is attached); IAM GetRole, ListAttachedRolePolicies and
+    only read where it is attached); ListPoliciesForTarget of the account's RCPs (1) and
+    DescribePolicy once per RCP planned for it (the quarantine RCP likewise only where it is
+    attached); IAM GetRole, ListAttachedRolePolicies and
     ListRolePolicies for the vendor role (3); CloudFormation DescribeStacks,
     ListStackResources, GetTemplate (3); EC2 DescribeFlowLogs (1), five egress lookups
     (peering twice: requester and accepter side, 6), DescribeVpcEndpoints (1, shared by both
@@ -436,7 +457,10 @@ def crm_call_bound(spec) -> int:
 
     plan = plan_scps(spec.organization, spec.integrations)
     scps = len(plan.ous()[(spec.organization.ou_name,)].packed) + len(plan.accounts()["crm"].packed)
-    return 2 + 2 + 2 + scps + 3 + 3 + 1 + 6 + 1 + 1 + 2 + 4
+    from airlock.stacks.perimeter_plan import plan_rcps
+
+    rcps = 1 + len(plan_rcps(spec.organization, spec.integrations).accounts()["crm"].packed)
+    return 2 + 2 + 2 + scps + rcps + 3 + 3 + 1 + 6 + 1 + 1 + 2 + 4
 
 
 def test_api_calls_are_bounded_and_independent_of_other_integrations(emulator, verified_deployment, tmp_path):

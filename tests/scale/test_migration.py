@@ -106,13 +106,30 @@ def test_the_documented_upgrade_replaces_no_account(old, layouts):
     assert set(accounts_by_name(new)) == set(accounts_by_name(old))
 
 
+#: Actions a guardrail gained since airlock 0.1 (an in-place update of the SCP's content).
+GAINED = {
+    "AirlockDenyInternetGateway": {"ec2:CreateVpcBlockPublicAccessExclusion", "ec2:ModifyVpcBlockPublicAccessExclusion"}
+}
+
+
+def _as_of_0_1(properties: dict[str, Any]) -> dict[str, Any]:
+    """An SCP's properties without the actions its statements gained since airlock 0.1."""
+    out = json.loads(json.dumps(properties))
+    for statement in out.get("Content", {}).get("Statement", []):
+        gained = GAINED.get(statement.get("Sid", ""))
+        if gained and isinstance(statement.get("Action"), list):
+            kept = [a for a in statement["Action"] if a not in gained]
+            statement["Action"] = kept[0] if len(kept) == 1 else kept
+    return out
+
+
 def test_the_documented_upgrade_keeps_every_scp_where_it_was(old, layouts):
     new = layouts[True]
     assert replaced(old, new, SCP) == []
     before = {k: r for k, r in old["airlock-organization"]["Resources"].items() if r["Type"] == SCP}
     after = new["airlock-organization"]["Resources"]
     for logical_id, resource in before.items():
-        assert after[logical_id]["Properties"] == resource["Properties"], logical_id
+        assert _as_of_0_1(after[logical_id]["Properties"]) == resource["Properties"], logical_id
 
 
 def test_without_the_upgrade_every_created_account_would_be_created_again(old, layouts):
@@ -132,14 +149,26 @@ def test_the_account_schema_is_read(old):
         create_only("AWS::Organizations::NoSuchType")
 
 
-def test_the_upgraded_organization_stack_only_gains_the_ou_exports(old, layouts):
+def test_the_upgraded_organization_stack_only_gains_the_ou_exports_and_the_perimeter(old, layouts):
+    """Besides the OU exports, the upgrade adds only the organization policies that airlock 0.1
+    did not have (RCPs and the other perimeter policies, docs/guardrails.md); every resource of
+    the old template stays exactly as it was."""
     new = layouts[True]
     assert list(new) == ["airlock-organization"]  # every integration kept: no account stack yet
     before, after = old["airlock-organization"], new["airlock-organization"]
-    assert after["Resources"] == before["Resources"]
+    kept = {key: value for key, value in after["Resources"].items() if key in before["Resources"]}
+    for value in kept.values():
+        if value["Type"] == SCP:
+            value["Properties"] = _as_of_0_1(value["Properties"])
+    assert kept == before["Resources"]
+    gained = [r for key, r in after["Resources"].items() if key not in before["Resources"]]
+    assert gained and {r["Type"] for r in gained} == {SCP}
+    assert "SERVICE_CONTROL_POLICY" not in {r["Properties"]["Type"] for r in gained}
     added = set(after["Outputs"]) - set(before["Outputs"])
     assert set(before["Outputs"]) <= set(after["Outputs"])
-    assert {after["Outputs"][name]["Export"]["Name"].split("-")[2] for name in added} == {
+    exports = {name for name in added if "Export" in after["Outputs"][name]}
+    assert added - exports == {"QuarantineRcpId"}
+    assert {after["Outputs"][name]["Export"]["Name"].split("-")[2] for name in exports} == {
         "saas",
         "restricted",
         "payroll",

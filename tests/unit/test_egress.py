@@ -155,3 +155,14 @@ def test_egress_on_an_isolated_vpc_places_its_subnets_by_az_id(bare_stack):
         ("euc1-az2", "10.0.3.0/25"),
         ("euc1-az2", "10.0.3.128/25"),
     ]
+
+
+def test_only_the_nat_subnets_are_excluded_from_block_public_access_and_only_for_egress(template):
+    """Under the OU's bidirectional VPC Block Public Access, the NAT gateways' subnets alone may
+    reach the internet, outbound only (``allow-egress``: AWS::EC2::VPCBlockPublicAccessExclusion)."""
+    exclusions = [r["Properties"] for r in template.find_resources("AWS::EC2::VPCBlockPublicAccessExclusion").values()]
+    nat_subnets = [r["Properties"]["SubnetId"] for r in template.find_resources("AWS::EC2::NatGateway").values()]
+    assert len(exclusions) == 2
+    assert {e["InternetGatewayExclusionMode"] for e in exclusions} == {"allow-egress"}
+    assert sorted(str(e["SubnetId"]) for e in exclusions) == sorted(str(s) for s in nat_subnets)
+    assert all("VpcId" not in e for e in exclusions)

@@ -83,7 +83,9 @@ def test_an_account_stack_creates_the_account_in_the_imported_ou_and_fences_it()
     assert account["Properties"]["ParentIds"] == [{"Fn::ImportValue": ou_export_name("saas-integrations")}]
     assert account["DeletionPolicy"] == "Retain"
     policies = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::Organizations::Policy"]
-    assert [p["TargetIds"] for p in policies] == [[{"Fn::GetAtt": [account_id, "AccountId"]}]]
+    # the account's guardrail SCP and its data-perimeter RCP, both on the created account
+    assert sorted(p["Type"] for p in policies) == ["RESOURCE_CONTROL_POLICY", "SERVICE_CONTROL_POLICY"]
+    assert [p["TargetIds"] for p in policies] == [[{"Fn::GetAtt": [account_id, "AccountId"]}]] * 2
     assert template["Outputs"]["payrollAccountId"]["Value"] == {"Fn::GetAtt": [account_id, "AccountId"]}
     main = Template.from_stack(landing.organization).to_json()
     exports = {o["Export"]["Name"] for o in main["Outputs"].values() if "Export" in o}

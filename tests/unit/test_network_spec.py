@@ -7,7 +7,7 @@ import pytest
 from airlock.cli import main
 from airlock.spec import SpecError, validate
 from airlock.spec.impact import deployment_architecture
-from tests.specs import dump, spec_data
+from tests.specs import DELETE, dump, spec_data
 
 SERVICE = "com.amazonaws.vpce.eu-central-1.vpce-svc-0123456789abcdef0"
 ENDPOINT = {
@@ -180,7 +180,7 @@ def test_bad_network_input_exits_2_with_a_clear_error(tmp_path, capsys, case):
             id="api-open-to-everyone",
         ),
         pytest.param(
-            {"integrations.0.network": network(service_endpoints=["sqs"])},
+            {"integrations.0.network": network(service_endpoints=["sqs"]), "organization.organization_id": DELETE},
             "integrations[0].network.service_endpoints",
             "need organization.organization_id",
             id="service-endpoints-without-organization-id",

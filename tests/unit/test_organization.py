@@ -57,7 +57,12 @@ def organization_template(spec, **kwargs) -> dict:
 
 
 def policies(template: dict) -> list[dict]:
-    return [r["Properties"] for r in template["Resources"].values() if r["Type"] == SCP]
+    """The SCPs of a template (the RCPs are tested in test_perimeter.py)."""
+    return [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == SCP and r["Properties"]["Type"] == "SERVICE_CONTROL_POLICY"
+    ]
 
 
 def ou_logical_id(template: dict, name: str) -> str:

@@ -113,14 +113,20 @@ def test_records_reflect_spec_and_templates(records, example_spec):
     assert records["payroll"]["endpoints"] == []  # none synthesized for payroll: empty, never invented
     assert crm["guardrails"], "the organization stack's SCPs for crm's account are registered"
     assert {g["type"] for g in crm["guardrails"]} == {"AWS::Organizations::Policy"}
-    by_stack = {g["stack"]: g for g in crm["guardrails"]}
+    by_stack: dict[str, set[tuple[str, str]]] = {}
+    for g in crm["guardrails"]:
+        by_stack.setdefault(g["stack"], set()).add((g["name"], g["policy_type"]))
     assert set(by_stack) == {"airlock-organization", "airlock-organization-accounts-20"}  # OU SCPs, crm's account stack
-    assert by_stack["airlock-organization-accounts-20"]["name"] == "airlock-integration-crm-1"
-    assert not [
-        g
-        for g in crm["guardrails"]
-        if g["name"].startswith(("airlock-integration-payroll", "airlock-integration-events"))
-    ]
+    # crm's account SCP and RCP, and the two kill-switch policies of the organization stack
+    assert by_stack["airlock-organization-accounts-20"] == {
+        ("airlock-integration-crm-1", "SERVICE_CONTROL_POLICY"),
+        ("airlock-rcp-integration-crm-1", "RESOURCE_CONTROL_POLICY"),
+    }
+    assert {
+        ("airlock-quarantine", "SERVICE_CONTROL_POLICY"),
+        ("airlock-quarantine-rcp", "RESOURCE_CONTROL_POLICY"),
+    } <= (by_stack["airlock-organization"])
+    assert not [g for g in crm["guardrails"] if "integration-payroll" in g["name"] or "integration-events" in g["name"]]
     payroll = records["payroll"]
     assert payroll["account"]["provisioning"] == "created" and payroll["account"]["id"] == "220000000002"
     assert payroll["data_flows"][0]["buffer"] == "payroll-files"  # drop-zone flow: the notify buffer

@@ -18,7 +18,7 @@ from airlock.verify import (
     all_checks,
     check,
 )
-from airlock.verify.checks import endpoints, logs, network, organization, queues, scp, stack, vendor_role
+from airlock.verify.checks import endpoints, logs, network, organization, queues, rcp, scp, stack, vendor_role
 from airlock.verify.registry import REGISTRY, Scope
 from airlock.verify.runner import run_check
 from tests.verify_stubs import (
@@ -213,6 +213,76 @@ def test_active_integration_carrying_the_quarantine_is_drift(stubs):
     org_stub(stubs).add_response("list_policies_for_target", {"Policies": [_policy("airlock-quarantine", "p-q")]})
     ctx = stubs.context(integration="crm", expectations=Expectations(quarantine_scp=QUARANTINE))
     assert statuses(scp.account_scps(ctx)) == [("AV-SCP-3", "drift")]
+
+
+# --- RCPs ------------------------------------------------------------------------------------
+
+PERIMETER = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "P", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}],
+}
+QUARANTINE_RCP = ExpectedPolicy(
+    "airlock-quarantine-rcp",
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}]},
+)
+RCP_EXPECTED = Expectations(rcps={"crm": [ExpectedPolicy("airlock-rcp-integration-crm-1", PERIMETER)]})
+
+
+def _rcp(name, policy_id):
+    return {**_policy(name, policy_id), "Type": "RESOURCE_CONTROL_POLICY"}
+
+
+def test_account_rcp_attached_with_the_expected_content_matches(stubs):
+    org = org_stub(stubs)
+    org.add_response(
+        "list_policies_for_target",
+        {"Policies": [_rcp("RCPFullAWSAccess", "p-R"), _rcp("airlock-rcp-integration-crm-1", "p-1")]},
+        {"TargetId": CRM, "Filter": "RESOURCE_CONTROL_POLICY"},
+    )
+    org.add_response("describe_policy", {"Policy": {"Content": json.dumps(PERIMETER)}}, {"PolicyId": "p-1"})
+    ctx = stubs.context(integration="crm", expectations=RCP_EXPECTED)
+    assert statuses(rcp.account_rcps(ctx)) == [("AV-RCP-1", "ok"), ("AV-RCP-2", "ok")]
+
+
+def test_account_rcp_missing_changed_or_joined_by_another_is_reported(stubs):
+    org = org_stub(stubs)
+    org.add_response("list_policies_for_target", {"Policies": [_rcp("someone-elses", "p-9")]})
+    ctx = stubs.context(integration="crm", expectations=RCP_EXPECTED)
+    findings = rcp.account_rcps(ctx)
+    assert statuses(findings) == [("AV-RCP-1", "missing"), ("AV-RCP-2", "drift")]
+    assert findings[1].resource == f"{CRM}/someone-elses"
+
+
+def test_account_rcp_with_other_content_is_drift(stubs):
+    org = org_stub(stubs)
+    org.add_response("list_policies_for_target", {"Policies": [_rcp("airlock-rcp-integration-crm-1", "p-1")]})
+    org.add_response("describe_policy", {"Policy": {"Content": json.dumps(DENY_LEAVE)}})
+    ctx = stubs.context(integration="crm", expectations=RCP_EXPECTED)
+    assert statuses(rcp.account_rcps(ctx)) == [("AV-RCP-1", "drift"), ("AV-RCP-2", "ok")]
+
+
+def test_suspended_integration_without_the_quarantine_rcp_is_missing_and_with_it_ok(stubs):
+    spec = make_spec(**{"integrations.0.state": "suspended"})
+    org = org_stub(stubs)
+    org.add_response("list_policies_for_target", {"Policies": [_rcp("RCPFullAWSAccess", "p-R")]})
+    ctx = stubs.context(spec, integration="crm", expectations=Expectations(quarantine_rcp=QUARANTINE_RCP))
+    assert statuses(rcp.account_rcps(ctx)) == [("AV-RCP-3", "missing")]
+    stubs2 = type(stubs)()
+    org2 = org_stub(stubs2)
+    org2.add_response("list_policies_for_target", {"Policies": [_rcp("airlock-quarantine-rcp", "p-q")]})
+    org2.add_response("describe_policy", {"Policy": {"Content": json.dumps(QUARANTINE_RCP.document)}})
+    ctx = stubs2.context(spec, integration="crm", expectations=Expectations(quarantine_rcp=QUARANTINE_RCP))
+    assert statuses(rcp.account_rcps(ctx)) == [("AV-RCP-3", "ok")]
+
+
+def test_active_integration_carrying_the_quarantine_rcp_is_drift(stubs):
+    org_stub(stubs).add_response("list_policies_for_target", {"Policies": [_rcp("airlock-quarantine-rcp", "p-q")]})
+    ctx = stubs.context(integration="crm", expectations=Expectations(quarantine_rcp=QUARANTINE_RCP))
+    assert statuses(rcp.account_rcps(ctx)) == [("AV-RCP-3", "drift")]
+
+
+def test_no_expected_rcps_means_no_rcp_rows(stubs):
+    assert rcp.account_rcps(stubs.context(integration="crm")) == []
 
 
 # --- the vendor role ---------------------------------------------------------------------------
@@ -669,6 +739,8 @@ def test_every_check_has_a_stable_unique_id_and_a_description():
 _EVERYTHING_EXPECTED = Expectations(
     scps={DEDICATED_OU: [ExpectedPolicy("airlock-guardrails", DENY_LEAVE)], "crm": [ExpectedPolicy("x", DENY_LEAVE)]},
     quarantine_scp=QUARANTINE,
+    rcps={"crm": [ExpectedPolicy("airlock-rcp-integration-crm-1", DENY_LEAVE)]},
+    quarantine_rcp=QUARANTINE_RCP,
     vendor_roles={"crm": ROLE},
     endpoints={("crm", REGION): [ExpectedEndpoint("com.amazonaws.eu-central-1.sqs")]},
 )

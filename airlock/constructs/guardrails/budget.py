@@ -94,12 +94,14 @@ def pack(
     quota: ScpQuota = ScpQuota(),
     reserved: Mapping[str, int] | None = None,
     labels: Mapping[str, str] | None = None,
+    kind: str = "SCP",
 ) -> list[PackedPolicy]:
     """Pack ``statements`` for ``target`` into policies within ``quota``.
 
     ``reserved`` names the other attachments that take slots on the target, with their count
     (e.g. ``{"FullAWSAccess": 1, "external SCPs": 2}``); ``labels`` maps statement ids to
-    what a user drops to remove them (e.g. the guardrail's name). Raises :class:`ScpBudgetError` naming
+    what a user drops to remove them (e.g. the guardrail's name); ``kind`` names the policy
+    type in messages (``SCP`` or ``RCP``). Raises :class:`ScpBudgetError` naming
     the target, each policy's size, the count and what to drop when nothing fits.
     """
     reserved = dict(reserved or {})
@@ -135,7 +137,7 @@ def pack(
     policies = [PackedPolicy(tuple(s for _, _, s in sorted(group, key=lambda x: x[1]))) for group in bins]
     policies.sort(key=lambda p: p.sids)
     if slots < 1 or len(policies) > slots:
-        raise ScpBudgetError(_too_many(target, policies, quota, reserved, sized, labels or {}))
+        raise ScpBudgetError(_too_many(target, policies, quota, reserved, sized, labels or {}, kind))
     return policies
 
 
@@ -146,6 +148,7 @@ def _too_many(
     reserved: Mapping[str, int],
     sized: Sequence[tuple[int, str, Statement]],
     labels: Mapping[str, str],
+    kind: str = "SCP",
 ) -> str:
     taken = sum(reserved.values())
     slots = quota.max_policies_per_target - taken
@@ -155,7 +158,7 @@ def _too_many(
     if slots < 1:
         what = (
             f"{others} already take all {quota.max_policies_per_target} attachments; "
-            "detach an SCP attached outside airlock, or raise the attachment quota"
+            f"detach an {kind} attached outside airlock, or raise the attachment quota"
         )
     else:
         # The smallest statements whose removal lets the rest fit the free slots.
@@ -169,12 +172,12 @@ def _too_many(
             drop.append(f"{owner}{sid} ({size} characters)")
             needed -= size + 1
         what = (
-            f"drop at least {', '.join(drop)} from this target, detach an SCP attached outside airlock, "
+            f"drop at least {', '.join(drop)} from this target, detach an {kind} attached outside airlock, "
             "or move guardrails to another target"
         )
     return (
         f"target {target}: the guardrails need {len(policies)} {'policy' if len(policies) == 1 else 'policies'} "
         f"of {sizes} characters "
         f"(quota {quota.max_policy_characters}), and with the other attachments [{others}] that makes "
-        f"{total} SCPs, above the quota of {quota.max_policies_per_target} per target; {what}"
+        f"{total} {kind}s, above the quota of {quota.max_policies_per_target} per target; {what}"
     )

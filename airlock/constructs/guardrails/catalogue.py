@@ -198,7 +198,12 @@ def _internet_gateway(ctx: GuardrailContext) -> list[Statement]:
         deny(
             "AirlockDenyInternetGateway",
             exempt,
-            actions=["ec2:AttachInternetGateway", "ec2:CreateInternetGateway"],
+            actions=[
+                "ec2:AttachInternetGateway",
+                "ec2:CreateInternetGateway",
+                "ec2:CreateVpcBlockPublicAccessExclusion",
+                "ec2:ModifyVpcBlockPublicAccessExclusion",
+            ],
         )
     ]
 
@@ -460,7 +465,7 @@ GUARDRAILS: dict[str, Guardrail] = {
         ),
         Guardrail(
             "deny-internet-gateway",
-            denies="creating or attaching internet gateways",
+            denies="creating or attaching internet gateways, creating or changing VPC Block Public Access exclusions",
             why="an internet gateway turns the isolated VPC into a direct path between the vendor's data and "
             "the internet, past every filter",
             exempt="break-glass role; with filtered egress declared on the integration, also its deployment role",

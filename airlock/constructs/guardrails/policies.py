@@ -30,12 +30,20 @@ def quarantine_document(*, deployment_role_pattern: str, break_glass_role: str) 
     return {"Version": "2012-10-17", "Statement": [statement]}
 
 
-def _description(target_name: str, number: int, count: int, sids: Sequence[str]) -> str:
-    head = f"saas-airlock guardrails for {target_name} ({number} of {count}): "
+#: What a policy of each type is called in its description.
+_WHAT = {"SERVICE_CONTROL_POLICY": "guardrails", "RESOURCE_CONTROL_POLICY": "resource perimeter"}
+
+
+def _description(target_name: str, number: int, count: int, sids: Sequence[str], what: str = "guardrails") -> str:
+    head = f"saas-airlock {what} for {target_name} ({number} of {count}): "
     text = head + ", ".join(sids)
     if len(text) > MAX_POLICY_DESCRIPTION:
         text = head + f"{len(sids)} statements, see the policy content"
     return text
+
+
+def _default_reserved(policy_type: str) -> dict[str, int]:
+    return {"RCPFullAWSAccess" if policy_type == "RESOURCE_CONTROL_POLICY" else "FullAWSAccess": 1}
 
 
 class GuardrailPolicies(Construct):
@@ -69,8 +77,11 @@ class GuardrailPolicies(Construct):
         name_prefix: str = "airlock-",
         labels: Mapping[str, str] | None = None,
         packed: Sequence[PackedPolicy] | None = None,
+        policy_type: str = "SERVICE_CONTROL_POLICY",
     ) -> None:
         super().__init__(scope, id)
+        if policy_type not in _WHAT:
+            raise ValueError(f"policy_type '{policy_type}' is not one of {sorted(_WHAT)}")
         if not target_name or len(name_prefix + target_name) + 4 > MAX_POLICY_NAME:
             raise ValueError(
                 f"target_name '{target_name}' makes policy names longer than {MAX_POLICY_NAME} characters; "
@@ -89,8 +100,9 @@ class GuardrailPolicies(Construct):
                 target_name,
                 statements,
                 quota=quota or ScpQuota(),
-                reserved={"FullAWSAccess": 1} if reserved is None else reserved,
+                reserved=_default_reserved(policy_type) if reserved is None else reserved,
                 labels=labels,
+                kind="RCP" if policy_type == "RESOURCE_CONTROL_POLICY" else "SCP",
             )
         )
         self.policies: list[organizations.CfnPolicy] = []
@@ -101,8 +113,8 @@ class GuardrailPolicies(Construct):
                     self,
                     f"Policy{number}",
                     name=guardrail_policy_name(target_name, number, name_prefix=name_prefix),
-                    type="SERVICE_CONTROL_POLICY",
-                    description=_description(target_name, number, count, packed_policy.sids),
+                    type=policy_type,
+                    description=_description(target_name, number, count, packed_policy.sids, _WHAT[policy_type]),
                     content=packed_policy.document,
                     target_ids=[target_id],
                 )

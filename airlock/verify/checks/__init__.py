@@ -1,5 +1,16 @@
 """The built-in checks; importing this package registers them."""
 
-from airlock.verify.checks import bootstrap, endpoints, logs, network, organization, queues, scp, stack, vendor_role
+from airlock.verify.checks import (
+    bootstrap,
+    endpoints,
+    logs,
+    network,
+    organization,
+    queues,
+    rcp,
+    scp,
+    stack,
+    vendor_role,
+)
 
-__all__ = ["bootstrap", "endpoints", "logs", "network", "organization", "queues", "scp", "stack", "vendor_role"]
+__all__ = ["bootstrap", "endpoints", "logs", "network", "organization", "queues", "rcp", "scp", "stack", "vendor_role"]

@@ -7,6 +7,7 @@ Expected documents come from :attr:`Expectations.scps` and :attr:`Expectations.q
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from airlock.verify import policies
 from airlock.verify.context import Context
@@ -17,16 +18,26 @@ from airlock.verify.registry import Scope, check
 SCP = "SERVICE_CONTROL_POLICY"
 
 
-def attached_scps(ctx: Context, target_id: str) -> dict[str, dict[str, str]]:
-    """SCPs attached directly to ``target_id``, by name (each: Id, Arn, Name...)."""
+def attached_policies(ctx: Context, target_id: str, policy_type: str) -> dict[str, dict[str, str]]:
+    """Policies of ``policy_type`` attached directly to ``target_id``, by name (each: Id, Arn, Name...)."""
 
     def read() -> dict[str, dict[str, str]]:
         policies_ = ctx.management().items(
-            "organizations", ctx.home_region, "list_policies_for_target", "Policies", TargetId=target_id, Filter=SCP
+            "organizations",
+            ctx.home_region,
+            "list_policies_for_target",
+            "Policies",
+            TargetId=target_id,
+            Filter=policy_type,
         )
         return {policy["Name"]: policy for policy in policies_}
 
-    return ctx.memo(("scps", target_id), read)
+    return ctx.memo((policy_type, target_id), read)
+
+
+def attached_scps(ctx: Context, target_id: str) -> dict[str, dict[str, str]]:
+    """SCPs attached directly to ``target_id``, by name (each: Id, Arn, Name...)."""
+    return attached_policies(ctx, target_id, SCP)
 
 
 def scp_content(ctx: Context, policy_id: str) -> str:
@@ -45,39 +56,59 @@ def compare_scps(
     ``tolerated`` names SCPs another check judges (the quarantine SCP) or that the spec
     declares as attached outside airlock.
     """
-    attached = attached_scps(ctx, target_id)
+    allowed = [*ctx.expectations.allowed_extra_scps, *tolerated]
+    return compare_policies(ctx, target_id, expected, allowed, PolicyKind(SCP, "SCP", "AV-SCP-1", "AV-SCP-2"))
+
+
+@dataclass(frozen=True)
+class PolicyKind:
+    """An Organizations policy type as the checks name it: its type, its short name, its check ids."""
+
+    policy_type: str
+    short: str
+    attached_id: str
+    undeclared_id: str
+
+
+def compare_policies(
+    ctx: Context, target_id: str, expected: Sequence[ExpectedPolicy], allowed: Sequence[str], kind: PolicyKind
+) -> list[Finding]:
+    """Each expected policy of ``kind`` is attached to ``target_id`` with the expected content
+    (a row each), and nothing but those and ``allowed`` is attached (one row per other)."""
+    attached = attached_policies(ctx, target_id, kind.policy_type)
+    short, first, second = kind.short, kind.attached_id, kind.undeclared_id
     findings = []
     for policy in expected:
         found = attached.get(policy.name)
         resource = f"{target_id}/{policy.name}"
         if found is None:
-            findings.append(ctx.missing("AV-SCP-1", resource, f"SCP '{policy.name}' is not attached to {target_id}"))
+            findings.append(ctx.missing(first, resource, f"{short} '{policy.name}' is not attached to {target_id}"))
             continue
         content = scp_content(ctx, found["Id"])
         if policies.same(policy.parsed(), content):
-            findings.append(ctx.ok("AV-SCP-1", resource, f"SCP {found['Id']} is attached with the expected content"))
+            findings.append(ctx.ok(first, resource, f"{short} {found['Id']} is attached with the expected content"))
         else:
             findings.append(
                 ctx.drift(
-                    "AV-SCP-1",
+                    first,
                     resource,
-                    f"SCP {found['Id']} differs from the spec: {policies.difference(policy.parsed(), content)}; "
+                    f"{short} {found['Id']} differs from the spec: {policies.difference(policy.parsed(), content)}; "
                     "redeploy the organization stack",
                 )
             )
-    allowed = {policy.name for policy in expected} | set(ctx.expectations.allowed_extra_scps) | set(tolerated)
-    extra = sorted(name for name in attached if name not in allowed)
+    names = {policy.name for policy in expected} | set(allowed)
+    extra = sorted(name for name in attached if name not in names)
     for name in extra:
         findings.append(
             ctx.drift(
-                "AV-SCP-2",
+                second,
                 f"{target_id}/{name}",
-                f"SCP '{name}' ({attached[name]['Id']}) is attached to {target_id} but not declared; detach it or "
+                f"{short} '{name}' ({attached[name]['Id']}) is attached to {target_id} but not declared; detach it or "
                 "declare it",
             )
         )
     if not extra:
-        findings.append(ctx.ok("AV-SCP-2", target_id, "no undeclared SCP is attached"))
+        findings.append(ctx.ok(second, target_id, f"no undeclared {short} is attached"))
     return findings
 
 
@@ -152,38 +183,43 @@ def account_scps(ctx: Context) -> list[Finding]:
     quarantine = ctx.expectations.quarantine_scp
     if account_id is None or (not expected and quarantine is None):
         return []
-    suspended = ctx.integration.state == "suspended"
     tolerated = sorted(ctx.expectations.external_scps.get(ctx.integration.name, ()))
     tolerated += [quarantine.name] if quarantine is not None else []
     findings = compare_scps(ctx, account_id, expected, tolerated) if expected else []
     if quarantine is None:
         return findings
-    attached = attached_scps(ctx, account_id)
-    resource = f"{account_id}/{quarantine.name}"
-    if suspended:
+    findings.extend(quarantine_findings(ctx, "AV-SCP-3", "SCP", quarantine, attached_scps(ctx, account_id)))
+    return findings
+
+
+def quarantine_findings(
+    ctx: Context, check_id: str, kind: str, quarantine: ExpectedPolicy, attached: dict[str, dict[str, str]]
+) -> list[Finding]:
+    """One row: the quarantine policy (SCP or RCP) is attached to the account exactly when the
+    integration is suspended, with the expected content."""
+    assert ctx.integration is not None
+    resource = f"{ctx.account_id}/{quarantine.name}"
+    if ctx.integration.state == "suspended":
         found = attached.get(quarantine.name)
         if found is None:
-            findings.append(
+            return [
                 ctx.missing(
-                    "AV-SCP-3",
+                    check_id,
                     resource,
-                    "the integration is suspended but its account does not carry the quarantine SCP; the vendor "
+                    f"the integration is suspended but its account does not carry the quarantine {kind}; the vendor "
                     "is not cut off",
                 )
-            )
-        elif not policies.same(quarantine.parsed(), scp_content(ctx, found["Id"])):
-            findings.append(ctx.drift("AV-SCP-3", resource, "the quarantine SCP's content differs from the spec"))
-        else:
-            findings.append(ctx.ok("AV-SCP-3", resource, "suspended, and the quarantine SCP is attached"))
-    elif quarantine.name in attached:
-        findings.append(
+            ]
+        if not policies.same(quarantine.parsed(), scp_content(ctx, found["Id"])):
+            return [ctx.drift(check_id, resource, f"the quarantine {kind}'s content differs from the spec")]
+        return [ctx.ok(check_id, resource, f"suspended, and the quarantine {kind} is attached")]
+    if quarantine.name in attached:
+        return [
             ctx.drift(
-                "AV-SCP-3",
+                check_id,
                 resource,
-                "the integration is active but its account carries the quarantine SCP; detach it or set the "
+                f"the integration is active but its account carries the quarantine {kind}; detach it or set the "
                 "state to 'suspended'",
             )
-        )
-    else:
-        findings.append(ctx.ok("AV-SCP-3", resource, "active, and no quarantine SCP is attached"))
-    return findings
+        ]
+    return [ctx.ok(check_id, resource, f"active, and no quarantine {kind} is attached")]

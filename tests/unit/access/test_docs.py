@@ -19,6 +19,7 @@ SERVICE_NAMES = {
     "ecr": "ECR",
     "aoss": "OpenSearch Serverless",
     "cognito-idp": "Cognito user pools",
+    "cognito-identity": "Cognito identity pools",
     "logs": "CloudWatch Logs",
     "dynamodb": "DynamoDB",
 }

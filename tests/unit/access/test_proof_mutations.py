@@ -168,6 +168,8 @@ def test_widening_only_the_boundary_grants_nothing_more(failures):
 def test_removing_the_protection_of_exempt_role_names_lets_an_administrator_escape(failures):
     def edit(template: Template) -> None:
         for policy in resources(template, "AWS::Organizations::Policy").values():
+            if policy["Properties"]["Type"] != "SERVICE_CONTROL_POLICY":
+                continue
             statements = policy["Properties"]["Content"]["Statement"]
             statements[:] = [s for s in statements if s["Sid"] != "AirlockProtectExemptRoles"]
 
@@ -178,7 +180,7 @@ def test_removing_the_protection_of_exempt_role_names_lets_an_administrator_esca
 def test_an_internet_gateway_deny_without_the_deployment_exemption_is_undeployable(failures):
     def edit(template: Template) -> None:
         for policy in resources(template, "AWS::Organizations::Policy").values():
-            for statement in policy["Properties"]["Content"]["Statement"]:
+            for statement in policy["Properties"]["Content"].get("Statement", []):
                 if statement["Sid"] == "AirlockDenyInternetGateway":
                     statement["Condition"]["ArnNotLike"]["aws:PrincipalARN"] = "arn:aws:iam::*:role/airlock-break-glass"
 
