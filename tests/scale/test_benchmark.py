@@ -128,7 +128,9 @@ def test_a_short_run_writes_the_json_and_the_table(tmp_path, capsys):
     assert 0 < runs["2 check"]["proof_cpu_seconds"] < runs["2 check"]["cpu_seconds"]
     assert runs["example"]["stacks"] == 7 and runs["1 integration"]["stacks"] == 3
     for label in ("example", "1 integration"):
-        assert runs[label]["cpu_seconds"] > runs["empty app"]["cpu_seconds"] > 0
+        # CPU times are measured, not asserted against each other: on a loaded machine the
+        # empty app (which pays the first kernel start) can take longer than a small app.
+        assert runs[label]["cpu_seconds"] > 0 and runs["empty app"]["cpu_seconds"] > 0
         assert runs[label]["template_bytes"] > 0 and runs[label]["peak_rss_mb"] > 0
         assert runs[label]["digest"]
     assert report["packs"] == [
