@@ -25,6 +25,8 @@ from tests.conftest import ROOT
 pytestmark = [pytest.mark.packaging, pytest.mark.xdist_group("wheel")]
 
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
+#: What a checkout holds besides the sources (environments, caches, build output).
+UNPACKAGED = (".git", ".venv", "node_modules", "cdk.out", "build", "dist", "*.egg-info", "__pycache__", ".*_cache")
 #: The construct library's only direct dependencies.
 LIBRARY = {"aws-cdk-lib", "constructs", "cdk-nag"}
 #: What the command-line tool adds (the ``cli`` extra).
@@ -58,7 +60,11 @@ def installed_distributions(venv: Path) -> set[str]:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
-    run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)])
+    # Built from a copy of the sources: an in-tree build shares ``build/`` and the egg-info
+    # with anything else that runs in the checkout at the same time.
+    source = tmp_path_factory.mktemp("source") / "saas-airlock"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*UNPACKAGED))
+    run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(source)])
     (built,) = dist.glob("saas_airlock-*.whl")
     return built
 
