@@ -14,6 +14,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import boto3
 from botocore.config import Config
@@ -36,11 +37,47 @@ def moto_server() -> Iterator[str]:
 
     port = _free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with declarative_policies():
+        server.start()
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.stop()
+
+
+#: The policy type moto's Organizations lacks (AWS Organizations has had it since 2024).
+DECLARATIVE_EC2 = "DECLARATIVE_POLICY_EC2"
+
+
+@contextmanager
+def declarative_policies() -> Iterator[None]:
+    """Teach moto's Organizations the ``DECLARATIVE_POLICY_EC2`` policy type.
+
+    moto 5 refuses the type (InvalidInputException) although its policy store is the same for
+    every type: create, attach, list for a target with a type filter, describe. The server runs
+    in this process (a thread), so the type is added to moto's list and a declarative policy is
+    built like a tag policy and then given its own type and ARN
+    (``arn:aws:organizations::<management>:policy/<org>/declarative_policy_ec2/<id>``, the
+    format of the AWS Organizations API Reference).
+    """
+    from moto.organizations import models
+
+    original = models.FakePolicy.__init__
+
+    def init(self: Any, organization: Any, **kwargs: Any) -> None:
+        if kwargs.get("Type") != DECLARATIVE_EC2:
+            original(self, organization, **kwargs)
+            return
+        original(self, organization, **{**kwargs, "Type": "TAG_POLICY"})
+        self.type = DECLARATIVE_EC2
+        self._arn_format = "arn:{0}:organizations::{1}:policy/{2}/declarative_policy_ec2/{3}"
+
+    types = [*models.FakePolicy.SUPPORTED_POLICY_TYPES, DECLARATIVE_EC2]
+    with (
+        mock.patch.object(models.FakePolicy, "__init__", init),
+        mock.patch.object(models.FakePolicy, "SUPPORTED_POLICY_TYPES", types),
+    ):
+        yield
 
 
 #: Resource types moto's CloudFormation skips whose attributes other resources read.

@@ -13,19 +13,13 @@ from constructs import Construct
 
 from airlock.constructs.bootstrap import AccountBootstrap, BreakGlassRole
 from airlock.constructs.guardrails import GuardrailPolicies, QuarantinePolicy
-from airlock.constructs.guardrails.declarative import (
-    EC2_POLICY_NAME,
-    TAG_POLICY_NAME,
-    ec2_declarative_document,
-    tag_policy_document,
-)
 from airlock.constructs.guardrails.perimeter import QuarantineResourcePolicy
 from airlock.spec import Integration, Organization, SpecError, SpecIssue
 from airlock.spec.organization_checks import sub_ou, walk_ous
 from airlock.stacks.bootstrap_template import BootstrapTemplateNotFound, cdk_bootstrap_template
 from airlock.stacks.guardrail_plan import ScpPlan, plan_scps
-from airlock.stacks.perimeter_plan import RCP_NAME_PREFIX, RcpPlan, plan_rcps
-from airlock.stacks.tags import TAG_POLICY_KEYS, TAG_POLICY_VALUES, apply_tags, integration_tags
+from airlock.stacks.perimeter_plan import RCP_NAME_PREFIX, RcpPlan, plan_ou_policies, plan_rcps
+from airlock.stacks.tags import apply_tags, integration_tags
 
 
 def ou_export_name(ou_name: str) -> str:
@@ -240,33 +234,24 @@ class OrganizationStack(cdk.Stack):
                 target_ids=suspended,
                 name=self.rcp_plan.quarantine.name,
             )
-        #: The EC2 declarative policy of the dedicated OU (None when the spec opts out).
+        #: The EC2 declarative policy and the tag policy of the dedicated OU (each None when
+        #: the spec opts out of it), as planned by :func:`plan_ou_policies`.
         self.ec2_policy: organizations.CfnPolicy | None = None
-        if org.perimeter.ec2_declarative_policy:
-            self.ec2_policy = organizations.CfnPolicy(
-                self,
-                "Ec2Baseline",
-                name=EC2_POLICY_NAME,
-                type="DECLARATIVE_POLICY_EC2",
-                description="saas-airlock EC2 baseline: VPC Block Public Access bidirectional, IMDSv2 required, "
-                "no public AMI or snapshot sharing, serial console off",
-                content=ec2_declarative_document(
-                    exclusions_allowed=any(i.network.egress is not None for i in integrations)
-                ),
-                target_ids=[self.ou.attr_id],
-            )
-        #: The tag policy of the dedicated OU (None when the spec opts out).
         self.tag_policy: organizations.CfnPolicy | None = None
-        if org.perimeter.tag_policy:
-            self.tag_policy = organizations.CfnPolicy(
+        for planned in plan_ou_policies(org, integrations):
+            policy = organizations.CfnPolicy(
                 self,
-                "TagPolicy",
-                name=TAG_POLICY_NAME,
-                type="TAG_POLICY",
-                description="saas-airlock mandatory tags: the airlock:* keys and the data classifications",
-                content=tag_policy_document(TAG_POLICY_KEYS, TAG_POLICY_VALUES),
+                "Ec2Baseline" if planned.type == "DECLARATIVE_POLICY_EC2" else "TagPolicy",
+                name=planned.name,
+                type=planned.type,
+                description=planned.description,
+                content=planned.document,
                 target_ids=[self.ou.attr_id],
             )
+            if planned.type == "DECLARATIVE_POLICY_EC2":
+                self.ec2_policy = policy
+            else:
+                self.tag_policy = policy
         self.bootstrap: AccountBootstrap | None = None
         if org.bootstrap.enabled:
             self._add_bootstrap(bootstrap_template)

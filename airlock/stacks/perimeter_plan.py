@@ -11,8 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from airlock.constructs.guardrails import PackedPolicy, ScpBudgetError, ScpQuota, guardrail_policy_name, pack
+from airlock.constructs.guardrails.declarative import (
+    EC2_POLICY_NAME,
+    TAG_POLICY_NAME,
+    ec2_declarative_document,
+    tag_policy_document,
+)
 from airlock.constructs.guardrails.perimeter import (
     QUARANTINE_RCP_NAME,
     perimeter_statements,
@@ -20,6 +27,7 @@ from airlock.constructs.guardrails.perimeter import (
 )
 from airlock.spec import Integration, Organization, SpecError, SpecIssue
 from airlock.stacks.guardrail_plan import PlannedScp
+from airlock.stacks.tags import TAG_POLICY_KEYS, TAG_POLICY_VALUES
 
 #: RCP names: ``airlock-rcp-integration-<name>-<n>``.
 RCP_NAME_PREFIX = "airlock-rcp-"
@@ -103,3 +111,40 @@ def plan_rcps(organization: Organization, integrations: Sequence[Integration]) -
         ),
     )
     return RcpPlan(tuple(targets), quarantine)
+
+
+@dataclass(frozen=True)
+class OuPolicy:
+    """A management policy the organization stack attaches to the dedicated OU."""
+
+    type: str
+    name: str
+    description: str
+    document: dict[str, Any]
+
+
+def plan_ou_policies(organization: Organization, integrations: Sequence[Integration]) -> tuple[OuPolicy, ...]:
+    """The EC2 declarative policy and the tag policy of the dedicated OU, each unless the spec
+    opts out of it (``organization.perimeter``). The organization stack attaches exactly these,
+    and ``airlock verify`` expects them (AV-EC2-1, AV-TAG-1)."""
+    policies: list[OuPolicy] = []
+    if organization.perimeter.ec2_declarative_policy:
+        policies.append(
+            OuPolicy(
+                "DECLARATIVE_POLICY_EC2",
+                EC2_POLICY_NAME,
+                "saas-airlock EC2 baseline: VPC Block Public Access bidirectional, IMDSv2 required, "
+                "no public AMI or snapshot sharing, serial console off",
+                ec2_declarative_document(exclusions_allowed=any(i.network.egress is not None for i in integrations)),
+            )
+        )
+    if organization.perimeter.tag_policy:
+        policies.append(
+            OuPolicy(
+                "TAG_POLICY",
+                TAG_POLICY_NAME,
+                "saas-airlock mandatory tags: the airlock:* keys and the data classifications",
+                tag_policy_document(TAG_POLICY_KEYS, TAG_POLICY_VALUES),
+            )
+        )
+    return tuple(policies)

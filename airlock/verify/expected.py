@@ -112,6 +112,8 @@ class Expectations:
     :param allowed_extra_rcps: RCP names tolerated on any account (AWS's ``RCPFullAWSAccess``).
     :param quarantine_rcp: the RCP a suspended integration's account carries, and an active one
         does not (None when the spec opts out of RCPs).
+    :param ou_policies: the management policies of the dedicated OU by policy type
+        (``DECLARATIVE_POLICY_EC2``, ``TAG_POLICY``); a type the spec opts out of is absent.
     :param vendor_roles: the vendor role by integration name.
     :param endpoints: interface endpoints by ``(integration name, region)``.
     """
@@ -123,6 +125,7 @@ class Expectations:
     rcps: Mapping[str, Sequence[ExpectedPolicy]] = field(default_factory=dict)
     allowed_extra_rcps: frozenset[str] = frozenset({"RCPFullAWSAccess"})
     quarantine_rcp: ExpectedPolicy | None = None
+    ou_policies: Mapping[str, Sequence[ExpectedPolicy]] = field(default_factory=dict)
     vendor_roles: Mapping[str, ExpectedVendorRole] = field(default_factory=dict)
     endpoints: Mapping[tuple[str, str], Sequence[ExpectedEndpoint]] = field(default_factory=dict)
 
@@ -167,6 +170,8 @@ def expectations_for(spec: Spec, lock: AccountLock) -> Expectations:
       organization stack builds its policies from (:func:`airlock.stacks.guardrail_plan.plan_scps`);
     * the data-perimeter RCPs of every integration account and the quarantine RCP
       (:func:`airlock.stacks.perimeter_plan.plan_rcps`);
+    * the EC2 declarative policy and the tag policy of the dedicated OU
+      (:func:`airlock.stacks.perimeter_plan.plan_ou_policies`);
     * the vendor role of every integration with declared access;
     * the VPC endpoints of every integration and region, from the network builder
       (:func:`airlock.stacks.network.endpoint_service_names`), with the security groups the
@@ -178,7 +183,7 @@ def expectations_for(spec: Spec, lock: AccountLock) -> Expectations:
     del lock
     from airlock.stacks.guardrail_plan import plan_scps
     from airlock.stacks.network import endpoint_service_names
-    from airlock.stacks.perimeter_plan import plan_rcps
+    from airlock.stacks.perimeter_plan import plan_ou_policies, plan_rcps
 
     plan = plan_scps(spec.organization, spec.integrations)
     rcp_plan = plan_rcps(spec.organization, spec.integrations)
@@ -211,6 +216,10 @@ def expectations_for(spec: Spec, lock: AccountLock) -> Expectations:
         quarantine_rcp=(
             ExpectedPolicy(rcp_plan.quarantine.name, rcp_plan.quarantine.document) if rcp_plan.quarantine else None
         ),
+        ou_policies={
+            planned.type: [ExpectedPolicy(planned.name, planned.document)]
+            for planned in plan_ou_policies(spec.organization, spec.integrations)
+        },
         vendor_roles=roles,
         endpoints={key: value for key, value in endpoints.items() if value},
     )

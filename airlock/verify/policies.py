@@ -88,7 +88,13 @@ def same(left: Mapping[str, Any] | str, right: Mapping[str, Any] | str) -> bool:
 
 
 def difference(expected: Mapping[str, Any] | str, actual: Mapping[str, Any] | str) -> str:
-    """A short description of how ``actual`` differs from ``expected`` (statement level)."""
+    """A short description of how ``actual`` differs from ``expected``: at statement level for
+    IAM-style documents, by the paths of the differing attributes for management policies
+    (declarative and tag policies have no statements)."""
+    if "Statement" not in parse(expected) and "Statement" not in parse(actual):
+        paths = _differing_paths(parse(expected), parse(actual))
+        shown = ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+        return f"{len(paths)} attribute(s) differ: {shown}" if paths else "the documents differ"
     want = [json.dumps(s, sort_keys=True) for s in normalise(expected)["Statement"]]
     have = [json.dumps(s, sort_keys=True) for s in normalise(actual)["Statement"]]
     missing = [s for s in want if s not in have]
@@ -99,6 +105,20 @@ def difference(expected: Mapping[str, Any] | str, actual: Mapping[str, Any] | st
     if extra:
         parts.append(f"{len(extra)} statement(s) not in the expected document")
     return "; ".join(parts) or "document metadata differs (Version or Id)"
+
+
+def _differing_paths(expected: Any, actual: Any, path: str = "") -> list[str]:
+    """Dotted paths where two JSON values differ (keys of either side, recursively)."""
+    if isinstance(expected, Mapping) and isinstance(actual, Mapping):
+        paths: list[str] = []
+        for key in sorted(set(expected) | set(actual)):
+            inner = f"{path}.{key}" if path else str(key)
+            if key not in expected or key not in actual:
+                paths.append(inner)
+            else:
+                paths.extend(_differing_paths(expected[key], actual[key], inner))
+        return paths
+    return [] if expected == actual else [path or "(document)"]
 
 
 def denies_insecure_transport(document: Mapping[str, Any] | str | None, service: str) -> bool:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -97,6 +98,12 @@ def organization(emulator, example_spec) -> dict[str, Any]:
             org.attach_policy(PolicyId=policy_ids[policy.name], TargetId=ACCOUNTS[rcp_target.integration])
     assert rcp_plan.quarantine is not None
     policy_ids[rcp_plan.quarantine.name] = _create_scp(org, rcp_plan.quarantine, "saas-airlock kill switch", rcp)
+    # The EC2 declarative policy and the tag policy of the dedicated OU (plan_ou_policies).
+    from airlock.stacks.perimeter_plan import plan_ou_policies
+
+    for planned in plan_ou_policies(example_spec.organization, example_spec.integrations):
+        policy_ids[planned.name] = _create_scp(org, planned, planned.description, planned.type)
+        org.attach_policy(PolicyId=policy_ids[planned.name], TargetId=ou_id)
     return {"ou_id": ou_id, "policy_ids": policy_ids, "plan": plan, "rcp_plan": rcp_plan}
 
 
@@ -232,6 +239,10 @@ def test_clean_deployment_has_no_drift(
         "AV-RCP-1",
         "AV-RCP-2",
         "AV-RCP-3",
+        "AV-EC2-1",
+        "AV-EC2-2",
+        "AV-TAG-1",
+        "AV-TAG-2",
         "AV-LOGGROUP-1",
         "AV-QUEUE-1",
         "AV-QUEUE-2",
@@ -252,6 +263,9 @@ def test_clean_deployment_has_no_drift(
     rcps = {f"{ACCOUNTS[t.integration]}/{p.name}" for t in organization["rcp_plan"].targets for p in t.policies}
     assert len(rcps) == len(ACCOUNTS) and {f["resource"] for f in rows["AV-RCP-1"]} == rcps
     assert {f["account"] for f in rows["AV-RCP-3"]} == set(ACCOUNTS.values())
+    # The OU's EC2 declarative policy and tag policy, each checked once, on the dedicated OU.
+    assert [f["resource"] for f in rows["AV-EC2-1"]] == [f"{organization['ou_id']}/airlock-ec2-baseline"]
+    assert [f["resource"] for f in rows["AV-TAG-1"]] == [f"{organization['ou_id']}/airlock-tags"]
     # One row per endpoint the network builder declares, in its integration and region.
     expected = expectations_for(example_spec, load_account_lock(EXAMPLE_SPEC)).endpoints
     declared = {(name, region, e.service_name) for (name, region), wanted in expected.items() for e in wanted}
@@ -445,7 +459,8 @@ def crm_call_bound(spec) -> int:
     DescribePolicy once per guardrail SCP planned for those two targets (the quarantine SCP is
     only read where it is attached); ListPoliciesForTarget of the account's RCPs (1) and
     DescribePolicy once per RCP planned for it (the quarantine RCP likewise only where it is
-    attached); IAM GetRole, ListAttachedRolePolicies and
+    attached); ListPoliciesForTarget and DescribePolicy for the OU's EC2 declarative policy
+    and tag policy (4); IAM GetRole, ListAttachedRolePolicies and
     ListRolePolicies for the vendor role (3); CloudFormation DescribeStacks,
     ListStackResources, GetTemplate (3); EC2 DescribeFlowLogs (1), five egress lookups
     (peering twice: requester and accepter side, 6), DescribeVpcEndpoints (1, shared by both
@@ -460,13 +475,36 @@ def crm_call_bound(spec) -> int:
     from airlock.stacks.perimeter_plan import plan_rcps
 
     rcps = 1 + len(plan_rcps(spec.organization, spec.integrations).accounts()["crm"].packed)
-    return 2 + 2 + 2 + scps + rcps + 3 + 3 + 1 + 6 + 1 + 1 + 2 + 4
+    return 2 + 2 + 2 + scps + rcps + 4 + 3 + 3 + 1 + 6 + 1 + 1 + 2 + 4
 
 
-def test_api_calls_are_bounded_and_independent_of_other_integrations(emulator, verified_deployment, tmp_path):
+@contextmanager
+def _ou_policies_of(emulator, organization, spec_path: Path) -> Iterator[None]:
+    """The OU's EC2 and tag policies as another spec plans them (whether any integration has
+    filtered egress shapes the EC2 baseline), restored afterwards."""
+    from airlock.stacks.perimeter_plan import plan_ou_policies
+
+    org = emulator.client("organizations", MANAGEMENT, "eu-central-1")
+    spec = load(spec_path)
+    originals = {}
+    for planned in plan_ou_policies(spec.organization, spec.integrations):
+        policy_id = organization["policy_ids"][planned.name]
+        originals[policy_id] = org.describe_policy(PolicyId=policy_id)["Policy"]["Content"]
+        org.update_policy(PolicyId=policy_id, Content=json.dumps(planned.document, separators=(",", ":")))
+    try:
+        yield
+    finally:
+        for policy_id, content in originals.items():
+            org.update_policy(PolicyId=policy_id, Content=content)
+
+
+def test_api_calls_are_bounded_and_independent_of_other_integrations(
+    emulator, organization, verified_deployment, tmp_path
+):
     one = _spec_with(tmp_path / "one", ["crm"])
     bound = crm_call_bound(load(one))
-    alone, report = _count(emulator, one)
+    with _ou_policies_of(emulator, organization, one):
+        alone, report = _count(emulator, one)
     assert report.passed, _not_ok(report)
     assert {"AV-SCP-1", "AV-SCP-3", "AV-VENDOR-1", "AV-ENDPOINT-2"} <= {f.check_id for f in report.findings}
     assert alone.total <= bound, alone.calls
@@ -538,6 +576,29 @@ def test_detached_scp_is_reported(
         assert code == 1
     finally:
         org.attach_policy(PolicyId=policy_id, TargetId=target)
+
+
+def test_changed_tag_policy_and_detached_ec2_policy_are_reported(
+    emulator, organization, verified_deployment, management_credentials, capsys
+):
+    """Someone relaxes the OU's tag policy (any data classification) and detaches the EC2
+    baseline: both show, by the attribute that changed and by the policy that is missing."""
+    org = emulator.client("organizations", MANAGEMENT, "eu-central-1")
+    tags, ec2 = organization["policy_ids"]["airlock-tags"], organization["policy_ids"]["airlock-ec2-baseline"]
+    original = org.describe_policy(PolicyId=tags)["Policy"]["Content"]
+    relaxed = json.loads(original)
+    del relaxed["tags"]["airlock:data-classification"]["tag_value"]
+    org.update_policy(PolicyId=tags, Content=json.dumps(relaxed))
+    org.detach_policy(PolicyId=ec2, TargetId=organization["ou_id"])
+    try:
+        code, output = _cli(emulator, capsys, "--integration", "events")
+        assert _cli_not_ok(output) == [("AV-EC2-1", "missing"), ("AV-TAG-1", "drift")]
+        (drift,) = [f for f in output["findings"] if f["check_id"] == "AV-TAG-1"]
+        assert "tags.airlock:data-classification.tag_value" in drift["message"]
+        assert code == 1
+    finally:
+        org.update_policy(PolicyId=tags, Content=original)
+        org.attach_policy(PolicyId=ec2, TargetId=organization["ou_id"])
 
 
 def test_weakened_scp_is_reported(emulator, organization, verified_deployment, management_credentials, capsys):

@@ -18,7 +18,18 @@ from airlock.verify import (
     all_checks,
     check,
 )
-from airlock.verify.checks import endpoints, logs, network, organization, queues, rcp, scp, stack, vendor_role
+from airlock.verify.checks import (
+    endpoints,
+    logs,
+    network,
+    organization,
+    ou_policies,
+    queues,
+    rcp,
+    scp,
+    stack,
+    vendor_role,
+)
 from airlock.verify.registry import REGISTRY, Scope
 from airlock.verify.runner import run_check
 from tests.verify_stubs import (
@@ -213,6 +224,69 @@ def test_active_integration_carrying_the_quarantine_is_drift(stubs):
     org_stub(stubs).add_response("list_policies_for_target", {"Policies": [_policy("airlock-quarantine", "p-q")]})
     ctx = stubs.context(integration="crm", expectations=Expectations(quarantine_scp=QUARANTINE))
     assert statuses(scp.account_scps(ctx)) == [("AV-SCP-3", "drift")]
+
+
+# --- the OU's EC2 declarative policy and tag policy --------------------------------------------
+
+EC2_BASELINE = {"ec2_attributes": {"serial_console_access": {"status": {"@@assign": "disabled"}}}}
+TAGS = {"tags": {"airlock:owner": {"tag_key": {"@@assign": "airlock:owner"}}}}
+OU_EXPECTED = Expectations(
+    ou_policies={
+        "DECLARATIVE_POLICY_EC2": [ExpectedPolicy("airlock-ec2-baseline", EC2_BASELINE)],
+        "TAG_POLICY": [ExpectedPolicy("airlock-tags", TAGS)],
+    }
+)
+
+
+def _typed(name, policy_id, type_):
+    return {**_policy(name, policy_id), "Type": type_}
+
+
+def test_ou_declarative_and_tag_policies_attached_with_their_content_match(stubs):
+    _ou_known(stubs)
+    org = org_stub(stubs)
+    org.add_response(
+        "list_policies_for_target",
+        {"Policies": [_typed("airlock-ec2-baseline", "p-e", "DECLARATIVE_POLICY_EC2")]},
+        {"TargetId": OU["Id"], "Filter": "DECLARATIVE_POLICY_EC2"},
+    )
+    # Organizations hands the content back re-serialised; key order does not matter.
+    org.add_response(
+        "describe_policy", {"Policy": {"Content": json.dumps(EC2_BASELINE, indent=2)}}, {"PolicyId": "p-e"}
+    )
+    ctx = stubs.context(expectations=OU_EXPECTED)
+    assert statuses(ou_policies.ec2_declarative_policy(ctx)) == [("AV-EC2-1", "ok"), ("AV-EC2-2", "ok")]
+
+
+def test_a_relaxed_tag_policy_is_drift_by_the_attribute_that_changed_and_another_is_reported(stubs):
+    _ou_known(stubs)
+    org = org_stub(stubs)
+    org.add_response(
+        "list_policies_for_target",
+        {"Policies": [_typed("airlock-tags", "p-t", "TAG_POLICY"), _typed("team-tags", "p-x", "TAG_POLICY")]},
+        {"TargetId": OU["Id"], "Filter": "TAG_POLICY"},
+    )
+    relaxed = {"tags": {"airlock:owner": {"tag_key": {"@@assign": "Airlock:Owner"}}}}
+    org.add_response("describe_policy", {"Policy": {"Content": json.dumps(relaxed)}}, {"PolicyId": "p-t"})
+    findings = ou_policies.tag_policy(stubs.context(expectations=OU_EXPECTED))
+    assert statuses(findings) == [("AV-TAG-1", "drift"), ("AV-TAG-2", "drift")]
+    assert "tags.airlock:owner.tag_key.@@assign" in findings[0].message
+    assert findings[1].resource == f"{OU['Id']}/team-tags"
+
+
+def test_a_detached_ec2_policy_is_missing(stubs):
+    _ou_known(stubs)
+    org_stub(stubs).add_response("list_policies_for_target", {"Policies": []})
+    findings = ou_policies.ec2_declarative_policy(stubs.context(expectations=OU_EXPECTED))
+    assert statuses(findings) == [("AV-EC2-1", "missing"), ("AV-EC2-2", "ok")]
+    assert findings[0].resource == f"{OU['Id']}/airlock-ec2-baseline"
+
+
+def test_without_the_ou_the_policies_are_missing_and_without_expectations_there_are_no_rows(stubs):
+    org_stub(stubs).add_response("list_organizational_units_for_parent", {"OrganizationalUnits": []})
+    assert statuses(ou_policies.tag_policy(stubs.context(expectations=OU_EXPECTED))) == [("AV-TAG-1", "missing")]
+    assert ou_policies.ec2_declarative_policy(stubs.context()) == []
+    assert ou_policies.tag_policy(stubs.context()) == []
 
 
 # --- RCPs ------------------------------------------------------------------------------------
@@ -741,6 +815,7 @@ _EVERYTHING_EXPECTED = Expectations(
     quarantine_scp=QUARANTINE,
     rcps={"crm": [ExpectedPolicy("airlock-rcp-integration-crm-1", DENY_LEAVE)]},
     quarantine_rcp=QUARANTINE_RCP,
+    ou_policies=OU_EXPECTED.ou_policies,
     vendor_roles={"crm": ROLE},
     endpoints={("crm", REGION): [ExpectedEndpoint("com.amazonaws.eu-central-1.sqs")]},
 )

@@ -287,3 +287,31 @@ def test_the_expected_vendor_roles_carry_the_shared_external_id_and_self_assumpt
         assert role.principals == {"arn:aws:iam::414351767826:role/unity-catalog-prod-UCMasterRole-14S5ZJVKOTYTL"}
     fivetran = expectations_for(load(RECIPES["fivetran-s3-connector"]), AccountLock()).vendor_roles["elt"]
     assert fivetran.principals == {"834469178297"} and fivetran.self_assume is False
+
+
+def test_expected_ou_policies_are_the_templates_declarative_and_tag_policies(example):
+    spec, template = example
+    expected = expectations_for(spec, AccountLock())
+    built = {
+        r["Properties"]["Type"]: r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == SCP and r["Properties"]["Type"] in ("DECLARATIVE_POLICY_EC2", "TAG_POLICY")
+    }
+    assert set(expected.ou_policies) == set(built) == {"DECLARATIVE_POLICY_EC2", "TAG_POLICY"}
+    ou = ou_logical_id(template, spec.organization.ou_name)
+    for policy_type, (wanted,) in expected.ou_policies.items():
+        assert built[policy_type]["Name"] == wanted.name
+        assert built[policy_type]["Content"] == wanted.parsed()
+        assert built[policy_type]["TargetIds"] == [{"Fn::GetAtt": [ou, "Id"]}]
+
+
+def test_an_opted_out_policy_type_is_not_expected():
+    from airlock.spec import validate
+    from tests.specs import spec_data
+    from tests.verify_stubs import make_lock
+
+    reason = "Declarative policies are managed by the cloud centre of excellence's own pipeline."
+    spec = validate(
+        spec_data(**{"organization.perimeter": {"ec2_declarative_policy": False, "opt_out": {"reason": reason}}})
+    )
+    assert set(expectations_for(spec, make_lock()).ou_policies) == {"TAG_POLICY"}

@@ -6,6 +6,7 @@ from airlock.verify.checks import (
     logs,
     network,
     organization,
+    ou_policies,
     queues,
     rcp,
     scp,
@@ -13,4 +14,16 @@ from airlock.verify.checks import (
     vendor_role,
 )
 
-__all__ = ["bootstrap", "endpoints", "logs", "network", "organization", "queues", "rcp", "scp", "stack", "vendor_role"]
+__all__ = [
+    "bootstrap",
+    "endpoints",
+    "logs",
+    "network",
+    "organization",
+    "ou_policies",
+    "queues",
+    "rcp",
+    "scp",
+    "stack",
+    "vendor_role",
+]
