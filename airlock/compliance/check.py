@@ -23,6 +23,7 @@ from airlock.synth import StackSummary, SynthOptions, SynthResult, replacing, sy
 if TYPE_CHECKING:
     from airlock.assembly import AssemblyRun
     from airlock.register.reviews import ReviewState
+    from airlock.spec import Spec
 
 ASSEMBLY = "cdk.out"
 JSON_REPORT = "airlock-check.json"
@@ -93,19 +94,36 @@ class CheckOptions:
 def _locate(assembly: Path, findings: list[Finding], templates: dict[str, Template]) -> list[Finding]:
     """Fill in template, logical id and line of findings that name only a construct path."""
     logical_ids = dict(assembly_metadata(assembly, "aws:cdk:logicalId"))
-    texts: dict[str, list[str]] = {}
+    starts: dict[str, dict[str, int]] = {}
     out = []
     for finding in findings:
         stack = templates.get(finding.stack)
         template = finding.template or (stack.file if stack else None)
         logical_id = finding.logical_id or logical_ids.get(finding.path)
         line = finding.line
-        if template and logical_id and line is None and (assembly / template).exists():
-            lines = texts.setdefault(template, (assembly / template).read_text(encoding="utf-8").splitlines())
-            needle = f'"{logical_id}": {{'
-            line = next((n for n, text in enumerate(lines, 1) if text.strip().startswith(needle)), None)
+        if template and logical_id and line is None:
+            if template not in starts:
+                starts[template] = _object_starts(assembly / template)
+            line = starts[template].get(logical_id)
         out.append(replace(finding, template=template, logical_id=logical_id, line=line))
     return out
+
+
+def _object_starts(template: Path) -> dict[str, int]:
+    """Key -> line of the first line of a template that opens an object under that key
+    (``"Bucket": {``), read once per template however many findings point into it."""
+    starts: dict[str, int] = {}
+    try:
+        text = template.read_text(encoding="utf-8")
+    except OSError:
+        return starts
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith('"') and stripped.endswith("{"):
+            key, sep, rest = stripped[1:].partition('": ')
+            if sep and rest == "{":
+                starts.setdefault(key, number)
+    return starts
 
 
 def _templates(assembly: Path) -> dict[str, Template]:
@@ -124,7 +142,11 @@ def _templates(assembly: Path) -> dict[str, Template]:
 
 
 def prove_assembly(
-    assembly: Path, spec_path: Path, synthesized: SynthResult | None = None, cache: Path | None = None
+    assembly: Path,
+    spec_path: Path,
+    synthesized: SynthResult | None = None,
+    cache: Path | None = None,
+    spec: Spec | None = None,
 ) -> list[Finding]:
     """The access proof's failures over a synthesized assembly, as blocking findings.
 
@@ -139,7 +161,7 @@ def prove_assembly(
     from airlock.assembly import UnitCache
     from airlock.spec import load, load_account_lock
 
-    spec, lock = load(spec_path), load_account_lock(spec_path)
+    spec, lock = spec if spec is not None else load(spec_path), load_account_lock(spec_path)
     artifacts = read_stacks(assembly)
     run = synthesized.run if synthesized is not None else None
     if run is not None and cache is not None:
@@ -208,7 +230,7 @@ def run_check(
         if options.proof:
             with progress.phase("proving access: flows, probes, effective access, deployability"):
                 cache = options.synth.cache if options.synth is not None else None
-                proven = prove_assembly(assembly, spec_path, synthesized, cache)
+                proven = prove_assembly(assembly, spec_path, synthesized, cache, spec)
         compliance = synthesized.compliance
         names = [integration.name for integration in spec.integrations]
         paths = construct_paths(assembly)

@@ -13,6 +13,7 @@ blocking finding too: a check that did not run never passes.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -84,20 +85,35 @@ def assembly_metadata(outdir: str | Path, type_: str) -> Iterator[tuple[str, Any
     ``<stack>.metadata.json`` file the manifest names.
     """
     outdir = Path(outdir)
-    manifest_file = outdir / "manifest.json"
-    if not manifest_file.exists():
+    manifest = _json_file(outdir / "manifest.json")
+    if manifest is None:
         return
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     for artifact in manifest.get("artifacts", {}).values():
         blocks = [artifact.get("metadata") or {}]
         extra = artifact.get("additionalMetadataFile")
-        if extra and (outdir / extra).exists():
-            blocks.append(json.loads((outdir / extra).read_text(encoding="utf-8")))
+        if extra and (block := _json_file(outdir / extra)) is not None:
+            blocks.append(block)
         for block in blocks:
             for path, entries in block.items():
                 for entry in entries:
                     if entry.get("type") == type_:
                         yield path.lstrip("/"), entry.get("data")
+
+
+def _json_file(path: Path) -> Any:
+    """The parsed JSON file at ``path`` (None when it does not exist). A check reads the same
+    metadata files for several kinds of entries; each is parsed once while it is unchanged
+    (same size and modification time). Callers must not change what it returns."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _parsed_json(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=2048)
+def _parsed_json(path: str, _mtime_ns: int, _size: int) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def _acknowledgement_owners(outdir: Path) -> dict[tuple[str, str], dict[str, str]]:

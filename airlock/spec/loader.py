@@ -13,6 +13,7 @@ inside the value it names (a recursive structure).
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from collections.abc import Mapping
 from datetime import date
@@ -167,11 +168,22 @@ def line_of(loc: Loc, lines: LineMap) -> int | None:
 
 
 def spec_lines(path: str | Path) -> LineMap:
-    """Field path -> line of the spec file at ``path`` (empty when it cannot be read or parsed)."""
+    """Field path -> line of the spec file at ``path`` (empty when it cannot be read or parsed).
+
+    The map is remembered for the file's text (a check locates its findings, acknowledged
+    findings and warnings in the same spec); callers must not change it."""
     try:
         text = Path(path).read_text(encoding="utf-8")
-        return parse_yaml(text, str(path))[1]
-    except (OSError, UnicodeDecodeError, SpecError):
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return _lines_of_text(text, str(path))
+
+
+@functools.lru_cache(maxsize=2)
+def _lines_of_text(text: str, source: str) -> LineMap:
+    try:
+        return parse_yaml(text, source)[1]
+    except SpecError:
         return {}
 
 
