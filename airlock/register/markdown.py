@@ -120,7 +120,7 @@ def integration_page(record: IntegrationRecord) -> str:
         ["", ""],
         [
             ["owner", f"{record.owner} ({record.contact})"],
-            ["vendor", f"{record.vendor.name} (AWS accounts {', '.join(record.vendor.account_ids)})"],
+            ["vendor", f"{record.vendor.name} ({_vendor_accounts(record.vendor.account_ids)})"],
             [
                 "intermediate account",
                 f"{record.account.id or 'not yet created'} ({record.account.provisioning})",
@@ -160,7 +160,9 @@ def integration_page(record: IntegrationRecord) -> str:
         empty="_no data flows declared in the spec_",
     )
     lines += ["## Access", ""]
-    lines += table(["vendor account"], [[a] for a in record.vendor.account_ids])
+    lines += table(
+        ["vendor account"], [[a] for a in record.vendor.account_ids], empty="_the vendor has no AWS account here_"
+    )
     lines += access_tables(record)
     lines += table(
         ["role", "logical id", "trusted principals", "trust conditions", "max session (s)", "boundary", "stack"],
@@ -307,3 +309,7 @@ def index_page(register: Register) -> str:
         "`schema/`), `catalog-info.yaml` (Backstage entities), `integrations/<name>.md` (one page each).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _vendor_accounts(accounts: list[str]) -> str:
+    return f"AWS accounts {', '.join(accounts)}" if accounts else "no AWS account: it only pushes webhooks"

@@ -145,7 +145,7 @@ class DataFlowRecord(Record):
     direction: Literal["inbound", "outbound", "bidirectional"]
     classification: Literal["public", "internal", "confidential", "restricted"]
     description: str
-    via: Literal["privatelink", "role", "drop-zone"]
+    via: Literal["privatelink", "role", "drop-zone", "webhook"]
     buffer: str | None
     consumers: list[str]
 
