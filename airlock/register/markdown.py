@@ -197,6 +197,7 @@ def integration_page(record: IntegrationRecord) -> str:
         [[named(e), e.logical_id, e.endpoint_type or e.type, e.service, e.stack] for e in record.endpoints],
         empty="Endpoints: " + NONE,
     )
+    lines += webhook_lines(record)
     lines += ["## Filtering", ""]
     lines += filtering_lines(record)
     lines += ["## Guardrails", ""]
@@ -313,3 +314,37 @@ def index_page(register: Register) -> str:
 
 def _vendor_accounts(accounts: list[str]) -> str:
     return f"AWS accounts {', '.join(accounts)}" if accounts else "no AWS account: it only pushes webhooks"
+
+
+def webhook_lines(record: IntegrationRecord) -> list[str]:
+    """The webhooks with their allow-lists, and what to hand back to the vendor; nothing without webhooks."""
+    if not record.webhooks and not record.hand_back:
+        return []
+    lines = ["## Webhooks", ""]
+    lines += table(
+        ["webhook", "buffer", "POST path", "allow-list (WAF IP set and resource policy)", "required headers", "body"],
+        [
+            [
+                w.name + (" (suspended: nothing allowed)" if w.suspended else ""),
+                w.buffer,
+                f"/{w.stage}/{w.path}",
+                ", ".join(w.source_ranges),
+                ", ".join(w.required_headers) or "none",
+                "JSON, validated against the declared schema" if w.body_schema else "JSON",
+            ]
+            for w in record.webhooks
+        ],
+    )
+    groups = sorted({g for w in record.webhooks for g in w.managed_rule_groups})
+    lines += [
+        "Every other address meets the web ACL's default Block and the resource policy's implicit deny; "
+        f"before the allow-list the web ACL applies {', '.join(groups) or 'no managed rule groups'}. "
+        "The vendor's signature header is not checked here: the consumer verifies it.",
+        "",
+    ]
+    lines += ["## What to hand back", ""]
+    lines += table(
+        ["what", "stack output", "stack", "value"],
+        [[h.what, h.output, h.stack, h.value] for h in record.hand_back],
+    )
+    return lines
