@@ -114,6 +114,10 @@ def waf_decision(found: WebhookView, address: str) -> Decision:
         action = rule.get("Action") or {}
         if reference is None or set(action) - {"Allow", "Block", "Count"} or len(action) != 1:
             return Decision(Verdict.UNDECIDED, f"rule {rule.get('Name')}: only IP set rules are modelled")
+        if "IPSetForwardedIPConfig" in reference:
+            return Decision(
+                Verdict.UNDECIDED, f"rule {rule.get('Name')}: matches a forwarded-IP header, not the source"
+            )
         addresses = found.ip_sets.get(reference.get("Arn"))
         if addresses is None:
             return Decision(Verdict.UNDECIDED, f"rule {rule.get('Name')}: its IP set is not in the assembly")

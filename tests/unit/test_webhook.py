@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
@@ -219,3 +221,36 @@ def test_a_fifo_queue_is_refused():
     queue = sqs.Queue(scope, "Ordered", fifo=True)
     with pytest.raises(ValueError, match="the queue is FIFO"):
         VendorWebhook(scope, "Hook", queue=queue, source_ranges=RANGES)
+
+
+def integration_stack(**changes):
+    from airlock.spec import validate
+    from airlock.stacks import IntegrationStack
+    from tests.specs import spec_data
+
+    hook = {"name": "github", "buffer": "inbound", "source_ranges": RANGES, "path": "hooks/github"}
+    spec = validate(spec_data(**{"integrations.0.webhooks": [hook], **changes}))
+    return IntegrationStack(
+        cdk.App(),
+        "Crm",
+        organization=spec.organization,
+        integration=spec.integration("crm"),
+        env=cdk.Environment(account="210000000001", region="eu-central-1"),
+    )
+
+
+def test_the_stack_outputs_the_webhook_url_and_names_the_api_after_the_integration():
+    stack = integration_stack()
+    template = Template.from_stack(stack)
+    outputs = template.find_outputs("githubWebhookUrl")
+    assert list(outputs) == ["githubWebhookUrl"]
+    assert "/hooks/github" in json.dumps(outputs["githubWebhookUrl"]["Value"])
+    template.has_resource_properties("AWS::ApiGateway::RestApi", {"Name": "airlock-crm-github"})
+    template.has_resource_properties("AWS::WAFv2::WebACL", {"Name": "airlock-crm-github-acl"})
+    assert stack.webhooks["github"].queue is stack.buffers["inbound"].queue
+
+
+def test_a_suspended_integration_s_webhook_allows_nothing():
+    template = Template.from_stack(integration_stack(**{"integrations.0.state": "suspended"}))
+    (acl,) = template.find_resources("AWS::WAFv2::WebACL").values()
+    assert [r["Name"] for r in acl["Properties"]["Rules"]] == list(MANAGED_RULE_GROUPS)
