@@ -276,11 +276,16 @@ def _role_probes(view: IntegrationView, region: RegionView, webhook: Webhook, ro
     world = view.world
     session = Principal.role(role, session="apigateway")
     own = region.queue(webhook.buffer)
-    others = [
-        r.arn
-        for r in world.resources
-        if r.type == "AWS::SQS::Queue" and r.arn is not None and (own is None or r.arn != own.arn)
-    ]
+    # Every other queue of the account, one queue of each other account (the role's policy names
+    # one ARN, so one queue stands for its account), and a queue the assembly does not hold.
+    others: list[str] = []
+    accounts: set[str] = set()
+    for resource in world.resources:
+        if resource.type != "AWS::SQS::Queue" or resource.arn is None or (own is not None and resource.arn == own.arn):
+            continue
+        if resource.account == region.account or resource.account not in accounts:
+            others.append(resource.arn)
+            accounts.add(resource.account)
     others.append(f"arn:aws:sqs:{region.region}:{region.account}:airlock-proof-any-queue")
     why = f"webhook {webhook.name}'s role may send to its own queue only"
     for queue in others:

@@ -131,6 +131,9 @@ class VendorWebhook(Construct):
         rotation that CloudWatch Logs of this account may use.
     :param suspended: the kill switch: the web ACL allows nothing and the resource policy
         denies every request. Default: False.
+    :param configure_account_logging: set the account's API Gateway logging role
+        (``AWS::ApiGateway::Account``, once per stack). Default: True; give False in a stack
+        or account whose logging role is set elsewhere (there is one per account and region).
     """
 
     def __init__(
@@ -150,6 +153,7 @@ class VendorWebhook(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         log_key: kms.IKey | None = None,
         suspended: bool = False,
+        configure_account_logging: bool = True,
     ) -> None:
         super().__init__(scope, id)
         _check_props(queue, source_ranges, path, required_headers)
@@ -185,7 +189,7 @@ class VendorWebhook(Construct):
             statements=self._send_statements(),
         )
 
-        logging = api_gateway_logging(self)
+        logging = api_gateway_logging(self) if configure_account_logging else None
         self.api = apigateway.RestApi(
             self,
             "Api",
@@ -220,7 +224,8 @@ class VendorWebhook(Construct):
         assert isinstance(rest_api, apigateway.CfnRestApi)
         rest_api.add_property_override("SecurityPolicy", SECURITY_POLICY)
         self.stage = self.api.deployment_stage
-        self.stage.node.add_dependency(logging)  # the account's logging role is set first
+        if logging is not None:
+            self.stage.node.add_dependency(logging)  # the account's logging role is set first
         # API Gateway writes execution logs to a group it names after the API and stage; made here,
         # it is encrypted and expires like the others.
         self.execution_log_group = logs.LogGroup(

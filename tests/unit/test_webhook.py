@@ -254,3 +254,18 @@ def test_a_suspended_integration_s_webhook_allows_nothing():
     template = Template.from_stack(integration_stack(**{"integrations.0.state": "suspended"}))
     (acl,) = template.find_resources("AWS::WAFv2::WebACL").values()
     assert [r["Name"] for r in acl["Properties"]["Rules"]] == list(MANAGED_RULE_GROUPS)
+
+
+def test_a_stack_that_sets_the_account_logging_elsewhere_gets_no_second_account_resource():
+    _, _, _, template = webhook(configure_account_logging=False)
+    template.resource_count_is("AWS::ApiGateway::Account", 0)
+
+
+def test_two_webhooks_in_a_stack_share_one_account_logging_role():
+    scope = stack()
+    buffer = IntegrationBuffer(scope, "Deliveries", queue_name="deliveries")
+    for name in ("One", "Two"):
+        VendorWebhook(scope, name, queue=buffer.queue, source_ranges=RANGES, api_name=f"hooks-{name.lower()}")
+    template = Template.from_stack(scope)
+    template.resource_count_is("AWS::ApiGateway::Account", 1)
+    template.resource_count_is("AWS::WAFv2::WebACL", 2)
