@@ -192,6 +192,39 @@ def _plain(prefix: str) -> Callable[..., Attributes]:
     return attributes
 
 
+def _rest_api(resolver: Resolver, logical_id: str, resource: Mapping[str, Any]) -> Attributes:
+    """A REST API's id (assigned by AWS), its root resource, and the ARN API Gateway's own actions name."""
+    ident = f"api{logical_id.lower()}"
+    return {
+        "Ref": ident,
+        "RestApiId": ident,
+        "RootResourceId": f"root{logical_id.lower()}",
+        "Arn": f"arn:{_partition(resolver)}:apigateway:{_region(resolver)}::/restapis/{ident}",
+    }
+
+
+def _stage(resolver: Resolver, logical_id: str, resource: Mapping[str, Any]) -> Attributes:
+    name = resolver.property(resource, "StageName")
+    return {"Ref": name if isinstance(name, str) else Unresolved(f"{logical_id}.StageName")}
+
+
+def _wafv2(kind: str) -> Callable[..., Attributes]:
+    """A regional WAFv2 web ACL or IP set: ``arn:...:wafv2:<region>:<account>:regional/<kind>/<Name>/<Id>``."""
+
+    def attributes(resolver: Resolver, logical_id: str, resource: Mapping[str, Any]) -> Attributes:
+        name = _name(resolver, resource, "Name", logical_id)
+        ident = f"{kind}-{logical_id.lower()}"
+        scope = str(resolver.property(resource, "Scope", "REGIONAL")).lower()
+        where = "global" if scope == "cloudfront" else "regional"
+        region = "us-east-1" if where == "global" else _region(resolver)
+        arn = _joined(
+            f"arn:{_partition(resolver)}:wafv2:{region}:{_account(resolver)}:{where}/{kind}/", name, f"/{ident}"
+        )
+        return {"Ref": _joined(name, f"|{ident}|{scope.upper()}"), "Arn": arn, "Id": ident}
+
+    return attributes
+
+
 #: Resource type -> attribute function. Types not listed yield no attributes.
 ATTRIBUTES: dict[str, Callable[[Resolver, str, Mapping[str, Any]], Attributes]] = {
     "AWS::SQS::Queue": _queue,
@@ -229,6 +262,15 @@ ATTRIBUTES: dict[str, Callable[[Resolver, str, Mapping[str, Any]], Attributes]] 
     "AWS::ServiceCatalogAppRegistry::AttributeGroup": _arn_named("servicecatalog", "/attribute-groups", "Name"),
     "AWS::SSM::Parameter": _arn_named("ssm", "parameter", "Name", ""),
     "AWS::ECR::Repository": _arn_named("ecr", "repository", "RepositoryName"),
+    "AWS::ApiGateway::RestApi": _rest_api,
+    "AWS::ApiGateway::Stage": _stage,
+    "AWS::ApiGateway::Deployment": _plain("deployment"),
+    "AWS::ApiGateway::Resource": _plain("resource"),
+    "AWS::ApiGateway::Method": _plain("method"),
+    "AWS::ApiGateway::RequestValidator": _plain("validator"),
+    "AWS::ApiGateway::Model": _plain("model"),
+    "AWS::WAFv2::WebACL": _wafv2("webacl"),
+    "AWS::WAFv2::IPSet": _wafv2("ipset"),
 }
 
 

@@ -32,6 +32,7 @@ from airlock.access.flows_core import (
     core_writes,
 )
 from airlock.access.flows_network import network_flows
+from airlock.access.flows_webhook import webhook_flows, webhook_steps
 from airlock.access.model import Principal
 from airlock.access.steps import Flow, Step, iam_step, missing_step
 from airlock.access.view import IntegrationView, RegionView
@@ -143,6 +144,7 @@ def access_flows(view: IntegrationView, index: int) -> Iterator[Flow]:
                         tuple(vendor_grant_steps(view, region, principal, position)),
                     )
         yield from core_flows(view, region, index, suffix)
+        yield from webhook_flows(view, region, index, suffix)
         zone = integration.drop_zone
         if zone is not None and zone.notify_buffer is not None:
             yield Flow(
@@ -158,6 +160,11 @@ def access_flows(view: IntegrationView, index: int) -> Iterator[Flow]:
 
 def _vendor_writes(view: IntegrationView, region: RegionView, flow: DataFlow) -> list[Step]:
     """The vendor puts the flow's data into the intermediate account."""
+    if flow.via == "webhook":
+        hooks = [w for w in view.integration.webhooks if flow.buffer is None or w.buffer == flow.buffer]
+        if not hooks:
+            return [missing_step(f"the vendor pushes ({flow.name})", "no webhook delivers into the flow's buffer")]
+        return [step for webhook in hooks for step in webhook_steps(view, region, webhook)]
     access = view.integration.access
     principals = view.vendor_principals()[:1]
     kinds = ("send",) if flow.via == "role" else ("put_objects",)
@@ -209,6 +216,8 @@ def _core_reads(view: IntegrationView, region: RegionView, flow: DataFlow) -> li
     integration = view.integration
     zone = integration.drop_zone
     buffer = flow.buffer or (zone.notify_buffer if flow.via == "drop-zone" and zone is not None else None)
+    if buffer is None and flow.via == "webhook" and integration.webhooks:
+        buffer = integration.webhooks[0].buffer
     if buffer is None and flow.via == "drop-zone":
         readers = [(c.role, p) for c in integration.core_consumers for p in consumer_read_prefixes(view, c.role)]
         if not readers:

@@ -14,6 +14,7 @@ from typing import Any
 
 from airlock import grants
 from airlock.access.chains import assume_steps, fas_context, session_of
+from airlock.access.flows_webhook import webhook_probes
 from airlock.access.model import Policy, Principal
 from airlock.access.probes_common import (
     ADMIN_IDENTITY,
@@ -307,6 +308,7 @@ PROBES: tuple[ProbeFunction, ...] = (
     foreign_principal_probes,
     exemption_probes,
     guardrail_probes,
+    webhook_probes,
     *PERIMETER_PROBES,
 )
 

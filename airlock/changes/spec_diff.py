@@ -51,6 +51,12 @@ RULES: tuple[Rule, ...] = (
         "added",
         "exposed API ports, targets or principals",
     ),
+    Rule(r"integrations\.\*\.webhooks\.\*\.source_ranges", "source ranges and ports", "added", "webhook source ranges"),
+    Rule(
+        r"integrations\.\*\.webhooks\.\*\.required_headers", "trust conditions", "removed", "required webhook headers"
+    ),
+    Rule(r"integrations\.\*\.webhooks\.\*\.body_schema(\..*)?", "trust conditions", "never", "webhook body schema"),
+    Rule(r"integrations\.\*\.webhooks\.\*", "endpoints", "added", "public webhook endpoint"),
     Rule(r"integrations\.\*\.network\.cidr", "source ranges and ports", "never", "VPC CIDR"),
     Rule(r"integrations\.\*\.access\.external_id", "trust conditions", "never", "external id"),
     Rule(r"integrations\.\*\.access\.session_tags(\..*)?", "trust conditions", "removed", "required session tags"),

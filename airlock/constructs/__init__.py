@@ -21,6 +21,7 @@ from airlock.constructs.observability import IntegrationMonitoring
 from airlock.constructs.privatelink import ExposedService, VendorEndpoint, endpoint_security_group
 from airlock.constructs.service_endpoints import ServiceEndpoints, endpoint_policy
 from airlock.constructs.vendor_access import VendorAccessRole, VendorGrant
+from airlock.constructs.webhook import VendorWebhook
 
 __all__ = [
     "FLOW_LOG_FIELDS",
@@ -41,6 +42,7 @@ __all__ = [
     "VendorAccessRole",
     "VendorEndpoint",
     "VendorGrant",
+    "VendorWebhook",
     "allow_core_consumers",
     "allow_core_producers",
     "default_security_group_users",

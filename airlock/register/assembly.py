@@ -32,8 +32,18 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "AWS::SQS::QueuePolicy",
         "AWS::S3::BucketPolicy",
         "AWS::SNS::TopicPolicy",
+        "AWS::WAFv2::WebACL",
+        "AWS::WAFv2::IPSet",
+        "AWS::WAFv2::WebACLAssociation",
+        "AWS::ApiGateway::RequestValidator",
     ),
-    "logging": ("AWS::EC2::FlowLog", "AWS::Logs::", "AWS::CloudWatch::", "AWS::CloudTrail::"),
+    "logging": (
+        "AWS::EC2::FlowLog",
+        "AWS::Logs::",
+        "AWS::CloudWatch::",
+        "AWS::CloudTrail::",
+        "AWS::WAFv2::LoggingConfiguration",
+    ),
     "resilience": ("AWS::SQS::Queue", "AWS::S3::Bucket", "AWS::Events::", "AWS::Backup::"),
 }
 

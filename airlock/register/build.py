@@ -43,6 +43,7 @@ from airlock.register.records import (
     VendorRecord,
 )
 from airlock.register.reviews import review_state
+from airlock.register.webhooks import hand_back_records, webhook_records
 from airlock.spec import AccountLock, Integration, Organization, Spec
 from airlock.spec.register_checks import flow_buffer
 from airlock.stacks.integration import queue_base_name
@@ -160,6 +161,8 @@ def _record(
             )
             for f in integration.data_flows
         ],
+        webhooks=webhook_records(integration),
+        hand_back=hand_back_records(integration, stacks),
         guardrails=[GuardrailRecord(**r) for r in sections["guardrails"]],
         perimeter=perimeter_record(spec.organization, integration),
         filtering=[ResourceRecord(**r) for r in sections["filtering"]],

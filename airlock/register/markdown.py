@@ -120,7 +120,7 @@ def integration_page(record: IntegrationRecord) -> str:
         ["", ""],
         [
             ["owner", f"{record.owner} ({record.contact})"],
-            ["vendor", f"{record.vendor.name} (AWS accounts {', '.join(record.vendor.account_ids)})"],
+            ["vendor", f"{record.vendor.name} ({_vendor_accounts(record.vendor.account_ids)})"],
             [
                 "intermediate account",
                 f"{record.account.id or 'not yet created'} ({record.account.provisioning})",
@@ -160,7 +160,9 @@ def integration_page(record: IntegrationRecord) -> str:
         empty="_no data flows declared in the spec_",
     )
     lines += ["## Access", ""]
-    lines += table(["vendor account"], [[a] for a in record.vendor.account_ids])
+    lines += table(
+        ["vendor account"], [[a] for a in record.vendor.account_ids], empty="_the vendor has no AWS account here_"
+    )
     lines += access_tables(record)
     lines += table(
         ["role", "logical id", "trusted principals", "trust conditions", "max session (s)", "boundary", "stack"],
@@ -195,6 +197,7 @@ def integration_page(record: IntegrationRecord) -> str:
         [[named(e), e.logical_id, e.endpoint_type or e.type, e.service, e.stack] for e in record.endpoints],
         empty="Endpoints: " + NONE,
     )
+    lines += webhook_lines(record)
     lines += ["## Filtering", ""]
     lines += filtering_lines(record)
     lines += ["## Guardrails", ""]
@@ -307,3 +310,41 @@ def index_page(register: Register) -> str:
         "`schema/`), `catalog-info.yaml` (Backstage entities), `integrations/<name>.md` (one page each).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _vendor_accounts(accounts: list[str]) -> str:
+    return f"AWS accounts {', '.join(accounts)}" if accounts else "no AWS account: it only pushes webhooks"
+
+
+def webhook_lines(record: IntegrationRecord) -> list[str]:
+    """The webhooks with their allow-lists, and what to hand back to the vendor; nothing without webhooks."""
+    if not record.webhooks and not record.hand_back:
+        return []
+    lines = ["## Webhooks", ""]
+    lines += table(
+        ["webhook", "buffer", "POST path", "allow-list (WAF IP set and resource policy)", "required headers", "body"],
+        [
+            [
+                w.name + (" (suspended: nothing allowed)" if w.suspended else ""),
+                w.buffer,
+                f"/{w.stage}/{w.path}",
+                ", ".join(w.source_ranges),
+                ", ".join(w.required_headers) or "none",
+                "JSON, validated against the declared schema" if w.body_schema else "JSON",
+            ]
+            for w in record.webhooks
+        ],
+    )
+    groups = sorted({g for w in record.webhooks for g in w.managed_rule_groups})
+    lines += [
+        "Every other address meets the web ACL's default Block and the resource policy's implicit deny; "
+        f"before the allow-list the web ACL applies {', '.join(groups) or 'no managed rule groups'}. "
+        "The vendor's signature header is not checked here: the consumer verifies it.",
+        "",
+    ]
+    lines += ["## What to hand back", ""]
+    lines += table(
+        ["what", "stack output", "stack", "value"],
+        [[h.what, h.output, h.stack, h.value] for h in record.hand_back],
+    )
+    return lines

@@ -16,6 +16,7 @@ _CHANNEL = {
     "privatelink": ("via_privatelink", '{{"PrivateLink"}}'),
     "role": ("via_role", '[/"vendor role"/]'),
     "drop-zone": ("via_drop_zone", '[("S3 drop zone")]'),
+    "webhook": ("via_webhook", '[/"webhook endpoint<br/>WAF allow-list"/]'),
 }
 
 
@@ -56,7 +57,8 @@ def flowchart(record: IntegrationRecord) -> str:
     lines = ["flowchart LR"]
     node_id = _Ids()
     vendor_accounts = ", ".join(record.vendor.account_ids)
-    lines.append(f'  vendor["{label(record.vendor.name)}<br/>vendor accounts {label(vendor_accounts)}"]')
+    where = f"vendor accounts {label(vendor_accounts)}" if vendor_accounts else "no AWS account"
+    lines.append(f'  vendor["{label(record.vendor.name)}<br/>{where}"]')
     inside: list[str] = []
     consumers: list[str] = []
     edges: list[str] = []

@@ -140,12 +140,38 @@ class DropZoneRecord(Record):
     expire_after_days: int
 
 
+class WebhookRecord(Record):
+    """A public HTTPS endpoint the vendor pushes to, and the allow-list in front of it."""
+
+    name: str
+    buffer: str = Field(description="Buffer each admitted delivery becomes a message on.")
+    api_name: str = Field(description="Name of the REST API (its web ACL is <api_name>-acl).")
+    path: str = Field(description="Resource path of the POST method below the stage.")
+    stage: str
+    source_ranges: list[str] = Field(description="The allow-list: the WAF IP set and the resource policy admit these.")
+    managed_rule_groups: list[str] = Field(description="AWS managed rule groups evaluated before the allow-list.")
+    required_headers: list[str] = Field(description="Headers API Gateway requires; each becomes a message attribute.")
+    body_schema: bool = Field(description="Whether the JSON body is validated against a declared schema.")
+    rate_limit: int
+    burst_limit: int
+    suspended: bool = Field(description="The kill switch is on: the web ACL allows nothing.")
+
+
+class HandBackRecord(Record):
+    """A value the vendor needs after deployment, and the stack output that holds it."""
+
+    what: str
+    output: str = Field(description="Name of the stack output.")
+    stack: str
+    value: str = Field(description="The value, or its shape where AWS assigns part of it at deployment.")
+
+
 class DataFlowRecord(Record):
     name: str
     direction: Literal["inbound", "outbound", "bidirectional"]
     classification: Literal["public", "internal", "confidential", "restricted"]
     description: str
-    via: Literal["privatelink", "role", "drop-zone"]
+    via: Literal["privatelink", "role", "drop-zone", "webhook"]
     buffer: str | None
     consumers: list[str]
 
@@ -275,6 +301,12 @@ class IntegrationRecord(Record):
     access: AccessRecord | None = Field(description="The vendor's role: principals, external ID, exact grants.")
     core_access: list[CoreAccessRecord] = Field(description="What each core consumer and producer may do.")
     data_flows: list[DataFlowRecord]
+    webhooks: list[WebhookRecord] = Field(
+        default_factory=list, description="Webhook endpoints the vendor pushes to, with their allow-lists."
+    )
+    hand_back: list[HandBackRecord] = Field(
+        default_factory=list, description="What to hand back to the vendor after deployment (stack outputs)."
+    )
     guardrails: list[GuardrailRecord]
     perimeter: PerimeterRecord
     filtering: list[ResourceRecord]

@@ -39,6 +39,7 @@ from airlock.spec.types import (
     Region,
 )
 from airlock.spec.vendors import SharedVendor
+from airlock.spec.webhooks import Webhook
 
 DataClassification = Literal["public", "internal", "confidential", "restricted"]
 IntegrationState = Literal["active", "suspended"]
@@ -102,7 +103,9 @@ class Vendor(SpecModel):
 
     name: str = Field(min_length=1, max_length=128, description="The vendor's display name.")
     account_ids: list[AccountId] = Field(
-        min_length=1, description="AWS accounts the vendor operates from (for roles and PrivateLink)."
+        default_factory=list,
+        description="AWS accounts the vendor operates from (for roles and PrivateLink); required with an access "
+        "block, vendor endpoints or exposed APIs. A vendor that only pushes webhooks has none.",
     )
 
 
@@ -217,6 +220,11 @@ class Integration(SpecModel):
     network: Network = Field(description="The isolated VPC of the intermediate account and its filtering.")
     buffers: list[Buffer] = Field(default_factory=list, description="SQS buffers of the integration.")
     drop_zone: DropZone | None = Field(default=None, description="S3 drop zone for file integrations.")
+    webhooks: list[Webhook] = Field(
+        default_factory=list,
+        description="Public HTTPS endpoints a vendor that can only push delivers to, each into a buffer, behind a "
+        "WAF allow-list of the vendor's published source ranges.",
+    )
     access: VendorAccess | None = Field(default=None, description="The vendor's cross-account role and grants.")
     core_consumers: list[CoreConsumer] = Field(
         default_factory=list,

@@ -23,7 +23,7 @@ from airlock.spec.types import Email, Name
 CLASSIFICATION_ORDER: tuple[str, ...] = ("public", "internal", "confidential", "restricted")
 
 Direction = Literal["inbound", "outbound", "bidirectional"]
-Channel = Literal["privatelink", "role", "drop-zone"]
+Channel = Literal["privatelink", "role", "drop-zone", "webhook"]
 
 #: AWS Budgets allows five notifications per budget and ten email subscribers per notification.
 MAX_BUDGET_NOTIFICATIONS = 5
@@ -50,7 +50,8 @@ class DataFlow(SpecModel):
     description: str = Field(min_length=1, max_length=256, description="What data flows, and why.")
     via: Channel = Field(
         description="How the data crosses into the intermediate account: 'privatelink' (an endpoint service or "
-        "interface endpoint), 'role' (the vendor assumes a scoped role) or 'drop-zone' (files in the S3 drop zone)."
+        "interface endpoint), 'role' (the vendor assumes a scoped role), 'drop-zone' (files in the S3 drop zone) "
+        "or 'webhook' (the vendor pushes to a webhook endpoint)."
     )
     buffer: str | None = Field(
         default=None,

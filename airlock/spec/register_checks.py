@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from airlock.spec.errors import Loc, SpecIssue
 from airlock.spec.models import Integration
-from airlock.spec.register import CLASSIFICATION_ORDER
+from airlock.spec.register import CLASSIFICATION_ORDER, DataFlow
 
 
 def register_checks(index: int, integration: Integration) -> list[SpecIssue]:
@@ -45,6 +45,37 @@ def register_checks(index: int, integration: Integration) -> list[SpecIssue]:
                     "'privatelink' or 'role'",
                 )
             )
+        if flow.via == "webhook":
+            issues.extend(_webhook_flow(flow, base, integration))
+    return issues
+
+
+def _webhook_flow(flow: DataFlow, base: Loc, integration: Integration) -> list[SpecIssue]:
+    """A 'webhook' flow needs a webhook, runs inbound, and names (if any) a buffer a webhook delivers to."""
+    delivered = sorted({webhook.buffer for webhook in integration.webhooks})
+    if not delivered:
+        return [
+            SpecIssue(
+                (*base, "via"),
+                "'webhook' but the integration declares no webhooks; add a webhooks entry or choose 'privatelink', "
+                "'role' or 'drop-zone'",
+            )
+        ]
+    issues = []
+    if flow.direction != "inbound":
+        issues.append(
+            SpecIssue(
+                (*base, "direction"),
+                f"'{flow.direction}' but a webhook only carries deliveries from the vendor; write 'inbound'",
+            )
+        )
+    if flow.buffer is not None and flow.buffer not in delivered:
+        issues.append(
+            SpecIssue(
+                (*base, "buffer"),
+                f"'{flow.buffer}' receives no webhook deliveries; name one of {delivered} or leave buffer out",
+            )
+        )
     return issues
 
 

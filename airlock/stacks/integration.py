@@ -21,6 +21,7 @@ from airlock.stacks.network import build_network, log_retention
 from airlock.stacks.registration import add_registration
 from airlock.stacks.spec_origins import mark_integration
 from airlock.stacks.tags import MANDATORY_TAG_KEYS, apply_tags, integration_tags
+from airlock.stacks.webhooks import add_webhooks
 
 __all__ = ["IntegrationStack", "log_retention", "queue_base_name"]
 
@@ -105,6 +106,9 @@ class IntegrationStack(cdk.Stack):
                 retention_period=cdk.Duration.seconds(buffer.retention_seconds),
                 dead_letter_retention_period=cdk.Duration.seconds(buffer.dlq_retention_seconds),
             )
+
+        #: The vendor's webhook endpoints, by webhook name.
+        self.webhooks = add_webhooks(self, integration, self.buffers)
 
         #: The S3 drop zone of a file integration; None when the spec declares none.
         self.drop_zone: DropZone | None = None

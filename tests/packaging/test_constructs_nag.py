@@ -54,6 +54,11 @@ def _monitoring(stack: cdk.Stack) -> Construct:
     )
 
 
+def _webhook(stack: cdk.Stack) -> Construct:
+    buffer = library.IntegrationBuffer(stack, "Deliveries", queue_name="deliveries")
+    return library.VendorWebhook(stack, "Webhook", queue=buffer.queue, source_ranges=["192.30.252.0/22"])
+
+
 #: Construct name -> a builder that puts it, at its defaults, into a bare stack.
 BUILDERS: dict[str, Callable[[cdk.Stack], Construct]] = {
     "IsolatedVpc": lambda stack: _vpc(stack),
@@ -119,6 +124,7 @@ BUILDERS: dict[str, Callable[[cdk.Stack], Construct]] = {
     ),
     "DropZone": lambda stack: library.DropZone(stack, "DropZone", prefixes=["drop/vendor/"]),
     "IntegrationMonitoring": _monitoring,
+    "VendorWebhook": _webhook,
 }
 
 

@@ -182,3 +182,21 @@ def test_bad_input_exits_2_with_a_clear_error(tmp_path, capsys, example_assembly
     captured = capsys.readouterr()
     assert "integrations[0].access.external_id" in captured.err and captured.out == ""
     assert "Traceback" not in captured.err
+
+
+def test_a_webhook_and_a_wider_allow_list_widen():
+    from tests.conftest import RECIPES
+
+    before = load(RECIPES["github-webhooks"])
+    data = yaml.safe_load(RECIPES["github-webhooks"].read_text())
+    hook = data["integrations"][0]["webhooks"][0]
+    hook["source_ranges"].append("20.201.28.0/24")
+    hook["required_headers"].remove("X-Hub-Signature-256")
+    data["integrations"][0]["webhooks"].append(
+        {"name": "status", "buffer": "deliveries", "source_ranges": ["20.0.0.0/16"]}
+    )
+    changes, _ = spec_changes(before, validate(data))
+    found = {c.detail: c.widens for c in changes}
+    assert found["webhook source ranges: 20.201.28.0/24 added"] is True
+    assert found["required webhook headers: X-Hub-Signature-256 removed"] is True
+    assert found["public webhook endpoint status added"] is True

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from airlock.access.proof import RULE_BEYOND, RULE_FLOW, RULE_INEFFECTIVE, RULE_PROBE, prove
+from airlock.access.proof import RULE_BEYOND, RULE_FLOW, RULE_INEFFECTIVE, RULE_PROBE, RULE_UNDECIDED, prove
 from airlock.spec import load, load_account_lock
 from tests.unit.access.test_proof_mutations import Template, mutated, statements_of
 
@@ -108,3 +108,92 @@ def test_a_read_grant_missing_from_the_boundary_is_an_ineffective_grant(failures
         for rule, m in found
     ), found
     assert any(rule == RULE_INEFFECTIVE and "cannot s3:GetObject on" in m for rule, m in found), found
+
+
+_HOOKS = "airlock-code-events-eu-central-1"
+
+
+def _by_type(template: Template, type_: str) -> list[dict]:
+    return [r for r in template["Resources"].values() if r["Type"] == type_]
+
+
+def test_a_webhook_role_that_may_send_anywhere_fails_the_other_queue_probes(failures):
+    def edit(template: Template) -> None:
+        for policy in _by_type(template, "AWS::IAM::ManagedPolicy"):
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                if statement["Action"] == "sqs:SendMessage":
+                    statement["Resource"] = "*"
+
+    found = failures("github-webhooks", _HOOKS, edit)
+    assert any(
+        rule == RULE_PROBE and "webhook github's role sends to airlock-code-events-deliveries-dlq" in m
+        for rule, m in found
+    ), found
+    assert any(rule == RULE_PROBE and "sends to airlock-proof-any-queue" in m for rule, m in found)
+
+
+def test_an_ip_set_of_the_whole_internet_fails_the_waf_probe(failures):
+    def edit(template: Template) -> None:
+        for ip_set in _by_type(template, "AWS::WAFv2::IPSet"):
+            ip_set["Properties"]["Addresses"] = ["0.0.0.0/0"]
+
+    found = failures("github-webhooks", _HOOKS, edit)
+    assert (
+        [m for rule, m in found if rule == RULE_PROBE]
+        == [m for rule, m in found if rule == RULE_PROBE and "deliver to webhook github from 203.0.113.200" in m]
+        != []
+    ), found
+
+
+def test_a_resource_policy_without_the_source_condition_fails_the_policy_probe(failures):
+    def edit(template: Template) -> None:
+        for api in _by_type(template, "AWS::ApiGateway::RestApi"):
+            for statement in api["Properties"]["Policy"]["Statement"]:
+                statement.pop("Condition")
+
+    found = failures("github-webhooks", _HOOKS, edit)
+    assert any(rule == RULE_PROBE and "invoke webhook github from 203.0.113.200" in m for rule, m in found), found
+
+
+def test_a_stage_without_its_web_acl_breaks_the_delivery(failures):
+    def edit(template: Template) -> None:
+        resources = template["Resources"]
+        for logical in [k for k, r in resources.items() if r["Type"] == "AWS::WAFv2::WebACLAssociation"]:
+            del resources[logical]
+
+    found = failures("github-webhooks", _HOOKS, edit)
+    assert any(
+        rule == RULE_FLOW and "vendor delivers to webhook github" in m and "no web ACL is associated" in m
+        for rule, m in found
+    ), found
+
+
+def test_an_unmodelled_waf_rule_makes_the_delivery_undecided(failures):
+    def edit(template: Template) -> None:
+        for acl in _by_type(template, "AWS::WAFv2::WebACL"):
+            acl["Properties"]["Rules"].insert(
+                0,
+                {
+                    "Name": "Geo",
+                    "Priority": 0,
+                    "Action": {"Block": {}},
+                    "Statement": {"GeoMatchStatement": {"CountryCodes": ["US"]}},
+                    "VisibilityConfig": {},
+                },
+            )
+
+    found = failures("github-webhooks", _HOOKS, edit)
+    undecided = [m for rule, m in found if rule == RULE_UNDECIDED and "only IP set rules are modelled" in m]
+    assert any("vendor delivers to webhook github" in m for m in undecided), found
+    assert any("from 203.0.113.200" in m for m in undecided), found
+
+
+def test_an_integration_sending_to_another_queue_breaks_the_delivery(failures):
+    def edit(template: Template) -> None:
+        for method in _by_type(template, "AWS::ApiGateway::Method"):
+            method["Properties"]["Integration"]["Uri"] = (
+                "arn:aws:apigateway:eu-central-1:sqs:path/280000000008/elsewhere"
+            )
+
+    found = failures("github-webhooks", _HOOKS, edit)
+    assert any(rule == RULE_FLOW and "not the queue airlock-code-events-deliveries" in m for rule, m in found), found

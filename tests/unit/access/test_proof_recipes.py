@@ -19,6 +19,7 @@ PATTERNS = {
     "databricks-credential-role",
     "fivetran-s3-connector",
     "segment-s3-destination",
+    "github-webhooks",
 }
 
 
@@ -190,3 +191,33 @@ def test_datadog_reads_exactly_the_monitoring_actions_the_register_shows(recipe_
     scoped = {a.action: a.resource for a in result.allowed if a.resource != "*" and a.role is not None}
     assert scoped["budgets:ViewBudget"] == "arn:aws:budgets::250000000005:budget/airlock-telemetry"
     assert scoped["cloudwatch:DescribeAlarms"].startswith("arn:aws:cloudwatch:eu-central-1:250000000005:alarm:")
+
+
+def test_a_github_delivery_is_allowed_step_by_step_and_nothing_else_reaches_through(recipe_proof):
+    proof = recipe_proof("github-webhooks")
+    (flow,) = [f for f in proof.flows if f.name == "vendor delivers to webhook github"]
+    assert flow.passed
+    assert [s.kind for s in flow.steps[:3]] == ["waf", "iam", "integration"]
+    assert flow.steps[0].detail["address"] == "192.30.252.1"  # inside GitHub's first hooks range
+    invoke = flow.steps[1].detail
+    assert invoke["principal"] == "*" and invoke["action"] == "execute-api:Invoke"
+    assert invoke["resource"].endswith("/prod/POST/hooks/github") and invoke["context"]["aws:sourceip"] == [
+        "192.30.252.1"
+    ]
+    chain = [(s.detail.get("principal"), s.detail.get("action")) for s in flow.steps[3:]]
+    role = chain[1][0]
+    assert chain[0] == ("apigateway.amazonaws.com", "sts:AssumeRole")
+    assert chain[1:] == [(role, "sqs:SendMessage"), (role, "kms:GenerateDataKey"), (role, "kms:Decrypt")]
+    assert flow.steps[4].detail["resource"] == "arn:aws:sqs:eu-central-1:280000000008:airlock-code-events-deliveries"
+    assert flow.steps[5].detail["context"]["kms:viaservice"] == ["sqs.eu-central-1.amazonaws.com"]
+    # The data flow runs from the vendor's push to the core consumer's receive.
+    (data,) = [f for f in proof.flows if f.name == "data flow repository-events"]
+    actions = [s.detail.get("action") for s in data.steps]
+    assert data.passed and actions.index("sqs:SendMessage") < actions.index("sqs:ReceiveMessage")
+    denied = {p.name: p.why for p in proof.probes if p.passed}
+    assert denied["deliver to webhook github from 203.0.113.200"] == "the WAF allow-list"
+    assert denied["invoke webhook github from 203.0.113.200"] == "the API's resource policy"
+    assert "webhook github's role sends to airlock-code-events-deliveries-dlq" in denied
+    assert "webhook github's role sends to airlock-proof-any-queue" in denied
+    assert "webhook github's role calls sqs:ReceiveMessage" in denied
+    assert "lambda.amazonaws.com assumes webhook github's role" in denied
