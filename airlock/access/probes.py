@@ -23,6 +23,7 @@ from airlock.access.probes_common import (
     admin_step,
     probe,
 )
+from airlock.access.probes_events import partner_event_probes
 from airlock.access.probes_grants import monitoring_probes, prefix_probes, self_assume_probes
 from airlock.access.probes_perimeter import PERIMETER_PROBES
 from airlock.access.steps import Probe, Step, iam_step
@@ -307,6 +308,7 @@ PROBES: tuple[ProbeFunction, ...] = (
     foreign_principal_probes,
     exemption_probes,
     guardrail_probes,
+    partner_event_probes,
     *PERIMETER_PROBES,
 )
 

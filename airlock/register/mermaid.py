@@ -16,6 +16,7 @@ _CHANNEL = {
     "privatelink": ("via_privatelink", '{{"PrivateLink"}}'),
     "role": ("via_role", '[/"vendor role"/]'),
     "drop-zone": ("via_drop_zone", '[("S3 drop zone")]'),
+    "event-source": ("via_event_source", '[["EventBridge partner event bus"]]'),
 }
 
 

@@ -11,10 +11,11 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from airlock.spec.access import AccessSettings, VendorAccess
+from airlock.spec.access import AccessSettings, Prefix, VendorAccess
 from airlock.spec.base import SpecModel
 from airlock.spec.compliance import Compliance
 from airlock.spec.core_access import CoreConsumer, CoreProducer
+from airlock.spec.events import PartnerEventSource, VendorNotification
 from airlock.spec.network import MIN_SUBNET_PREFIX as MIN_SUBNET_PREFIX
 from airlock.spec.network import Network
 from airlock.spec.observability import Observability, OrganizationObservability
@@ -102,7 +103,9 @@ class Vendor(SpecModel):
 
     name: str = Field(min_length=1, max_length=128, description="The vendor's display name.")
     account_ids: list[AccountId] = Field(
-        min_length=1, description="AWS accounts the vendor operates from (for roles and PrivateLink)."
+        default_factory=list,
+        description="AWS accounts the vendor operates from (for roles, exposed APIs and its own queues); may be "
+        "empty for a vendor that only publishes through an EventBridge partner event source.",
     )
 
 
@@ -182,6 +185,17 @@ class DropZone(SpecModel):
         default=None,
         description="Buffer that receives an event for each new object (asynchronous processing).",
     )
+    notify_buffer_prefixes: list[Prefix] | None = Field(
+        default=None,
+        description="The prefixes whose new objects notify_buffer hears of. Default: every prefix. S3 refuses two "
+        "notifications of overlapping prefixes, so leave out the prefixes a notify_vendor entry covers.",
+    )
+    notify_vendor: list[VendorNotification] = Field(
+        default_factory=list,
+        max_length=10,
+        description="S3 event notifications (s3:ObjectCreated:*) to queues or topics in the vendor's own account, "
+        "for vendors that watch the files (Snowflake's Snowpipe auto-ingest).",
+    )
     expire_after_days: int = Field(default=30, ge=1, le=3650, description="Days after which objects expire.")
     noncurrent_expire_after_days: int = Field(
         default=7, ge=1, le=3650, description="Days after which overwritten versions expire."
@@ -200,6 +214,13 @@ class DropZone(SpecModel):
             raise ValueError(f"prefixes {value} list a prefix twice; list each once")
         return value
 
+    @property
+    def buffer_prefixes(self) -> list[str]:
+        """The prefixes whose new objects notify the buffer (none without a notify_buffer)."""
+        if self.notify_buffer is None:
+            return []
+        return list(self.notify_buffer_prefixes if self.notify_buffer_prefixes is not None else self.prefixes)
+
 
 class Integration(SpecModel):
     """One SaaS integration: one intermediate account, its network, access and buffers."""
@@ -217,6 +238,12 @@ class Integration(SpecModel):
     network: Network = Field(description="The isolated VPC of the intermediate account and its filtering.")
     buffers: list[Buffer] = Field(default_factory=list, description="SQS buffers of the integration.")
     drop_zone: DropZone | None = Field(default=None, description="S3 drop zone for file integrations.")
+    event_sources: list[PartnerEventSource] = Field(
+        default_factory=list,
+        max_length=20,
+        description="EventBridge partner event sources the vendor created in the intermediate account, each "
+        "delivered by a rule on its partner event bus to a buffer.",
+    )
     access: VendorAccess | None = Field(default=None, description="The vendor's cross-account role and grants.")
     core_consumers: list[CoreConsumer] = Field(
         default_factory=list,

@@ -49,7 +49,8 @@ def type_of(schema: dict[str, Any]) -> str:
     if kind == "array":
         return f"list of {type_of(schema.get('items', {}))}"
     if kind == "object" and "additionalProperties" in schema:
-        return f"map of string to {type_of(schema['additionalProperties'])}"
+        values = schema["additionalProperties"]
+        return f"map of string to {type_of(values) if isinstance(values, dict) else 'any'}"
     limits = [
         f"{label} {schema[key]}"
         for key, label in (
