@@ -207,6 +207,8 @@ def test_salesforce_events_travel_from_the_partner_source_through_its_bus_and_ru
     send = flow.steps[2].detail
     assert (send["principal"], send["action"], send["resource"]) == ("events.amazonaws.com", "sqs:SendMessage", queue)
     assert send["context"]["aws:sourcearn"] == [rule]
+    # The account's RCPs are consulted at every level, and admit EventBridge acting for the account's rule.
+    assert "rcp" in {source.kind for source in flow.steps[2].decision.deciding}
     assert [s.detail["action"] for s in flow.steps[3:]] == ["kms:GenerateDataKey", "kms:Decrypt"]
     # End to end: the relay delivers, then the fulfilment core consumes.
     actions = [s.detail.get("action") for s in next(f for f in proof.flows if f.name == "data flow order-events").steps]
@@ -234,6 +236,8 @@ def test_snowflake_hears_of_each_load_file_on_its_own_queue_and_the_core_of_each
     )
     assert send.detail["context"]["aws:sourcearn"] == ["arn:aws:s3:::airlock-warehouse-280000000008-eu-central-1"]
     assert "the vendor's own policy" in send.decision.reason
+    # The queue is outside the organisation: no RCP of the landing zone governs it, no SCP a service.
+    assert {source.kind for source in send.decision.deciding} == {"resource"}
     # The core writes load files, S3 tells Snowflake's queue, Snowflake reads them.
     outbound = [s.detail.get("action") for s in next(f for f in proof.flows if f.name == "data flow orders-load").steps]
     assert outbound.index("s3:PutObject") < outbound.index("sqs:SendMessage") < outbound.index("s3:GetObject")
