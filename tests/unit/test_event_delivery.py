@@ -170,3 +170,81 @@ def test_the_vendor_destination_gets_no_policy_of_ours(bare_stack):
 def test_bad_notification_props_raise_early(bare_stack, props, message):
     with pytest.raises(ValueError, match=message):
         _zone(bare_stack, **props)
+
+
+def _stack(**changes):
+    import aws_cdk as cdk
+
+    from airlock.spec import validate
+    from airlock.stacks import IntegrationStack
+    from tests.specs import spec_data
+
+    spec = validate(spec_data(**changes))
+    return spec, IntegrationStack(
+        cdk.App(),
+        "Crm",
+        env=cdk.Environment(account="210000000001", region="eu-central-1"),
+        organization=spec.organization,
+        integration=spec.integrations[0],
+    )
+
+
+def test_the_integration_stack_builds_each_declared_partner_source():
+    _, stack = _stack(
+        **{
+            "integrations.0.event_sources": [
+                {"name": SOURCE, "buffer": "inbound", "event_pattern": {"detail-type": ["Order__e"]}}
+            ]
+        }
+    )
+    (delivery,) = stack.event_sources.values()
+    assert delivery.queue is stack.buffers["inbound"].queue
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "Name": "airlock-to-inbound",
+            "EventBusName": SOURCE,
+            "EventPattern": {"source": [SOURCE], "detail-type": ["Order__e"]},
+        },
+    )
+
+
+def test_the_integration_stack_notifies_the_vendor_and_the_buffer_of_disjoint_prefixes():
+    queue = "arn:aws:sqs:eu-central-1:900000000011:vendor-files"
+    _, stack = _stack(
+        **{
+            "integrations.0.drop_zone": {
+                "prefixes": ["load/", "unload/"],
+                "notify_buffer": "inbound",
+                "notify_buffer_prefixes": ["unload/"],
+                "notify_vendor": [{"arn": queue, "prefixes": ["load/"]}],
+            }
+        }
+    )
+    assert stack.drop_zone is not None and stack.drop_zone.notify_prefixes == ("unload/",)
+    bucket = Template.from_stack(stack).find_resources(
+        "AWS::S3::Bucket", {"Properties": {"BucketName": "airlock-crm-210000000001-eu-central-1"}}
+    )
+    (configuration,) = [b["Properties"]["NotificationConfiguration"] for b in bucket.values()]
+    targets = [(c["Queue"], c["Filter"]["S3Key"]["Rules"][0]["Value"]) for c in configuration["QueueConfigurations"]]
+    assert targets[1] == (queue, "load/") and targets[0][1] == "unload/" and len(targets) == 2
+
+
+def test_the_register_records_partner_sources_and_vendor_notifications():
+    from datetime import date
+
+    from airlock.register import build_register
+    from airlock.spec import load
+    from tests.conftest import RECIPES
+
+    relay = build_register(load(RECIPES["salesforce-event-relay"]), today=date(2026, 9, 1)).integrations[0]
+    (source,) = relay.event_sources
+    assert source.rule_name == "airlock-to-order-events" and source.buffer == "order-events"
+    assert source.event_pattern == {"source": [source.name]} and source.name.startswith("aws.partner/salesforce.com/")
+    assert relay.data_flows[0].via == "event-source" and relay.data_flows[0].buffer == "order-events"
+    warehouse = build_register(load(RECIPES["snowflake-storage-integration"]), today=date(2026, 9, 1)).integrations[0]
+    assert warehouse.drop_zone is not None
+    assert warehouse.drop_zone.notify_buffer_prefixes == ["unload/"]
+    (notified,) = warehouse.drop_zone.notify_vendor
+    assert notified.prefixes == ["load/"] and ":920000000012:sf-snowpipe-" in notified.arn
