@@ -170,6 +170,11 @@ class IntegrationStack(cdk.Stack):
             dashboard_name=f"airlock-{integration.name}-{self.region}",
             buffers=self.buffers,
             drop_zone=self.drop_zone,
+            event_deliveries={
+                f"event-source-{position}": self.event_sources[source.name]
+                for position, source in enumerate(integration.event_sources)
+                if source.name in self.event_sources
+            },
             flow_log_group=self.network.flow_log_group,
             subscribers=alarm_subscribers(observability, organization.observability),
             age_of_oldest_message_threshold=cdk.Duration.seconds(observability.age_of_oldest_message_seconds),

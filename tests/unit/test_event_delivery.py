@@ -248,3 +248,20 @@ def test_the_register_records_partner_sources_and_vendor_notifications():
     assert warehouse.drop_zone.notify_buffer_prefixes == ["unload/"]
     (notified,) = warehouse.drop_zone.notify_vendor
     assert notified.prefixes == ["load/"] and ":920000000012:sf-snowpipe-" in notified.arn
+
+
+def test_a_failed_partner_event_delivery_pages_the_alarm_topic():
+    _, stack = _stack(**{"integrations.0.event_sources": [{"name": SOURCE, "buffer": "inbound"}]})
+    alarm = stack.monitoring.failed_delivery_alarms["event-source-0"]
+    assert alarm in stack.monitoring.alarms
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "airlock-crm-event-source-0-failed-deliveries",
+            "MetricName": "FailedInvocations",
+            "Namespace": "AWS/Events",
+            "Dimensions": Match.array_with([{"Name": "RuleName", "Value": "airlock-to-inbound"}]),
+            "Threshold": 0,
+            "AlarmActions": [Match.any_value()],
+        },
+    )
