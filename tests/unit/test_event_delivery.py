@@ -265,3 +265,15 @@ def test_a_failed_partner_event_delivery_pages_the_alarm_topic():
             "AlarmActions": [Match.any_value()],
         },
     )
+
+
+def test_a_source_of_another_region_is_built_only_in_that_regions_stack():
+    _, stack = _stack(
+        **{
+            "integrations.0.regions": ["eu-central-1", "eu-west-1"],
+            "integrations.0.network.az_ids": ["euc1-az1", "euc1-az2", "euw1-az1", "euw1-az2"],
+            "integrations.0.event_sources": [{"name": SOURCE, "buffer": "inbound", "region": "eu-west-1"}],
+        }
+    )
+    assert stack.region == "eu-central-1" and stack.event_sources == {}
+    Template.from_stack(stack).resource_count_is("AWS::Events::EventBus", 0)

@@ -129,6 +129,15 @@ CASES = {
         "integrations[0].event_sources[0].region",
         ["'eu-west-1' is not a region of this integration", "use one of ['eu-central-1']"],
     ),
+    "region-unnamed-in-two-regions": (
+        {
+            "integrations.0.regions": ["eu-central-1", "eu-west-1"],
+            "integrations.0.network.az_ids": ["euc1-az1", "euc1-az2", "euw1-az1", "euw1-az2"],
+            "integrations.0.event_sources": [{"name": SOURCE, "buffer": "inbound"}],
+        },
+        "integrations[0].event_sources[0].region",
+        ["a partner event source exists in one of them; name it, e.g. region: eu-central-1"],
+    ),
     "source-twice": (
         {
             "integrations.0.event_sources": [{"name": SOURCE, "buffer": "inbound"}],
