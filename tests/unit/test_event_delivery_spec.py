@@ -276,3 +276,14 @@ def test_an_event_only_vendor_needs_no_account():
         )
     )
     assert spec.integrations[0].vendor.account_ids == []
+
+
+def test_a_bad_partner_event_source_name_exits_2_with_the_fix(tmp_path, capsys):
+    spec = tmp_path / "spec.yaml"
+    bad = "salesforce.com/00DRM000000Fxts2AC/0YLRM0000004Dfg4AE"
+    spec.write_text(dump(spec_data(**{"integrations.0.event_sources": [{"name": bad, "buffer": "inbound"}]})))
+    assert main(["validate", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert ": integrations[0].event_sources[0].name: " in err
+    assert f"'{bad}' is not a partner event source name" in err and f"e.g. '{SOURCE}'" in err
+    assert "Traceback" not in err
