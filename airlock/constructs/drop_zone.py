@@ -386,7 +386,7 @@ def _check_notifications(
         if not any(prefix.startswith(p) for p in prefixes):
             raise ValueError(f"{who} prefix '{prefix}' is not inside the drop zone's prefixes {list(prefixes)}")
         for other_who, other in claimed[:number]:
-            if who != other_who and (prefix.startswith(other) or other.startswith(prefix)):
+            if prefix.startswith(other) or other.startswith(prefix):
                 raise ValueError(
                     f"{who} prefix '{prefix}' overlaps {other_who} prefix '{other}'; S3 refuses overlapping "
                     "notification prefixes, so notify each prefix to one destination"

@@ -176,13 +176,16 @@ def _notified_prefixes(_org: Organization | None, index: int, integration: Integ
         for other_loc, other, other_what, other_region in declared[:number]:
             if region is not None and other_region is not None and region != other_region:
                 continue  # different buckets (one per region)
-            if what != other_what and (prefix.startswith(other) or other.startswith(prefix)):
-                fix = (
-                    "set drop_zone.notify_buffer_prefixes to the prefixes the buffer should hear of, without "
-                    f"'{prefix}'"
-                    if other_loc[-1] == "notify_buffer"
-                    else "notify each prefix to one destination"
-                )
+            if prefix.startswith(other) or other.startswith(prefix):
+                if other_loc[-1] == "notify_buffer":
+                    fix = (
+                        "set drop_zone.notify_buffer_prefixes to the prefixes the buffer should hear of, without "
+                        f"'{prefix}'"
+                    )
+                elif what == other_what:
+                    fix = f"list only the outer prefix ('{min(prefix, other, key=len)}')"
+                else:
+                    fix = "notify each prefix to one destination"
                 issues.append(
                     SpecIssue(
                         loc,

@@ -161,6 +161,13 @@ def test_the_vendor_destination_gets_no_policy_of_ours(bare_stack):
         ),
         ({"vendor_notifications": [VendorNotificationTarget(VENDOR_QUEUE, ("load/",))]}, "overlaps notify_queue"),
         (
+            {
+                "notify_prefixes": ["unload/"],
+                "vendor_notifications": [VendorNotificationTarget(VENDOR_QUEUE, ("load/", "load/a/"))],
+            },
+            "overlaps vendor_notifications",
+        ),
+        (
             {"notify_prefixes": ["unload/"], "vendor_notifications": [VendorNotificationTarget(VENDOR_QUEUE, ("x/",))]},
             "not inside the drop zone's prefixes",
         ),

@@ -202,6 +202,16 @@ CASES = {
         "integrations[0].drop_zone.notify_vendor[0].prefixes[0]",
         ["overlaps 'load/' for buffer 'inbound'", "set drop_zone.notify_buffer_prefixes"],
     ),
+    "notify-overlaps-itself": (
+        {
+            "integrations.0.drop_zone": {
+                "prefixes": ["load/"],
+                "notify_vendor": [{"arn": QUEUE, "prefixes": ["load/", "load/a/"]}],
+            }
+        },
+        "integrations[0].drop_zone.notify_vendor[0].prefixes[1]",
+        ["'load/a/' for", "overlaps 'load/' for", "list only the outer prefix ('load/')"],
+    ),
     "notify-outside-the-zone": (
         {
             "integrations.0.drop_zone": {
