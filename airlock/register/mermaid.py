@@ -57,7 +57,8 @@ def flowchart(record: IntegrationRecord) -> str:
     lines = ["flowchart LR"]
     node_id = _Ids()
     vendor_accounts = ", ".join(record.vendor.account_ids)
-    lines.append(f'  vendor["{label(record.vendor.name)}<br/>vendor accounts {label(vendor_accounts)}"]')
+    accounts = f"vendor accounts {label(vendor_accounts)}" if vendor_accounts else "no AWS account of its own"
+    lines.append(f'  vendor["{label(record.vendor.name)}<br/>{accounts}"]')
     inside: list[str] = []
     consumers: list[str] = []
     edges: list[str] = []

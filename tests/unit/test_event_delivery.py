@@ -284,3 +284,17 @@ def test_a_source_of_another_region_is_built_only_in_that_regions_stack():
     )
     assert stack.region == "eu-central-1" and stack.event_sources == {}
     Template.from_stack(stack).resource_count_is("AWS::Events::EventBus", 0)
+
+
+def test_the_register_diagram_says_an_event_only_vendor_has_no_account_of_its_own():
+    from datetime import date
+
+    from airlock.register import build_register
+    from airlock.register.mermaid import flowchart
+    from airlock.spec import load
+    from tests.conftest import RECIPES
+
+    (relay,) = build_register(load(RECIPES["salesforce-event-relay"]), today=date(2026, 9, 1)).integrations
+    chart = flowchart(relay)
+    assert 'vendor["Salesforce<br/>no AWS account of its own"]' in chart
+    assert 'via_event_source[["EventBridge partner event bus"]]' in chart
