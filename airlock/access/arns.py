@@ -173,6 +173,28 @@ def _arn_named(service: str, kind: str, name_prop: str, separator: str = "/") ->
     return attributes
 
 
+def _event_bus(resolver: Resolver, logical_id: str, resource: Mapping[str, Any]) -> Attributes:
+    """``arn:<partition>:events:<region>:<account>:event-bus/<Name>``; Ref is the name."""
+    name = _name(resolver, resource, "Name", logical_id)
+    arn = _joined(f"arn:{_partition(resolver)}:events:{_region(resolver)}:{_account(resolver)}:event-bus/", name)
+    return {"Ref": name, "Name": name, "Arn": arn}
+
+
+def _event_rule(resolver: Resolver, logical_id: str, resource: Mapping[str, Any]) -> Attributes:
+    """``...:rule/<Name>`` on the default bus, ``...:rule/<bus>/<Name>`` on another; Ref is the name,
+    or ``<bus>|<Name>`` on another bus (AWS::Events::Rule return values)."""
+    name = _name(resolver, resource, "Name", logical_id)
+    bus = resolver.property(resource, "EventBusName", "default")
+    if isinstance(bus, str) and bus.startswith("arn:"):
+        bus = bus.split(":event-bus/", 1)[-1]
+    if not isinstance(bus, str):
+        return {"Ref": Unresolved(f"{logical_id}.EventBusName"), "Arn": Unresolved(f"{logical_id}.EventBusName")}
+    path = name if bus == "default" else _joined(bus, "/", name)
+    ref = name if bus == "default" else _joined(bus, "|", name)
+    arn = _joined(f"arn:{_partition(resolver)}:events:{_region(resolver)}:{_account(resolver)}:rule/", path)
+    return {"Ref": ref, "Arn": arn}
+
+
 def _budget(resolver: Resolver, logical_id: str, resource: Mapping[str, Any]) -> Attributes:
     """``arn:<partition>:budgets::<account>:budget/<BudgetName>`` (Ref is the budget's name)."""
     budget = resolver.property(resource, "Budget")
@@ -258,6 +280,8 @@ ATTRIBUTES: dict[str, Callable[[Resolver, str, Mapping[str, Any]], Attributes]] 
     "AWS::NetworkFirewall::RuleGroup": _arn_named("network-firewall", "stateful-rulegroup", "RuleGroupName"),
     "AWS::CloudWatch::Alarm": _arn_named("cloudwatch", "alarm", "AlarmName", ":"),
     "AWS::Budgets::Budget": _budget,
+    "AWS::Events::EventBus": _event_bus,
+    "AWS::Events::Rule": _event_rule,
     "AWS::ServiceCatalogAppRegistry::Application": _arn_named("servicecatalog", "/applications", "Name"),
     "AWS::ServiceCatalogAppRegistry::AttributeGroup": _arn_named("servicecatalog", "/attribute-groups", "Name"),
     "AWS::SSM::Parameter": _arn_named("ssm", "parameter", "Name", ""),

@@ -31,6 +31,7 @@ from airlock.access.flows_core import (
     core_object_steps,
     core_writes,
 )
+from airlock.access.flows_events import event_flows, partner_event_steps, vendor_notification_steps
 from airlock.access.flows_network import network_flows
 from airlock.access.flows_webhook import webhook_flows, webhook_steps
 from airlock.access.model import Principal
@@ -39,7 +40,9 @@ from airlock.access.view import IntegrationView, RegionView
 from airlock.access.world import World
 from airlock.spec import Integration
 from airlock.spec.errors import format_path
+from airlock.spec.events_checks import source_region
 from airlock.spec.register import DataFlow
+from airlock.spec.register_checks import flow_buffer
 
 
 def _origin(index: int, *rest: str | int) -> str:
@@ -145,6 +148,7 @@ def access_flows(view: IntegrationView, index: int) -> Iterator[Flow]:
                     )
         yield from core_flows(view, region, index, suffix)
         yield from webhook_flows(view, region, index, suffix)
+        yield from event_flows(view, region, index, suffix)
         zone = integration.drop_zone
         if zone is not None and zone.notify_buffer is not None:
             yield Flow(
@@ -165,6 +169,8 @@ def _vendor_writes(view: IntegrationView, region: RegionView, flow: DataFlow) ->
         if not hooks:
             return [missing_step(f"the vendor pushes ({flow.name})", "no webhook delivers into the flow's buffer")]
         return [step for webhook in hooks for step in webhook_steps(view, region, webhook)]
+    if flow.via == "event-source":
+        return _vendor_publishes(view, region, flow)
     access = view.integration.access
     principals = view.vendor_principals()[:1]
     kinds = ("send",) if flow.via == "role" else ("put_objects",)
@@ -182,6 +188,35 @@ def _vendor_writes(view: IntegrationView, region: RegionView, flow: DataFlow) ->
             missing_step(f"the vendor writes {target}", f"no grant lets the vendor write {target} (it holds: {held})")
         ]
     return [step for position in chosen for step in vendor_grant_steps(view, region, principals[0], position)]
+
+
+def _vendor_publishes(view: IntegrationView, region: RegionView, flow: DataFlow) -> list[Step]:
+    """The vendor's partner event source delivers the flow's events into its buffer."""
+    integration = view.integration
+    buffer = flow_buffer(integration, flow.name)
+    chosen = [
+        position
+        for position, source in enumerate(integration.event_sources)
+        if source.buffer == buffer and source_region(integration, position) == region.region
+    ]
+    if not chosen:
+        return [missing_step(f"the vendor publishes ({flow.name})", f"no event source delivers to '{buffer}' here")]
+    return [step for position in chosen for step in partner_event_steps(view, region, position)]
+
+
+def _vendor_notified(view: IntegrationView, region: RegionView, flow: DataFlow) -> list[Step]:
+    """For files the core writes, S3 tells the vendor's own queue or topic (the vendor then reads them)."""
+    zone = view.integration.drop_zone
+    if flow.via != "drop-zone" or zone is None:
+        return []
+    written = [prefix for producer in view.integration.core_producers for prefix in producer.put_objects]
+    return [
+        step
+        for position, target in enumerate(zone.notify_vendor)
+        if target.region == region.region
+        and any(p.startswith(w) or w.startswith(p) for p in target.prefixes for w in written)
+        for step in vendor_notification_steps(view, region, position)
+    ]
 
 
 def _vendor_reads(view: IntegrationView, region: RegionView, flow: DataFlow) -> list[Step]:
@@ -215,9 +250,7 @@ def _vendor_reads(view: IntegrationView, region: RegionView, flow: DataFlow) -> 
 def _core_reads(view: IntegrationView, region: RegionView, flow: DataFlow) -> list[Step]:
     integration = view.integration
     zone = integration.drop_zone
-    buffer = flow.buffer or (zone.notify_buffer if flow.via == "drop-zone" and zone is not None else None)
-    if buffer is None and flow.via == "webhook" and integration.webhooks:
-        buffer = integration.webhooks[0].buffer
+    buffer = flow_buffer(integration, flow.name)
     if buffer is None and flow.via == "drop-zone":
         readers = [(c.role, p) for c in integration.core_consumers for p in consumer_read_prefixes(view, c.role)]
         if not readers:
@@ -262,7 +295,9 @@ def data_flow_steps(view: IntegrationView, region: RegionView, flow_index: int) 
     if flow.direction in ("inbound", "bidirectional"):
         steps += _vendor_writes(view, region, flow) + _core_reads(view, region, flow)
     if flow.direction in ("outbound", "bidirectional"):
-        steps += core_writes(view, region, flow) + _vendor_reads(view, region, flow)
+        steps += (
+            core_writes(view, region, flow) + _vendor_notified(view, region, flow) + _vendor_reads(view, region, flow)
+        )
     return steps
 
 

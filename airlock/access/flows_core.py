@@ -38,7 +38,7 @@ def consumer_read_prefixes(view: IntegrationView, role: str) -> list[str]:
         return []
     for consumer in view.integration.core_consumers:
         if consumer.role == role:
-            return read_prefixes(consumer, list(zone.prefixes), zone.notify_buffer)
+            return read_prefixes(consumer, zone.buffer_prefixes, zone.notify_buffer)
     return []
 
 

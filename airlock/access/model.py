@@ -32,6 +32,9 @@ PolicyKind = Literal[
     "network-firewall",  # an AWS Network Firewall rule group
     "security-group",  # a security group's rules
     "endpoint-service",  # the allowed principals of a VPC endpoint service
+    "event-bus",  # an EventBridge partner event bus (the association with its partner event source)
+    "event-rule",  # an EventBridge rule's pattern, state and targets
+    "notification",  # an S3 bucket's event notification configuration
     "handler",  # a CloudFormation resource handler's permission list (deployability)
 ]
 
@@ -85,6 +88,9 @@ class Source:
             "network-firewall": "Network Firewall rule group",
             "security-group": "security group",
             "endpoint-service": "endpoint service permissions",
+            "event-bus": "partner event bus",
+            "event-rule": "EventBridge rule",
+            "notification": "event notification configuration",
             "handler": "resource handler",
         }[self.kind]
         parts = [what]

@@ -24,6 +24,7 @@ from airlock.access.probes_common import (
     admin_step,
     probe,
 )
+from airlock.access.probes_events import partner_event_probes
 from airlock.access.probes_grants import monitoring_probes, prefix_probes, self_assume_probes
 from airlock.access.probes_perimeter import PERIMETER_PROBES
 from airlock.access.steps import Probe, Step, iam_step
@@ -309,6 +310,7 @@ PROBES: tuple[ProbeFunction, ...] = (
     exemption_probes,
     guardrail_probes,
     webhook_probes,
+    partner_event_probes,
     *PERIMETER_PROBES,
 )
 

@@ -38,6 +38,13 @@ RULES: tuple[Rule, ...] = (
     Rule(r"integrations\.\*\.vendor\.account_ids", "principals", "added", "vendor accounts"),
     Rule(r"integrations\.\*\.core_consumers", "principals", "added", "core consumers"),
     Rule(r"integrations\.\*\.access\.grants", "access", "added", "declared grants"),
+    Rule(r"integrations\.\*\.event_sources\.\*", "access", "added", "EventBridge partner event source into a buffer"),
+    Rule(
+        r"integrations\.\*\.drop_zone\.notify_vendor",
+        "access",
+        "added",
+        "drop-zone notifications to the vendor's own queues or topics",
+    ),
     Rule(r"integrations\.\*\.access\.source_ips", "source ranges and ports", "added", "AssumeRole source ranges"),
     Rule(
         r"integrations\.\*\.network\.vendor_endpoints\.\*\.(sources|ports)",

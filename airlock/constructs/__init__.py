@@ -8,8 +8,9 @@ from airlock.constructs.buffer import IntegrationBuffer
 from airlock.constructs.consumers import BufferConsumer, BufferProducer, allow_core_consumers, allow_core_producers
 from airlock.constructs.core_files import DropZoneReader, DropZoneWriter
 from airlock.constructs.dns_firewall import DnsFirewall
-from airlock.constructs.drop_zone import DropZone
+from airlock.constructs.drop_zone import DropZone, VendorNotificationTarget
 from airlock.constructs.egress import EgressLayout, FilteredEgress, egress_layout
+from airlock.constructs.events import PartnerEventDelivery
 from airlock.constructs.network import (
     FLOW_LOG_FIELDS,
     FLOW_LOG_FORMAT,
@@ -38,10 +39,12 @@ __all__ = [
     "IntegrationBuffer",
     "IntegrationMonitoring",
     "IsolatedVpc",
+    "PartnerEventDelivery",
     "ServiceEndpoints",
     "VendorAccessRole",
     "VendorEndpoint",
     "VendorGrant",
+    "VendorNotificationTarget",
     "VendorWebhook",
     "allow_core_consumers",
     "allow_core_producers",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -24,6 +25,7 @@ __all__ = [
     "CoreAccessStatements",
     "CoreReaderStatements",
     "DropZone",
+    "VendorNotificationTarget",
 ]
 
 #: The statements :meth:`DropZone.allow_core_readers` added (an alias kept for existing callers).
@@ -33,6 +35,25 @@ _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 REQUEST_METRICS_ID = "EntireBucket"
 _ACCESS_LOG_RETENTION = cdk.Duration.days(365)
 ACCESS_LOG_PREFIX = "access-logs/"
+_EVENT = "s3:ObjectCreated:*"
+_DESTINATION_ARN = re.compile(r"^arn:aws[a-z-]*:(sqs|sns):([a-z0-9-]+):(\d{12}):([A-Za-z0-9_.-]{1,256})$")
+
+
+@dataclass(frozen=True)
+class VendorNotificationTarget:
+    """A queue or topic in the vendor's own account that hears of each new object under ``prefixes``.
+
+    :param arn: ARN of a standard SQS queue or SNS topic in the bucket's region (S3 notifies
+        neither FIFO queues nor FIFO topics, nor destinations in another region).
+    :param prefixes: prefixes of the drop zone (or under them) whose new objects are announced.
+    """
+
+    arn: str
+    prefixes: tuple[str, ...]
+
+    @property
+    def service(self) -> str:
+        return self.arn.split(":")[2]
 
 
 class DropZone(DropZoneAccess):
@@ -55,6 +76,13 @@ class DropZone(DropZoneAccess):
     :param bucket_name: physical bucket name, known before deployment so the queue policy can
         name the bucket without a reference cycle. Default: ``<unique path name>-<account>-<region>``.
     :param notify_queue: queue that receives an event for each new object. Default: no events.
+    :param notify_prefixes: the prefixes whose new objects ``notify_queue`` hears of. Default:
+        every prefix.
+    :param vendor_notifications: queues or topics in the vendor's own account that hear of the
+        new objects under their prefixes (a vendor that watches the files, such as Snowflake's
+        Snowpipe auto-ingest). The destination's policy is the vendor's: it must admit
+        ``s3.amazonaws.com`` for this bucket before deployment, because S3 tests each destination
+        when the configuration is set. Default: none.
     :param key: KMS key of the bucket and its access logs. Default: a new customer-managed key
         with rotation.
     :param expire_after: objects (current versions) expire after this. Default: 30 days.
@@ -71,6 +99,8 @@ class DropZone(DropZoneAccess):
         prefixes: Sequence[str],
         bucket_name: str | None = None,
         notify_queue: sqs.IQueue | None = None,
+        notify_prefixes: Sequence[str] | None = None,
+        vendor_notifications: Sequence[VendorNotificationTarget] = (),
         key: kms.IKey | None = None,
         expire_after: cdk.Duration | None = None,
         noncurrent_expire_after: cdk.Duration | None = None,
@@ -184,8 +214,38 @@ class DropZone(DropZoneAccess):
         )
 
         self.notify_queue = notify_queue
+        #: The prefixes whose new objects notify ``notify_queue``.
+        self.notify_prefixes: tuple[str, ...] = ()
         if notify_queue is not None:
-            self._notify(bucket, notify_queue)
+            self.notify_prefixes = tuple(notify_prefixes if notify_prefixes is not None else self.prefixes)
+        elif notify_prefixes is not None:
+            raise ValueError("notify_prefixes is given without a notify_queue; give the queue or leave them out")
+        self.vendor_notifications = tuple(vendor_notifications)
+        _check_notifications(self.prefixes, self.notify_prefixes, self.vendor_notifications, stack.region)
+        queue_configurations: list[s3.CfnBucket.QueueConfigurationProperty] = []
+        if notify_queue is not None:
+            self._admit_s3(notify_queue)
+            queue_configurations += _queue_configurations(notify_queue.queue_arn, self.notify_prefixes)
+        topic_configurations: list[s3.CfnBucket.TopicConfigurationProperty] = []
+        for target in self.vendor_notifications:
+            if target.service == "sqs":
+                queue_configurations += _queue_configurations(target.arn, target.prefixes)
+            else:
+                topic_configurations += [
+                    s3.CfnBucket.TopicConfigurationProperty(event=_EVENT, topic=target.arn, filter=_prefix_filter(p))
+                    for p in target.prefixes
+                ]
+        if queue_configurations or topic_configurations:
+            cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+                queue_configurations=queue_configurations or None,
+                topic_configurations=topic_configurations or None,
+            )
+        if notify_queue is not None:
+            # S3 sends a test event when the configuration is set: the queue policy must exist by
+            # then. (The key policy is part of the key, which the queue already depends on.)
+            policy = notify_queue.node.try_find_child("Policy")
+            if policy is not None:
+                cfn_bucket.node.add_dependency(policy)
 
     def _default_name(self) -> str:
         stack = cdk.Stack.of(self)
@@ -196,7 +256,8 @@ class DropZone(DropZoneAccess):
         base = cdk.Names.unique_resource_name(self, max_length=63 - len(suffix), separator="-")
         return base.lower() + suffix
 
-    def _notify(self, bucket: s3.Bucket, queue: sqs.IQueue) -> None:
+    def _admit_s3(self, queue: sqs.IQueue) -> None:
+        """The notify queue's policy and key policy admit S3 for this bucket and account only."""
         stack = cdk.Stack.of(self)
         conditions = {
             "ArnEquals": {"aws:SourceArn": self.bucket_arn},
@@ -234,27 +295,6 @@ class DropZone(DropZoneAccess):
                     "the notify_queue's key is imported, so its key policy cannot be changed here; allow "
                     "s3.amazonaws.com kms:GenerateDataKey and kms:Decrypt on it, or S3 cannot deliver events",
                 )
-        cfn_bucket = bucket.node.default_child
-        assert isinstance(cfn_bucket, s3.CfnBucket)
-        cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
-            queue_configurations=[
-                s3.CfnBucket.QueueConfigurationProperty(
-                    event="s3:ObjectCreated:*",
-                    queue=queue.queue_arn,
-                    filter=s3.CfnBucket.NotificationFilterProperty(
-                        s3_key=s3.CfnBucket.S3KeyFilterProperty(
-                            rules=[s3.CfnBucket.FilterRuleProperty(name="prefix", value=prefix)]
-                        )
-                    ),
-                )
-                for prefix in self.prefixes
-            ]
-        )
-        # S3 sends a test event when the configuration is set: the queue policy must exist by
-        # then. (The key policy is part of the key, which the queue already depends on.)
-        policy = queue.node.try_find_child("Policy")
-        if policy is not None:
-            cfn_bucket.node.add_dependency(policy)
 
     def metric_put_requests(self, **props: object) -> cloudwatch.Metric:
         """Objects written (PutRequests, request metrics). Default: sum over 5 minutes."""
@@ -298,4 +338,56 @@ def _check_prefixes(prefixes: Sequence[str]) -> None:
                 raise ValueError(
                     f"prefixes[{position}] '{prefix}' overlaps '{other}'; S3 refuses overlapping notification "
                     "prefixes, so give each writer a prefix that is not inside another"
+                )
+
+
+def _prefix_filter(prefix: str) -> s3.CfnBucket.NotificationFilterProperty:
+    return s3.CfnBucket.NotificationFilterProperty(
+        s3_key=s3.CfnBucket.S3KeyFilterProperty(rules=[s3.CfnBucket.FilterRuleProperty(name="prefix", value=prefix)])
+    )
+
+
+def _queue_configurations(arn: str, prefixes: Sequence[str]) -> list[s3.CfnBucket.QueueConfigurationProperty]:
+    return [
+        s3.CfnBucket.QueueConfigurationProperty(event=_EVENT, queue=arn, filter=_prefix_filter(p)) for p in prefixes
+    ]
+
+
+def _check_notifications(
+    prefixes: Sequence[str],
+    notify_prefixes: Sequence[str],
+    vendor: Sequence[VendorNotificationTarget],
+    region: str,
+) -> None:
+    """Destinations S3 accepts: standard queues and topics of the bucket's region, for prefixes of the
+    zone, none overlapping another destination's ("configurations on the same bucket cannot share a
+    common event type" for overlapping prefixes,
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html)."""
+    claimed: list[tuple[str, str]] = [("notify_queue", p) for p in notify_prefixes]
+    for position, target in enumerate(vendor):
+        found = _DESTINATION_ARN.match(target.arn)
+        name = f"vendor_notifications[{position}]"
+        if found is None:
+            raise ValueError(f"{name}.arn '{target.arn}' is not an SQS queue or SNS topic ARN")
+        if found.group(4).endswith(".fifo"):
+            raise ValueError(
+                f"{name}.arn '{target.arn}' is a FIFO destination; S3 event notifications cannot target FIFO "
+                "queues or topics, so use a standard one"
+            )
+        if not cdk.Token.is_unresolved(region) and found.group(2) != region:
+            raise ValueError(
+                f"{name}.arn '{target.arn}' is in {found.group(2)}; S3 notifies only destinations in the bucket's "
+                f"region ({region})"
+            )
+        if not target.prefixes:
+            raise ValueError(f"{name}.prefixes is empty; give the prefixes whose new objects the vendor hears of")
+        claimed += [(name, p) for p in target.prefixes]
+    for number, (who, prefix) in enumerate(claimed):
+        if not any(prefix.startswith(p) for p in prefixes):
+            raise ValueError(f"{who} prefix '{prefix}' is not inside the drop zone's prefixes {list(prefixes)}")
+        for other_who, other in claimed[:number]:
+            if prefix.startswith(other) or other.startswith(prefix):
+                raise ValueError(
+                    f"{who} prefix '{prefix}' overlaps {other_who} prefix '{other}'; S3 refuses overlapping "
+                    "notification prefixes, so notify each prefix to one destination"
                 )

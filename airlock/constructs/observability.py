@@ -17,6 +17,7 @@ from constructs import Construct
 from airlock.constructs._keys import customer_managed_key
 from airlock.constructs.buffer import IntegrationBuffer
 from airlock.constructs.drop_zone import DropZone
+from airlock.constructs.events import PartnerEventDelivery
 from airlock.constructs.network import FLOW_LOG_FIELDS
 
 #: Namespace of the metrics airlock derives from logs.
@@ -49,6 +50,9 @@ class IntegrationMonitoring(Construct):
     :param dashboard_name: name of the CloudWatch dashboard (unique in the account).
     :param buffers: buffers to watch, by display name.
     :param drop_zone: drop zone whose volume the dashboard shows. Default: none.
+    :param event_deliveries: partner event deliveries to watch, by display name: an alarm on any
+        failed invocation (EventBridge gave up delivering an event to the buffer after its
+        retries). Default: none.
     :param flow_log_group: VPC flow-log group to count rejected flows in. Default: none.
     :param subscribers: email addresses subscribed to the alarm topic. Default: none (add
         subscriptions to ``topic`` yourself).
@@ -70,6 +74,7 @@ class IntegrationMonitoring(Construct):
         dashboard_name: str,
         buffers: Mapping[str, IntegrationBuffer],
         drop_zone: DropZone | None = None,
+        event_deliveries: Mapping[str, PartnerEventDelivery] | None = None,
         flow_log_group: logs.ILogGroup | None = None,
         subscribers: Sequence[str] = (),
         age_of_oldest_message_threshold: cdk.Duration | None = None,
@@ -152,6 +157,22 @@ class IntegrationMonitoring(Construct):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
             self.alarms += [self.age_alarms[name], self.dead_letter_alarms[name]]
+
+        self.failed_delivery_alarms: dict[str, cloudwatch.Alarm] = {}
+        for name, delivery in (event_deliveries or {}).items():
+            self.failed_delivery_alarms[name] = cloudwatch.Alarm(
+                Construct(alarms_scope, name),
+                "FailedInvocations",
+                alarm_name=self._name(f"{name}-failed-deliveries"),
+                alarm_description=f"EventBridge failed to deliver events of {delivery.event_source_name} to its "
+                "buffer after every retry: check the queue and key policies (airlock access) and the queue.",
+                metric=delivery.metric_failed_invocations(period=_PERIOD, statistic="Sum"),
+                threshold=0,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            self.alarms.append(self.failed_delivery_alarms[name])
 
         self.rejected_flows_alarm: cloudwatch.Alarm | None = None
         self.rejected_flows_metric: cloudwatch.Metric | None = None

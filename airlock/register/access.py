@@ -95,7 +95,7 @@ def _described(kind: str, target: str, table: grants.GrantActions) -> dict[str, 
 def core_access_records(integration: Integration) -> list[CoreAccessRecord]:
     """What each core consumer and producer may do, per buffer and prefix."""
     zone = integration.drop_zone
-    prefixes = list(zone.prefixes) if zone else []
+    prefixes = zone.buffer_prefixes if zone else []
     notify = zone.notify_buffer if zone else None
     wanted: list[tuple[str, str, str]] = []
     for consumer in integration.core_consumers:

@@ -30,6 +30,7 @@ from airlock.register.records import (
     DropZoneRecord,
     EffectiveAccessRecord,
     EndpointRecord,
+    EventSourceRecord,
     GuardrailRecord,
     ImpactRecord,
     IntegrationRecord,
@@ -40,11 +41,13 @@ from airlock.register.records import (
     ReviewRecord,
     RoleRecord,
     StackRecord,
+    VendorNotificationRecord,
     VendorRecord,
 )
 from airlock.register.reviews import review_state
 from airlock.register.webhooks import hand_back_records, webhook_records
 from airlock.spec import AccountLock, Integration, Organization, Spec
+from airlock.spec.events_checks import event_rule_name, source_region
 from airlock.spec.register_checks import flow_buffer
 from airlock.stacks.integration import queue_base_name
 from airlock.stacks.registration import application_name, budget_name, home_region
@@ -142,11 +145,26 @@ def _record(
             DropZoneRecord(
                 prefixes=list(integration.drop_zone.prefixes),
                 notify_buffer=integration.drop_zone.notify_buffer,
+                notify_buffer_prefixes=integration.drop_zone.buffer_prefixes,
+                notify_vendor=[
+                    VendorNotificationRecord(arn=t.arn, prefixes=list(t.prefixes))
+                    for t in integration.drop_zone.notify_vendor
+                ],
                 expire_after_days=integration.drop_zone.expire_after_days,
             )
             if integration.drop_zone
             else None
         ),
+        event_sources=[
+            EventSourceRecord(
+                name=source.name,
+                region=source_region(integration, position),
+                buffer=source.buffer,
+                rule_name=event_rule_name(source.buffer),
+                event_pattern=source.pattern(),
+            )
+            for position, source in enumerate(integration.event_sources)
+        ],
         access=access_record(spec.organization, integration, list(spec.integrations)),
         core_access=core_access_records(integration),
         data_flows=[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from airlock.register.mermaid import flowchart
@@ -243,6 +244,19 @@ def integration_page(record: IntegrationRecord) -> str:
         lines += table(
             ["drop zone prefixes", "notifies buffer", "objects expire after (days)"],
             [[", ".join(zone.prefixes), zone.notify_buffer, zone.expire_after_days]],
+        )
+        if zone.notify_vendor:
+            lines += table(
+                ["prefixes", "notify the vendor's own queue or topic (its policy is the vendor's)"],
+                [[", ".join(t.prefixes), t.arn] for t in zone.notify_vendor],
+            )
+    if record.event_sources:
+        lines += table(
+            ["partner event source (and bus)", "region", "rule", "event pattern", "buffer"],
+            [
+                [s.name, s.region, s.rule_name, json.dumps(s.event_pattern, sort_keys=True), s.buffer]
+                for s in record.event_sources
+            ],
         )
     lines += table(RESOURCE_HEADERS, _resources(record.resilience))
     impact = record.deployment_impact

@@ -17,6 +17,7 @@ _CHANNEL = {
     "role": ("via_role", '[/"vendor role"/]'),
     "drop-zone": ("via_drop_zone", '[("S3 drop zone")]'),
     "webhook": ("via_webhook", '[/"webhook endpoint<br/>WAF allow-list"/]'),
+    "event-source": ("via_event_source", '[["EventBridge partner event bus"]]'),
 }
 
 
@@ -57,8 +58,8 @@ def flowchart(record: IntegrationRecord) -> str:
     lines = ["flowchart LR"]
     node_id = _Ids()
     vendor_accounts = ", ".join(record.vendor.account_ids)
-    where = f"vendor accounts {label(vendor_accounts)}" if vendor_accounts else "no AWS account"
-    lines.append(f'  vendor["{label(record.vendor.name)}<br/>{where}"]')
+    accounts = f"vendor accounts {label(vendor_accounts)}" if vendor_accounts else "no AWS account of its own"
+    lines.append(f'  vendor["{label(record.vendor.name)}<br/>{accounts}"]')
     inside: list[str] = []
     consumers: list[str] = []
     edges: list[str] = []

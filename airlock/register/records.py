@@ -134,9 +134,20 @@ class BufferRecord(Record):
     dlq_retention_seconds: int
 
 
+class VendorNotificationRecord(Record):
+    arn: str = Field(
+        description="The vendor's own SQS queue or SNS topic that S3 notifies (its policy is the vendor's)."
+    )
+    prefixes: list[str]
+
+
 class DropZoneRecord(Record):
     prefixes: list[str]
     notify_buffer: str | None
+    notify_buffer_prefixes: list[str] = Field(default_factory=list, description="The prefixes notify_buffer hears of.")
+    notify_vendor: list[VendorNotificationRecord] = Field(
+        default_factory=list, description="S3 event notifications to the vendor's own queues and topics."
+    )
     expire_after_days: int
 
 
@@ -166,12 +177,20 @@ class HandBackRecord(Record):
     value: str = Field(description="The value, or its shape where AWS assigns part of it at deployment.")
 
 
+class EventSourceRecord(Record):
+    name: str = Field(description="The EventBridge partner event source, and the name of its partner event bus.")
+    region: str | None
+    buffer: str
+    rule_name: str
+    event_pattern: dict[str, Any] = Field(description="The rule's event pattern.")
+
+
 class DataFlowRecord(Record):
     name: str
     direction: Literal["inbound", "outbound", "bidirectional"]
     classification: Literal["public", "internal", "confidential", "restricted"]
     description: str
-    via: Literal["privatelink", "role", "drop-zone", "webhook"]
+    via: Literal["privatelink", "role", "drop-zone", "webhook", "event-source"]
     buffer: str | None
     consumers: list[str]
 
@@ -298,6 +317,9 @@ class IntegrationRecord(Record):
     roles: list[RoleRecord]
     buffers: list[BufferRecord]
     drop_zone: DropZoneRecord | None
+    event_sources: list[EventSourceRecord] = Field(
+        default_factory=list, description="EventBridge partner event sources delivered to buffers."
+    )
     access: AccessRecord | None = Field(description="The vendor's role: principals, external ID, exact grants.")
     core_access: list[CoreAccessRecord] = Field(description="What each core consumer and producer may do.")
     data_flows: list[DataFlowRecord]

@@ -36,7 +36,7 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
-from airlock.spec import buffer_checks, network_checks, webhook_checks
+from airlock.spec import buffer_checks, events_checks, network_checks, webhook_checks
 from airlock.spec.access_checks import access_checks
 from airlock.spec.errors import Loc, SpecIssue
 from airlock.spec.isolation_checks import isolation_checks
@@ -298,6 +298,7 @@ SPEC_CHECKS: tuple[SpecCheck, ...] = (
     access_checks,
     _organization,
     perimeter_checks,
+    *events_checks.SPEC_CHECKS,
 )
 
 #: Checks of one integration: ``check(org, index, integration)``.
@@ -313,4 +314,5 @@ INTEGRATION_CHECKS: tuple[IntegrationCheck, ...] = (
     *network_checks.INTEGRATION_CHECKS,
     *buffer_checks.INTEGRATION_CHECKS,
     *webhook_checks.INTEGRATION_CHECKS,
+    *events_checks.INTEGRATION_CHECKS,
 )

@@ -22,8 +22,9 @@ class CoreConsumer(SpecModel):
     buffers: list[Name] = Field(default_factory=list, description="Buffers this role may consume from.")
     read_objects: list[Prefix] | None = Field(
         default=None,
-        description="Drop-zone prefixes whose files this role may read and list. Default: every prefix of the "
-        "drop zone when the role consumes its notify_buffer (it reads the files the events name), else none.",
+        description="Drop-zone prefixes whose files this role may read and list. Default: the prefixes the "
+        "notify_buffer hears of (every prefix unless notify_buffer_prefixes says otherwise) when the role consumes "
+        "it (it reads the files the events name), else none.",
     )
     delete_objects: list[Prefix] = Field(
         default_factory=list, description="Drop-zone prefixes whose files this role may delete once processed."
@@ -59,7 +60,8 @@ class CoreProducer(SpecModel):
 
 
 def read_prefixes(consumer: CoreConsumer, drop_zone_prefixes: list[str], notify_buffer: str | None) -> list[str]:
-    """The prefixes ``consumer`` reads: as declared, or by default every prefix if it consumes the notify buffer."""
+    """The prefixes ``consumer`` reads: as declared, or by default the notified prefixes (``drop_zone_prefixes``)
+    if it consumes the notify buffer."""
     if consumer.read_objects is not None:
         return list(consumer.read_objects)
     return list(drop_zone_prefixes) if notify_buffer is not None and notify_buffer in consumer.buffers else []

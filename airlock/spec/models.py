@@ -11,10 +11,11 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from airlock.spec.access import AccessSettings, VendorAccess
+from airlock.spec.access import AccessSettings, Prefix, VendorAccess
 from airlock.spec.base import SpecModel
 from airlock.spec.compliance import Compliance
 from airlock.spec.core_access import CoreConsumer, CoreProducer
+from airlock.spec.events import PartnerEventSource, VendorNotification
 from airlock.spec.network import MIN_SUBNET_PREFIX as MIN_SUBNET_PREFIX
 from airlock.spec.network import Network
 from airlock.spec.observability import Observability, OrganizationObservability
@@ -104,8 +105,9 @@ class Vendor(SpecModel):
     name: str = Field(min_length=1, max_length=128, description="The vendor's display name.")
     account_ids: list[AccountId] = Field(
         default_factory=list,
-        description="AWS accounts the vendor operates from (for roles and PrivateLink); required with an access "
-        "block, vendor endpoints or exposed APIs. A vendor that only pushes webhooks has none.",
+        description="AWS accounts the vendor operates from (for roles, PrivateLink, exposed APIs and its own "
+        "queues); required with an access block, vendor endpoints or exposed APIs. A vendor that only pushes "
+        "webhooks or only publishes through an EventBridge partner event source has none.",
     )
 
 
@@ -185,6 +187,17 @@ class DropZone(SpecModel):
         default=None,
         description="Buffer that receives an event for each new object (asynchronous processing).",
     )
+    notify_buffer_prefixes: list[Prefix] | None = Field(
+        default=None,
+        description="The prefixes whose new objects notify_buffer hears of. Default: every prefix. S3 refuses two "
+        "notifications of overlapping prefixes, so leave out the prefixes a notify_vendor entry covers.",
+    )
+    notify_vendor: list[VendorNotification] = Field(
+        default_factory=list,
+        max_length=10,
+        description="S3 event notifications (s3:ObjectCreated:*) to queues or topics in the vendor's own account, "
+        "for vendors that watch the files (Snowflake's Snowpipe auto-ingest).",
+    )
     expire_after_days: int = Field(default=30, ge=1, le=3650, description="Days after which objects expire.")
     noncurrent_expire_after_days: int = Field(
         default=7, ge=1, le=3650, description="Days after which overwritten versions expire."
@@ -202,6 +215,13 @@ class DropZone(SpecModel):
         if len(set(value)) != len(value):
             raise ValueError(f"prefixes {value} list a prefix twice; list each once")
         return value
+
+    @property
+    def buffer_prefixes(self) -> list[str]:
+        """The prefixes whose new objects notify the buffer (none without a notify_buffer)."""
+        if self.notify_buffer is None:
+            return []
+        return list(self.notify_buffer_prefixes if self.notify_buffer_prefixes is not None else self.prefixes)
 
 
 class Integration(SpecModel):
@@ -224,6 +244,12 @@ class Integration(SpecModel):
         default_factory=list,
         description="Public HTTPS endpoints a vendor that can only push delivers to, each into a buffer, behind a "
         "WAF allow-list of the vendor's published source ranges.",
+    )
+    event_sources: list[PartnerEventSource] = Field(
+        default_factory=list,
+        max_length=20,
+        description="EventBridge partner event sources the vendor created in the intermediate account, each "
+        "delivered by a rule on its partner event bus to a buffer.",
     )
     access: VendorAccess | None = Field(default=None, description="The vendor's cross-account role and grants.")
     core_consumers: list[CoreConsumer] = Field(

@@ -23,7 +23,7 @@ from airlock.spec.types import Email, Name
 CLASSIFICATION_ORDER: tuple[str, ...] = ("public", "internal", "confidential", "restricted")
 
 Direction = Literal["inbound", "outbound", "bidirectional"]
-Channel = Literal["privatelink", "role", "drop-zone", "webhook"]
+Channel = Literal["privatelink", "role", "drop-zone", "webhook", "event-source"]
 
 #: AWS Budgets allows five notifications per budget and ten email subscribers per notification.
 MAX_BUDGET_NOTIFICATIONS = 5
@@ -50,13 +50,15 @@ class DataFlow(SpecModel):
     description: str = Field(min_length=1, max_length=256, description="What data flows, and why.")
     via: Channel = Field(
         description="How the data crosses into the intermediate account: 'privatelink' (an endpoint service or "
-        "interface endpoint), 'role' (the vendor assumes a scoped role), 'drop-zone' (files in the S3 drop zone) "
-        "or 'webhook' (the vendor pushes to a webhook endpoint)."
+        "interface endpoint), 'role' (the vendor assumes a scoped role), 'drop-zone' (files in the S3 drop zone), "
+        "'webhook' (the vendor pushes to a webhook endpoint) or 'event-source' (events of an EventBridge partner "
+        "event source, delivered to a buffer)."
     )
     buffer: str | None = Field(
         default=None,
         description="Buffer of this integration the flow passes through. Default: for 'drop-zone' flows the drop "
-        "zone's notify_buffer, otherwise none.",
+        "zone's notify_buffer, for 'event-source' flows the buffer of the integration's only event source, for "
+        "'webhook' flows the first webhook's buffer, otherwise none.",
     )
     consumers: list[str] = Field(
         default_factory=list,

@@ -47,6 +47,8 @@ def register_checks(index: int, integration: Integration) -> list[SpecIssue]:
             )
         if flow.via == "webhook":
             issues.extend(_webhook_flow(flow, base, integration))
+        if flow.via == "event-source":
+            issues += _event_source_flow(base, integration, flow.buffer)
     return issues
 
 
@@ -79,6 +81,34 @@ def _webhook_flow(flow: DataFlow, base: Loc, integration: Integration) -> list[S
     return issues
 
 
+def _event_source_flow(base: Loc, integration: Integration, buffer: str | None) -> list[SpecIssue]:
+    targets = sorted({source.buffer for source in integration.event_sources})
+    if not targets:
+        return [
+            SpecIssue(
+                (*base, "via"),
+                "'event-source' but the integration has no event_sources; declare the vendor's partner event "
+                "source in event_sources or choose 'privatelink', 'role' or 'drop-zone'",
+            )
+        ]
+    if buffer is None and len(targets) > 1:
+        return [
+            SpecIssue(
+                (*base, "buffer"),
+                f"the event sources deliver to {targets}; name the buffer this flow passes through, e.g. "
+                f"buffer: {targets[0]}",
+            )
+        ]
+    if buffer is not None and buffer not in targets:
+        return [
+            SpecIssue(
+                (*base, "buffer"),
+                f"'{buffer}' receives no partner events (the event sources deliver to {targets}); use one of them",
+            )
+        ]
+    return []
+
+
 def flow_buffer(integration: Integration, flow_name: str) -> str | None:
     """The buffer a data flow passes through: its own, or for drop-zone flows the drop zone's notify_buffer."""
     for flow in integration.data_flows:
@@ -87,5 +117,10 @@ def flow_buffer(integration: Integration, flow_name: str) -> str | None:
                 return flow.buffer
             if flow.via == "drop-zone" and integration.drop_zone is not None:
                 return integration.drop_zone.notify_buffer
+            targets = sorted({source.buffer for source in integration.event_sources})
+            if flow.via == "event-source" and len(targets) == 1:
+                return targets[0]
+            if flow.via == "webhook" and integration.webhooks:
+                return integration.webhooks[0].buffer
             return None
     raise KeyError(flow_name)

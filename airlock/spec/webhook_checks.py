@@ -64,8 +64,10 @@ def _vendor_accounts_where_needed(_org: Organization | None, index: int, integra
     return [
         SpecIssue(
             ("integrations", index, "vendor", "account_ids"),
-            f"no vendor account, but the integration declares {' and '.join(needs)}, which admit the vendor by its "
-            "AWS account; list the accounts the vendor operates from, e.g. ['123456789012']",
+            f"no vendor account is declared, but the integration declares {' and '.join(needs)}, which admit the "
+            "vendor by its AWS account; list the accounts the vendor operates from, e.g. account_ids: "
+            "['123456789012'] (only a vendor that just pushes webhooks or publishes through an EventBridge partner "
+            "event source needs none)",
         )
     ]
 

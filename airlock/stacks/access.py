@@ -137,7 +137,7 @@ def _wire_core(stack: IntegrationStack, organization: Organization, integration:
         return
     wanted: dict[tuple[CoreAccess, tuple[str, ...]], list[str]] = {}
     for consumer in integration.core_consumers:
-        read = tuple(read_prefixes(consumer, list(zone.prefixes), zone.notify_buffer))
+        read = tuple(read_prefixes(consumer, zone.buffer_prefixes, zone.notify_buffer))
         if read:
             wanted.setdefault(("read", read), []).append(consumer.role)
         if consumer.delete_objects:

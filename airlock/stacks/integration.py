@@ -9,10 +9,17 @@ from constructs import Construct
 
 from airlock.compliance import acknowledge, declare_mandatory_tags
 from airlock.compliance.control_tower import PLUGIN_NAME as CONTROL_TOWER_PLUGIN
-from airlock.constructs import DropZone, IntegrationBuffer, IntegrationMonitoring
+from airlock.constructs import (
+    DropZone,
+    IntegrationBuffer,
+    IntegrationMonitoring,
+    PartnerEventDelivery,
+    VendorNotificationTarget,
+)
 from airlock.spec import Integration, Organization
 from airlock.spec.buffer_checks import drop_zone_bucket_name, queue_names
 from airlock.spec.buffer_checks import queue_base_name as spec_queue_base_name
+from airlock.spec.events_checks import event_rule_name, source_region
 from airlock.spec.impact import deployment_architecture
 from airlock.spec.observability import alarm_subscribers
 from airlock.spec.placement import home_region
@@ -109,6 +116,21 @@ class IntegrationStack(cdk.Stack):
 
         #: The vendor's webhook endpoints, by webhook name.
         self.webhooks = add_webhooks(self, integration, self.buffers)
+        #: The partner event buses and rules of this region, by partner event source name.
+        self.event_sources: dict[str, PartnerEventDelivery] = {}
+        if integration.event_sources:
+            sources_scope = Construct(self, "EventSources")
+            for position, source in enumerate(integration.event_sources):
+                if source_region(integration, position) != self.region:
+                    continue
+                self.event_sources[source.name] = PartnerEventDelivery(
+                    sources_scope,
+                    source.name.removeprefix("aws.partner/").replace("/", "-"),
+                    event_source_name=source.name,
+                    queue=self.buffers[source.buffer].queue,
+                    event_pattern=source.event_pattern,
+                    rule_name=event_rule_name(source.buffer),
+                )
 
         #: The S3 drop zone of a file integration; None when the spec declares none.
         self.drop_zone: DropZone | None = None
@@ -121,6 +143,12 @@ class IntegrationStack(cdk.Stack):
                 prefixes=spec_zone.prefixes,
                 bucket_name=drop_zone_bucket_name(integration.name, self.account, self.region),
                 notify_queue=notify.queue if notify else None,
+                notify_prefixes=spec_zone.notify_buffer_prefixes if notify else None,
+                vendor_notifications=[
+                    VendorNotificationTarget(target.arn, tuple(target.prefixes))
+                    for target in spec_zone.notify_vendor
+                    if target.region == self.region
+                ],
                 expire_after=cdk.Duration.days(spec_zone.expire_after_days),
                 noncurrent_expire_after=cdk.Duration.days(spec_zone.noncurrent_expire_after_days),
             )
@@ -145,6 +173,11 @@ class IntegrationStack(cdk.Stack):
             dashboard_name=f"airlock-{integration.name}-{self.region}",
             buffers=self.buffers,
             drop_zone=self.drop_zone,
+            event_deliveries={
+                f"event-source-{position}": self.event_sources[source.name]
+                for position, source in enumerate(integration.event_sources)
+                if source.name in self.event_sources
+            },
             flow_log_group=self.network.flow_log_group,
             subscribers=alarm_subscribers(observability, organization.observability),
             age_of_oldest_message_threshold=cdk.Duration.seconds(observability.age_of_oldest_message_seconds),

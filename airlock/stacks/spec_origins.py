@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def mark_integration(stack: IntegrationStack) -> None:
-    """Mark the network, buffers, drop zone, monitoring, registration and vendor role of ``stack``."""
+    """Mark the network, buffers, drop zone, event sources, monitoring, registration and vendor role of ``stack``."""
     integration = stack.integration
     name = integration.name
     network = integration.network
@@ -49,6 +49,14 @@ def mark_integration(stack: IntegrationStack) -> None:
             mark(stack.buffers[buffer.name], f"buffers[{position}]", purpose=f"buffer {buffer.name}", integration=name)
     if stack.drop_zone is not None:
         mark(stack.drop_zone, "drop_zone", purpose="drop zone", integration=name)
+    for position, source in enumerate(integration.event_sources):
+        if source.name in stack.event_sources:
+            mark(
+                stack.event_sources[source.name],
+                f"event_sources[{position}]",
+                purpose=f"partner event source {source.name} into buffer {source.buffer}",
+                integration=name,
+            )
     mark(stack.monitoring, "observability", purpose="monitoring", integration=name)
     if "application" in stack.registration:
         mark(stack.registration["application"], "", purpose="AppRegistry registration", integration=name)

@@ -59,8 +59,19 @@ def _webhook(stack: cdk.Stack) -> Construct:
     return library.VendorWebhook(stack, "Webhook", queue=buffer.queue, source_ranges=["192.30.252.0/22"])
 
 
+def _partner_events(stack: cdk.Stack) -> Construct:
+    buffer = library.IntegrationBuffer(stack, "Orders", queue_name="orders")
+    return library.PartnerEventDelivery(
+        stack,
+        "Relay",
+        event_source_name="aws.partner/salesforce.com/00DRM000000Fxts2AC/0YLRM0000004Dfg4AE",
+        queue=buffer.queue,
+    )
+
+
 #: Construct name -> a builder that puts it, at its defaults, into a bare stack.
 BUILDERS: dict[str, Callable[[cdk.Stack], Construct]] = {
+    "PartnerEventDelivery": _partner_events,
     "IsolatedVpc": lambda stack: _vpc(stack),
     "IntegrationBuffer": lambda stack: library.IntegrationBuffer(stack, "Buffer", queue_name="orders"),
     "BufferConsumer": lambda stack: library.BufferConsumer(

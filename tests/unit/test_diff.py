@@ -136,6 +136,25 @@ def test_new_principals_and_exposed_apis_widen():
     assert "PrivateLink endpoint or exposed API invoices added" in widening
 
 
+def test_new_event_sources_and_vendor_notifications_widen():
+    source = "aws.partner/salesforce.com/00DRM000000Fxts2AC/0YLRM0000004Dfg4AE"
+
+    def mutate(data):
+        crm = data["integrations"][0]
+        crm["event_sources"] = [{"name": source, "buffer": crm["buffers"][0]["name"]}]
+        payroll = data["integrations"][1]
+        zone = payroll["drop_zone"]
+        zone["notify_buffer_prefixes"] = list(zone["prefixes"])
+        zone["prefixes"] = [*zone["prefixes"], "export/"]
+        account = payroll["vendor"]["account_ids"][0]
+        zone["notify_vendor"] = [{"arn": f"arn:aws:sqs:eu-central-1:{account}:vendor-files", "prefixes": ["export/"]}]
+
+    changes, _ = changed(mutate)
+    widening = {c.detail for c in changes if c.widens}
+    assert f"EventBridge partner event source into a buffer {source} added" in widening
+    assert any(d.startswith("drop-zone notifications to the vendor's own queues or topics:") for d in widening)
+
+
 def test_a_detached_or_changed_scp_statement_widens(example_assembly):
     stacks = read_stacks(example_assembly.outdir)
 

@@ -169,7 +169,7 @@ CASES = {
             },
         },
         "integrations[0].vendor.account_ids",
-        ["no vendor account, but the integration declares an access block", "['123456789012']"],
+        ["no vendor account is declared, but the integration declares an access block", "['123456789012']"],
     ),
 }
 

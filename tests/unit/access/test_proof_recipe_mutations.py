@@ -168,6 +168,20 @@ def test_a_stage_without_its_web_acl_breaks_the_delivery(failures):
     ), found
 
 
+def test_dropping_the_rule_condition_lets_any_rule_deliver_into_the_buffer(failures):
+    def edit(template: Template) -> None:
+        for statements in statements_of(template, "AWS::SQS::QueuePolicy", "PolicyDocument"):
+            for statement in statements:
+                if str(statement.get("Sid", "")).startswith("AllowPartnerEvents"):
+                    statement.pop("Condition")
+
+    found = failures("salesforce-event-relay", "airlock-crm-events-eu-central-1", edit)
+    assert any(
+        rule == RULE_PROBE and "EventBridge delivers to order-events for another rule of the account" in m
+        for rule, m in found
+    ), found
+
+
 def test_an_unmodelled_waf_rule_makes_the_delivery_undecided(failures):
     def edit(template: Template) -> None:
         for acl in _by_type(template, "AWS::WAFv2::WebACL"):
@@ -197,3 +211,26 @@ def test_an_integration_sending_to_another_queue_breaks_the_delivery(failures):
 
     found = failures("github-webhooks", _HOOKS, edit)
     assert any(rule == RULE_FLOW and "not the queue airlock-code-events-deliveries" in m for rule, m in found), found
+
+
+def test_a_rule_that_no_longer_matches_the_source_breaks_the_delivery(failures):
+    def edit(template: Template) -> None:
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::Events::Rule":
+                resource["Properties"]["EventPattern"] = {"source": ["aws.partner/salesforce.com/other/channel"]}
+
+    found = failures("salesforce-event-relay", "airlock-crm-events-eu-central-1", edit)
+    assert any(rule == RULE_FLOW and "not the declared pattern" in m for rule, m in found), found
+
+
+def test_a_missing_vendor_notification_breaks_snowflakes_auto_ingest(failures):
+    def edit(template: Template) -> None:
+        for resource in template["Resources"].values():
+            configuration = resource.get("Properties", {}).get("NotificationConfiguration")
+            if resource["Type"] == "AWS::S3::Bucket" and configuration:
+                configuration["QueueConfigurations"] = [
+                    c for c in configuration["QueueConfigurations"] if "sf-snowpipe" not in str(c.get("Queue"))
+                ]
+
+    found = failures("snowflake-storage-integration", "airlock-warehouse-eu-central-1", edit)
+    assert any(rule == RULE_FLOW and "is not configured for" in m for rule, m in found), found

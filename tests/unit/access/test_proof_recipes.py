@@ -20,6 +20,7 @@ PATTERNS = {
     "fivetran-s3-connector",
     "segment-s3-destination",
     "github-webhooks",
+    "salesforce-event-relay",
 }
 
 
@@ -221,3 +222,53 @@ def test_a_github_delivery_is_allowed_step_by_step_and_nothing_else_reaches_thro
     assert "webhook github's role sends to airlock-proof-any-queue" in denied
     assert "webhook github's role calls sqs:ReceiveMessage" in denied
     assert "lambda.amazonaws.com assumes webhook github's role" in denied
+
+
+SALESFORCE_SOURCE = "aws.partner/salesforce.com/00DRM000000Fxts2AC/0YLRM0000004Dfg4AE"
+
+
+def test_salesforce_events_travel_from_the_partner_source_through_its_bus_and_rule_into_the_buffer(recipe_proof):
+    proof = recipe_proof("salesforce-event-relay")
+    (flow,) = [f for f in proof.flows if f.name == f"partner events of {SALESFORCE_SOURCE} reach order-events"]
+    assert flow.passed
+    assert [s.kind for s in flow.steps] == ["events", "events", "iam", "iam", "iam"]
+    queue = "arn:aws:sqs:eu-central-1:310000000011:airlock-crm-events-order-events"
+    rule = f"arn:aws:events:eu-central-1:310000000011:rule/{SALESFORCE_SOURCE}/airlock-to-order-events"
+    assert flow.steps[1].detail["resource"] == queue
+    send = flow.steps[2].detail
+    assert (send["principal"], send["action"], send["resource"]) == ("events.amazonaws.com", "sqs:SendMessage", queue)
+    assert send["context"]["aws:sourcearn"] == [rule]
+    # The account's RCPs are consulted at every level, and admit EventBridge acting for the account's rule.
+    assert "rcp" in {source.kind for source in flow.steps[2].decision.deciding}
+    assert [s.detail["action"] for s in flow.steps[3:]] == ["kms:GenerateDataKey", "kms:Decrypt"]
+    # End to end: the relay delivers, then the fulfilment core consumes.
+    actions = [s.detail.get("action") for s in next(f for f in proof.flows if f.name == "data flow order-events").steps]
+    assert actions.index("sqs:SendMessage") < actions.index("sqs:ReceiveMessage")
+    denied = {p.name for p in proof.probes if p.passed}
+    assert {
+        "EventBridge delivers to order-events for another rule of the account",
+        "EventBridge delivers to order-events for a rule of another account",
+    } <= denied
+    # Salesforce holds no role: no effective access of a vendor principal.
+    assert all(not result.allowed for result in proof.access)
+
+
+def test_snowflake_hears_of_each_load_file_on_its_own_queue_and_the_core_of_each_unload_file(recipe_proof):
+    proof = recipe_proof("snowflake-storage-integration")
+    queue = "arn:aws:sqs:eu-central-1:920000000012:sf-snowpipe-AIDAJ2WXQ5EXAMPLE-k7m2cfre4821"
+    (flow,) = [f for f in proof.flows if f.name == f"drop zone announces files to the vendor's {queue}"]
+    assert flow.passed
+    configured, send = flow.steps
+    assert configured.kind == "notification" and configured.detail["prefix"] == "load/"
+    assert (send.detail["principal"], send.detail["action"], send.detail["resource"]) == (
+        "s3.amazonaws.com",
+        "sqs:SendMessage",
+        queue,
+    )
+    assert send.detail["context"]["aws:sourcearn"] == ["arn:aws:s3:::airlock-warehouse-280000000008-eu-central-1"]
+    assert "the vendor's own policy" in send.decision.reason
+    # The queue is outside the organisation: no RCP of the landing zone governs it, no SCP a service.
+    assert {source.kind for source in send.decision.deciding} == {"resource"}
+    # The core writes load files, S3 tells Snowflake's queue, Snowflake reads them.
+    outbound = [s.detail.get("action") for s in next(f for f in proof.flows if f.name == "data flow orders-load").steps]
+    assert outbound.index("s3:PutObject") < outbound.index("sqs:SendMessage") < outbound.index("s3:GetObject")
