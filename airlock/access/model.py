@@ -32,6 +32,7 @@ PolicyKind = Literal[
     "network-firewall",  # an AWS Network Firewall rule group
     "security-group",  # a security group's rules
     "endpoint-service",  # the allowed principals of a VPC endpoint service
+    "hosted-zone",  # a record of a Route 53 private hosted zone
     "handler",  # a CloudFormation resource handler's permission list (deployability)
 ]
 
@@ -85,6 +86,7 @@ class Source:
             "network-firewall": "Network Firewall rule group",
             "security-group": "security group",
             "endpoint-service": "endpoint service permissions",
+            "hosted-zone": "private hosted zone record",
             "handler": "resource handler",
         }[self.kind]
         parts = [what]

@@ -24,6 +24,7 @@ from airlock.access.probes_common import (
     probe,
 )
 from airlock.access.probes_grants import monitoring_probes, prefix_probes, self_assume_probes
+from airlock.access.probes_network import NETWORK_PROBES
 from airlock.access.probes_perimeter import PERIMETER_PROBES
 from airlock.access.steps import Probe, Step, iam_step
 from airlock.access.view import IntegrationView, RegionView
@@ -307,6 +308,7 @@ PROBES: tuple[ProbeFunction, ...] = (
     foreign_principal_probes,
     exemption_probes,
     guardrail_probes,
+    *NETWORK_PROBES,
     *PERIMETER_PROBES,
 )
 

@@ -18,6 +18,7 @@ from airlock.register.assembly import (
 )
 from airlock.register.filtering import allowed_domains, network_rules
 from airlock.register.guardrails import attachment, ou_chain
+from airlock.register.handback import hand_back
 from airlock.register.impact import az_ids_by_region, az_loss, region_loss
 from airlock.register.records import (
     AccessEntryRecord,
@@ -165,6 +166,7 @@ def _record(
         filtering=[ResourceRecord(**r) for r in sections["filtering"]],
         network_rules=network_rules(stacks, purposes),
         allowed_domains=allowed_domains(stacks, purposes),
+        hand_back=hand_back(stacks),
         logging=[ResourceRecord(**r) for r in sections["logging"]],
         resilience=[ResourceRecord(**r) for r in sections["resilience"]],
         budget=(

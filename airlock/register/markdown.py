@@ -64,7 +64,15 @@ def filtering_lines(record: IntegrationRecord) -> list[str]:
     lines += ["Allowed domains (everything else is blocked):", ""]
     lines += table(
         ["filter", "kind", "domains", "logical id"],
-        [[d.purpose or d.logical_id, d.kind, ", ".join(d.domains), d.logical_id] for d in record.allowed_domains],
+        [
+            [
+                d.purpose or d.logical_id,
+                d.kind + (f" (CNAME targets {d.cname_targets})" if d.cname_targets else ""),
+                ", ".join(d.domains),
+                d.logical_id,
+            ]
+            for d in record.allowed_domains
+        ],
         empty="_no DNS or egress allow-list in the synthesized stacks_",
     )
     lines += ["Filtering resources (policies, security groups, firewalls; their types are in integrations.json):", ""]
@@ -103,6 +111,19 @@ def access_tables(record: IntegrationRecord) -> list[str]:
         empty="_no core consumers or producers_",
     )
     return lines
+
+
+def hand_back_lines(record: IntegrationRecord) -> list[str]:
+    lines = ["## What to hand back", ""]
+    if not record.hand_back:
+        return [*lines, "_nothing: no stack of this integration has an output for the vendor_", ""]
+    stacks = sorted({h.stack for h in record.hand_back})
+    lines += [
+        "After deployment, read these outputs (`aws cloudformation describe-stacks --stack-name "
+        f"{stacks[0]} --query 'Stacks[0].Outputs'`) and send them to the vendor; never the external ID.",
+        "",
+    ]
+    return lines + table(["output", "what it is", "stack"], [[h.output, h.what, h.stack] for h in record.hand_back])
 
 
 def _grant_row(grant: GrantRecord) -> list[object]:
@@ -195,6 +216,7 @@ def integration_page(record: IntegrationRecord) -> str:
         [[named(e), e.logical_id, e.endpoint_type or e.type, e.service, e.stack] for e in record.endpoints],
         empty="Endpoints: " + NONE,
     )
+    lines += hand_back_lines(record)
     lines += ["## Filtering", ""]
     lines += filtering_lines(record)
     lines += ["## Guardrails", ""]

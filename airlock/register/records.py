@@ -99,8 +99,23 @@ class DomainRuleRecord(Record):
         "Host allow-list."
     )
     domains: list[str]
+    cname_targets: Literal["inspected", "trusted"] | None = Field(
+        default=None,
+        description="DNS rules: 'inspected' (INSPECT_REDIRECTION_DOMAIN) when every name a CNAME leads to must be "
+        "on an allow-list itself, 'trusted' (TRUST_REDIRECTION_DOMAIN) when the first name decides; null for "
+        "egress allow-lists.",
+    )
     logical_id: str
     stack: str
+
+
+class HandBackRecord(Record):
+    """A stack output to hand to the vendor after deployment."""
+
+    output: str = Field(description="Output key in the stack (aws cloudformation describe-stacks).")
+    what: str = Field(description="What the value is and what the vendor does with it.")
+    stack: str
+    region: str
 
 
 class PerimeterExceptionRecord(Record):
@@ -283,6 +298,11 @@ class IntegrationRecord(Record):
     )
     allowed_domains: list[DomainRuleRecord] = Field(
         default_factory=list, description="DNS and egress domain allow-lists of the integration's stacks."
+    )
+    hand_back: list[HandBackRecord] = Field(
+        default_factory=list,
+        description="Stack outputs to hand to the vendor after deployment: the vendor role's ARN, vendor endpoint "
+        "ids (for the vendor to accept the connection), endpoint-service names of exposed APIs.",
     )
     logging: list[ResourceRecord]
     resilience: list[ResourceRecord]
