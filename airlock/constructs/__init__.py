@@ -7,7 +7,7 @@ defaults without being asked, and exposes the resources it makes as attributes.
 from airlock.constructs.buffer import IntegrationBuffer
 from airlock.constructs.consumers import BufferConsumer, BufferProducer, allow_core_consumers, allow_core_producers
 from airlock.constructs.core_files import DropZoneReader, DropZoneWriter
-from airlock.constructs.dns_firewall import DnsFirewall
+from airlock.constructs.dns_firewall import DnsFirewall, vpc_internal_domains
 from airlock.constructs.drop_zone import DropZone
 from airlock.constructs.egress import EgressLayout, FilteredEgress, egress_layout
 from airlock.constructs.network import (
@@ -18,7 +18,8 @@ from airlock.constructs.network import (
     split_cidr,
 )
 from airlock.constructs.observability import IntegrationMonitoring
-from airlock.constructs.privatelink import ExposedService, VendorEndpoint, endpoint_security_group
+from airlock.constructs.privatelink import ExposedService, VendorEndpoint, endpoint_security_group, port_ranges
+from airlock.constructs.privatelink_dns import VendorHostedZone, ZoneRecord
 from airlock.constructs.service_endpoints import ServiceEndpoints, endpoint_policy
 from airlock.constructs.vendor_access import VendorAccessRole, VendorGrant
 
@@ -41,11 +42,15 @@ __all__ = [
     "VendorAccessRole",
     "VendorEndpoint",
     "VendorGrant",
+    "VendorHostedZone",
+    "ZoneRecord",
     "allow_core_consumers",
     "allow_core_producers",
     "default_security_group_users",
     "egress_layout",
     "endpoint_policy",
     "endpoint_security_group",
+    "port_ranges",
     "split_cidr",
+    "vpc_internal_domains",
 ]

@@ -19,6 +19,9 @@ PATTERNS = {
     "databricks-credential-role",
     "fivetran-s3-connector",
     "segment-s3-destination",
+    "confluent-privatelink",
+    "mongodb-atlas-privatelink",
+    "databricks-backend-privatelink",
 }
 
 
