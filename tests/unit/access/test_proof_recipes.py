@@ -48,6 +48,7 @@ def test_each_recipe_passes_airlock_check_with_the_proof(recipe_check, name):
     assert report["passed"] is True, report["findings"]
     assert report["findings"] == []
     assert "Access" in report["packs"] and "cfn-lint" in report["packs"]
+    assert {"AwsSolutions", "Airlock", "NIST.800.53.R5"} <= set(report["packs"])
 
 
 @pytest.mark.parametrize("name", sorted(PATTERNS))
