@@ -92,10 +92,11 @@ class DnsFirewall(Construct):
 
     :param vpc: the VPC to protect.
     :param allowed_domains: ``api.x.com``, or ``.x.com`` for x.com and every name below it.
-        May be empty: then nothing resolves except what the VPC's own Route 53 Resolver
-        answers before the firewall (the VPC's private names).
-    :param trusted_domains: names whose CNAME targets are trusted, in the same notation.
-        Default: none.
+        May be empty. DNS Firewall inspects private names too (the VPC's EC2 host names, private
+        hosted zones, endpoint names): what is on neither list does not resolve.
+    :param trusted_domains: names whose CNAME targets are trusted, in the same notation: names
+        whose answers the deployer controls (an endpoint's own names, a private hosted zone's
+        records, :func:`vpc_internal_domains`). Default: none.
     :param log_retention: retention of the query-log group. Default: one year.
     :param key: KMS key of the query-log group. Default: a new customer-managed key with rotation.
     """

@@ -13,7 +13,7 @@ import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 
 from airlock.spec.base import SpecModel
 from airlock.spec.types import LOG_RETENTION_DAYS, AzId, Cidr, Name
@@ -58,6 +58,17 @@ def _domain(value: Any) -> str:
     problem = _domain_problem(value)
     if problem is not None:
         raise ValueError(problem)
+    return value
+
+
+def _not_internal(value: str) -> str:
+    name = value.removeprefix(".")
+    if name == "arpa" or name.endswith((".arpa", "compute.internal", "ec2.internal")):
+        raise ValueError(
+            f"'{value}' is a reverse-lookup or EC2 internal domain; the VPC's own names (its EC2 host names and "
+            "the reverse lookups of its CIDR) resolve without listing them, and other reverse lookups stay "
+            "blocked (they leave the VPC for the internet's name servers): remove it"
+        )
     return value
 
 
@@ -173,6 +184,8 @@ def _bucket_arn(value: Any) -> str:
 
 EndpointServiceName = Annotated[str, BeforeValidator(_service_name)]
 Domain = Annotated[str, BeforeValidator(_domain)]
+#: A domain of the DNS allow-list: not the VPC's own names, which resolve without it, nor other reverse lookups.
+DnsDomain = Annotated[str, BeforeValidator(_domain), AfterValidator(_not_internal)]
 Port = Annotated[int, BeforeValidator(_port)]
 PortOrRange = Annotated[int | Annotated[str, Field(pattern=r"^\d{1,5}-\d{1,5}$")], BeforeValidator(_port_or_range)]
 PrivateSourceCidr = Annotated[str, BeforeValidator(_private_source)]
@@ -363,7 +376,7 @@ class Egress(SpecModel):
 class Dns(SpecModel):
     """Route 53 Resolver DNS Firewall: these names resolve, every other query is blocked."""
 
-    allowed_domains: list[Domain] = Field(
+    allowed_domains: list[DnsDomain] = Field(
         default_factory=list,
         description="Domains the VPC may resolve besides egress domains and AWS service endpoints.",
     )
@@ -474,6 +487,7 @@ __all__ = [
     "MIN_SUBNET_PREFIX",
     "Cidr",
     "Dns",
+    "DnsDomain",
     "Domain",
     "Egress",
     "EndpointServiceName",

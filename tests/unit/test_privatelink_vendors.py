@@ -165,6 +165,22 @@ def test_two_zones_of_one_name_in_one_vpc_are_refused():
     assert "already the hosted zone of vendor_endpoints[0]" in message
 
 
+@pytest.mark.parametrize("domain", [".in-addr.arpa", ".10.in-addr.arpa", ".eu-central-1.compute.internal"])
+def test_reverse_lookup_and_ec2_internal_domains_are_refused_on_the_dns_list(domain):
+    data = spec_data(
+        **{
+            "integrations.0.network": {
+                "cidr": "10.20.0.0/22",
+                "az_ids": ["euc1-az1", "euc1-az2"],
+                "dns": {"allowed_domains": [".vendor.example", domain]},
+            }
+        }
+    )
+    (issue,) = issues_of(data)
+    assert issue[0] == "integrations[0].network.dns.allowed_domains[1]"
+    assert "resolve without listing them" in issue[1] and "remove it" in issue[1]
+
+
 # -- the constructs ---------------------------------------------------------------------------
 
 
