@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from airlock.access.model import Decision, Source, Verdict
+from airlock.access.template import Unresolved
 from airlock.access.world import Resource, World
 
 DEFAULT_REDIRECTION = "INSPECT_REDIRECTION_DOMAIN"
@@ -218,6 +219,15 @@ def hosted_zone_answers(world: World, stack: str, vpc_id: str, name: str, endpoi
     zones = {}
     for zone in _of_type(world, stack, "AWS::Route53::HostedZone"):
         props = _props(world, zone)
+        vpcs = props.get("VPCs") or []
+        if isinstance(props.get("Name"), Unresolved) or any(
+            isinstance(vpc, Mapping) and isinstance(vpc.get("VPCId"), Unresolved) for vpc in vpcs
+        ):
+            return Decision(
+                Verdict.UNDECIDED,
+                f"the name or VPC of hosted zone {zone.logical_id} is not known before deployment",
+                (_source("hosted-zone", zone),),
+            )
         if any(isinstance(vpc, Mapping) and vpc.get("VPCId") == vpc_id for vpc in props.get("VPCs") or []):
             zone_name = _fqdn(props.get("Name"))
             if name == zone_name or name.endswith("." + zone_name):

@@ -417,3 +417,10 @@ def test_the_register_says_what_to_hand_back(tmp_path, recipe_check):
     section = page.split("## What to hand back", 1)[1].split("\n## ", 1)[0]
     assert "| confluentgatewayVendorEndpointId | the id of the endpoint confluent-gateway" in section
     assert "airlock-streaming-eu-central-1" in section and "never the external ID" in section
+    filtering = page.split("## Filtering", 1)[1].split("\n## ", 1)[0]
+    assert (
+        "confluent-gateway: hosted zone | " in filtering
+        and "| eu-central-1.aws.private.confluent.cloud. |" in filtering
+    )
+    assert "| *.eu-central-1.aws.private.confluent.cloud. |" in filtering
+    assert "| dns (CNAME targets trusted) |" in filtering

@@ -13,7 +13,7 @@ import pytest
 from airlock.access.model import Source, Verdict
 from airlock.access.network import DnsRule, resolve_name
 from airlock.access.probes_network import PUBLIC_REVERSE_LOOKUP, undeclared_ports
-from airlock.access.proof import RULE_FLOW, RULE_PROBE, prove
+from airlock.access.proof import RULE_FLOW, RULE_PROBE, RULE_UNDECIDED, prove
 from airlock.spec import load, load_account_lock
 
 Template = dict[str, Any]
@@ -126,6 +126,15 @@ def test_removing_the_record_breaks_the_flow_at_the_zone(broken):
         and "has no record for airlock-proof.eu-central-1.aws.private.confluent.cloud" in message
         for rule, message in found
     ), found
+
+
+def test_a_zone_whose_name_is_unknown_before_deployment_is_undecided(broken):
+    def edit(template: Template) -> None:
+        for zone in _of_type(template, "AWS::Route53::HostedZone").values():
+            zone["Properties"]["Name"] = {"Fn::ImportValue": "zone-name-of-another-stack"}
+
+    found = broken(CONFLUENT, edit)
+    assert any(rule == RULE_UNDECIDED and "is not known before deployment" in message for rule, message in found), found
 
 
 def test_inspecting_the_cname_chain_without_the_endpoints_names_blocks_the_target(mutated_proof):
