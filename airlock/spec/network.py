@@ -284,10 +284,6 @@ class HostedZone(SpecModel):
     def _unique_records(cls, value: list[HostedZoneRecord]) -> list[HostedZoneRecord]:
         return _unique([record.name for record in value], "records") and value
 
-    def fqdn(self, record: HostedZoneRecord) -> str:
-        """The record's full name (``*.zone`` for the wildcard)."""
-        return self.name if record.name == "@" else f"{record.name}.{self.name}"
-
 
 class VendorEndpoint(SpecModel):
     """An interface endpoint to an endpoint service the vendor offers (PrivateLink, consumer side)."""
