@@ -1,32 +1,39 @@
 """Network flows: names that must resolve and connections that must pass, per integration region.
 
 * each vendor endpoint: the name a client uses resolves through the DNS Firewall, and the
-  endpoint's security group admits every declared source on every declared port;
+  endpoint's security group admits every declared source on every declared port (every port
+  of a declared range); with a hosted zone, each record's name is answered by the zone with
+  the endpoint and resolves through the DNS Firewall together with its CNAME target;
 * each exposed API: the endpoint service admits the vendor's accounts;
 * each AWS service endpoint: its name resolves, its security group admits the VPC, and its
   endpoint policy lets a workload of the account reach the account's own resources;
-* each domain of the DNS allow-list resolves; each egress domain resolves, passes the Network
+* each domain of the DNS allow-list resolves; the VPC's own names (an EC2 host name, a reverse
+  lookup of a VPC address) resolve; each egress domain resolves, passes the Network
   Firewall, and the workload subnets route to the internet through the firewall.
 """
 
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Iterator
 
 from airlock.access.model import Decision, Principal, Source, Verdict
 from airlock.access.network import (
     dns_rules,
     endpoint_service_admits,
+    hosted_zone_answers,
     network_firewall_admits,
     resolve_name,
     security_group_admits,
+    security_group_admits_range,
 )
 from airlock.access.policy import parse_policy
 from airlock.access.steps import Flow, Step, fixed_step, iam_step, missing_step
 from airlock.access.view import IntegrationView, RegionView, first_address
 from airlock.access.world import Endpoint
 from airlock.spec.errors import format_path
+from airlock.spec.network import HostedZone, port_bounds
 
 #: A workload of the intermediate account whose own policies allow everything: what reaches a
 #: resource through an endpoint then depends only on the endpoint, resource and SCP layers.
@@ -61,20 +68,24 @@ def _origin(index: int, *rest: str | int) -> str:
     return format_path(("integrations", index, "network", *rest))
 
 
-def dns_step(view: IntegrationView, region: RegionView, name: str, why: str) -> Step:
+def dns_step(view: IntegrationView, region: RegionView, name: str, why: str, cnames: tuple[str, ...] = ()) -> Step:
     vpc_id = region.vpc_id()
     world = view.world
 
     def decide() -> Decision:
         if vpc_id is None or region.stack is None:
             return Decision(Verdict.DENY, f"no VPC in {region.stack}")
-        return resolve_name(dns_rules(world, region.stack, vpc_id), name)
+        return resolve_name(dns_rules(world, region.stack, vpc_id), name, cnames)
 
-    return fixed_step(f"the VPC resolves {name} ({why})", "dns", {"query": name, "vpc": vpc_id}, decide)
+    detail: dict[str, object] = {"query": name, "vpc": vpc_id}
+    if cnames:
+        detail["cname_chain"] = list(cnames)
+    via = f" and its CNAME target {', '.join(cnames)}" if cnames else ""
+    return fixed_step(f"the VPC resolves {name}{via} ({why})", "dns", detail, decide)
 
 
 def connect_steps(
-    view: IntegrationView, region: RegionView, endpoint: Endpoint, sources: list[str], ports: list[int]
+    view: IntegrationView, region: RegionView, endpoint: Endpoint, sources: list[str], ports: list[int | str]
 ) -> list[Step]:
     steps = []
     for group_id in endpoint.security_groups:
@@ -82,7 +93,10 @@ def connect_steps(
         for source in sources:
             address = first_address(source)
             for port in ports:
-                title = f"{address} connects to {endpoint.resource.logical_id} on port {port}"
+                low, high = port_bounds(port)
+                title = (
+                    f"{address} connects to {endpoint.resource.logical_id} on port{'s' if low < high else ''} {port}"
+                )
                 if group is None:
                     steps.append(missing_step(title, f"security group {group_id} is not in {region.stack}"))
                     continue
@@ -91,9 +105,46 @@ def connect_steps(
                         title,
                         "network",
                         {"source": address, "port": port, "security_group": group.logical_id},
-                        functools.partial(security_group_admits, view.world, group, address, port),
+                        functools.partial(security_group_admits_range, view.world, group, address, low, high)
+                        if low < high
+                        else functools.partial(security_group_admits, view.world, group, address, low),
                     )
                 )
+    return steps
+
+
+def record_query(zone: HostedZone, record: str) -> str:
+    """A name a record answers: the record's own, or one below a wildcard."""
+    if record == "@":
+        return zone.name
+    return f"airlock-proof{record[1:]}.{zone.name}" if record.startswith("*") else f"{record}.{zone.name}"
+
+
+def hosted_zone_steps(view: IntegrationView, region: RegionView, endpoint: Endpoint, zone: HostedZone) -> list[Step]:
+    """Each record's name: the zone answers it with the endpoint, and it resolves through the DNS
+    Firewall together with the endpoint's name it leads to (a CNAME's target)."""
+    steps: list[Step] = []
+    vpc_id = region.vpc_id()
+    stack = region.stack
+    target = endpoint_dns_name(endpoint, region.region)
+    for record in zone.records:
+        name = record_query(zone, record.name)
+
+        def answers(name: str = name) -> Decision:
+            if vpc_id is None or stack is None:
+                return Decision(Verdict.DENY, f"no VPC in {stack}")
+            return hosted_zone_answers(view.world, stack, vpc_id, name, endpoint.resource)
+
+        steps.append(
+            fixed_step(
+                f"the private hosted zone {zone.name} answers {name} with the endpoint ({record.type})",
+                "dns",
+                {"query": name, "zone": zone.name, "vpc": vpc_id},
+                answers,
+            )
+        )
+        cnames = (target,) if record.type == "CNAME" else ()
+        steps.append(dns_step(view, region, name, f"a record of {zone.name}", cnames))
     return steps
 
 
@@ -119,6 +170,8 @@ def vendor_endpoint_flows(view: IntegrationView, region: RegionView, index: int)
         steps = []
         if not spec.private_dns:
             steps.append(dns_step(view, region, endpoint_dns_name(endpoint, region.region), "the endpoint's own name"))
+        if spec.hosted_zone is not None:
+            steps += hosted_zone_steps(view, region, endpoint, spec.hosted_zone)
         steps += connect_steps(view, region, endpoint, list(spec.sources), list(spec.ports))
         yield Flow(view.integration.name, name, origin, tuple(steps))
 
@@ -238,6 +291,20 @@ def dns_flows(view: IntegrationView, region: RegionView, index: int) -> Iterator
         )
 
 
+def internal_name_flows(view: IntegrationView, region: RegionView, index: int) -> Iterator[Flow]:
+    """The VPC's own names resolve: an EC2 host name and a reverse lookup of a VPC address."""
+    address = str(ipaddress.ip_network(view.integration.network.cidr).network_address + 10)
+    host = f"ip-{address.replace('.', '-')}." + (
+        "ec2.internal" if region.region == "us-east-1" else f"{region.region}.compute.internal"
+    )
+    reverse = ".".join(reversed(address.split("."))) + ".in-addr.arpa"
+    steps = (
+        dns_step(view, region, host, "an EC2 host name of the VPC"),
+        dns_step(view, region, reverse, "a reverse lookup of a VPC address"),
+    )
+    yield Flow(view.integration.name, f"the VPC's own names resolve ({region.region})", _origin(index, "cidr"), steps)
+
+
 def egress_flows(view: IntegrationView, region: RegionView, index: int) -> Iterator[Flow]:
     egress = view.integration.network.egress
     if egress is None or region.stack is None:
@@ -293,6 +360,13 @@ def network_flows(view: IntegrationView, region: RegionView, index: int) -> list
     if region.stack is None:
         return []
     flows: list[Flow] = []
-    for builder in (vendor_endpoint_flows, exposed_api_flows, service_endpoint_flows, dns_flows, egress_flows):
+    for builder in (
+        vendor_endpoint_flows,
+        exposed_api_flows,
+        service_endpoint_flows,
+        dns_flows,
+        internal_name_flows,
+        egress_flows,
+    ):
         flows += builder(view, region, index)
     return flows

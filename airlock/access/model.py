@@ -35,6 +35,7 @@ PolicyKind = Literal[
     "event-bus",  # an EventBridge partner event bus (the association with its partner event source)
     "event-rule",  # an EventBridge rule's pattern, state and targets
     "notification",  # an S3 bucket's event notification configuration
+    "hosted-zone",  # a record of a Route 53 private hosted zone
     "handler",  # a CloudFormation resource handler's permission list (deployability)
 ]
 
@@ -91,6 +92,7 @@ class Source:
             "event-bus": "partner event bus",
             "event-rule": "EventBridge rule",
             "notification": "event notification configuration",
+            "hosted-zone": "private hosted zone record",
             "handler": "resource handler",
         }[self.kind]
         parts = [what]

@@ -9,7 +9,14 @@ Each function decides one step the way the AWS service does, from the resolved t
   (``INSPECT_REDIRECTION_DOMAIN``) every name of a CNAME chain is inspected the same way;
   ``TRUST_REDIRECTION_DOMAIN`` inspects only the first.
 * :func:`security_group_admits` — a security group admits a connection when one ingress rule
-  covers the source address and the port.
+  covers the source address and the port; :func:`security_group_admits_range` — every port of
+  a range is admitted when the ingress rules for the source together cover it (security
+  group rules are permissive and add up: a connection is allowed when any rule allows it,
+  https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html).
+* :func:`hosted_zone_answers` — a Route 53 private hosted zone answers a query from a VPC it
+  is associated with, from the record of that name or else the wildcard record ``*.<parent>``
+  closest to it (Route 53 "Using an asterisk (*) in the names of hosted zones and records",
+  https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DomainNameFormat.html).
 * :func:`endpoint_service_admits` — an endpoint service accepts connection requests only from
   its allowed principals (an account root admits every principal of that account; ``*``
   everyone).
@@ -25,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from airlock.access.model import Decision, Source, Verdict
+from airlock.access.template import Unresolved
 from airlock.access.world import Resource, World
 
 DEFAULT_REDIRECTION = "INSPECT_REDIRECTION_DOMAIN"
@@ -141,15 +149,9 @@ def _ports(rule: Mapping[str, Any]) -> range:
 def security_group_admits(world: World, group: Resource, source_address: str, port: int) -> Decision:
     """Whether ``group`` admits TCP from ``source_address`` to ``port`` (its inline ingress rules
     and ``AWS::EC2::SecurityGroupIngress`` resources of the same stack)."""
-    rules = list(_props(world, group).get("SecurityGroupIngress") or [])
-    group_id = world.resolvers[group.stack].attributes(group.logical_id).get("GroupId")
-    for ingress in _of_type(world, group.stack, "AWS::EC2::SecurityGroupIngress"):
-        props = _props(world, ingress)
-        if props.get("GroupId") == group_id:
-            rules.append(props)
     address = ipaddress.ip_address(source_address)
     source = _source("security-group", group)
-    for rule in rules:
+    for rule in _ingress_rules(world, group):
         cidr = rule.get("CidrIp") or rule.get("CidrIpv6")
         if not isinstance(cidr, str) or str(rule.get("IpProtocol")) not in ("tcp", "6", "-1"):
             continue
@@ -158,6 +160,106 @@ def security_group_admits(world: World, group: Resource, source_address: str, po
             return Decision(Verdict.ALLOW, f"{source.describe()} admits {cidr} on port {port}", (source,))
     return Decision(
         Verdict.DENY, f"{source.describe()} has no ingress rule for {source_address} on port {port}", (source,)
+    )
+
+
+def _ingress_rules(world: World, group: Resource) -> list[Mapping[str, Any]]:
+    rules = list(_props(world, group).get("SecurityGroupIngress") or [])
+    group_id = world.resolvers[group.stack].attributes(group.logical_id).get("GroupId")
+    for ingress in _of_type(world, group.stack, "AWS::EC2::SecurityGroupIngress"):
+        props = _props(world, ingress)
+        if props.get("GroupId") == group_id:
+            rules.append(props)
+    return rules
+
+
+def security_group_admits_range(world: World, group: Resource, source_address: str, low: int, high: int) -> Decision:
+    """Whether ``group`` admits TCP from ``source_address`` on every port from ``low`` to ``high``."""
+    if low == high:
+        return security_group_admits(world, group, source_address, low)
+    address = ipaddress.ip_address(source_address)
+    source = _source("security-group", group)
+    spans = []
+    for rule in _ingress_rules(world, group):
+        cidr = rule.get("CidrIp") or rule.get("CidrIpv6")
+        if not isinstance(cidr, str) or str(rule.get("IpProtocol")) not in ("tcp", "6", "-1"):
+            continue
+        network = ipaddress.ip_network(cidr, strict=False)
+        if address.version == network.version and address in network:
+            ports = _ports(rule)
+            spans.append((ports.start, ports.stop - 1))
+    covered = low
+    for first, last in sorted(spans):
+        if first > covered:
+            break
+        covered = max(covered, last + 1)
+        if covered > high:
+            return Decision(
+                Verdict.ALLOW, f"{source.describe()} admits {source_address} on ports {low}-{high}", (source,)
+            )
+    return Decision(
+        Verdict.DENY,
+        f"{source.describe()} has no ingress rule for {source_address} on port {covered} (of {low}-{high})",
+        (source,),
+    )
+
+
+def _fqdn(name: Any) -> str:
+    return str(name).lower().rstrip(".")
+
+
+def _record_matches(record: str, name: str) -> bool:
+    return record == name or (record.startswith("*.") and name.endswith(record[1:]))
+
+
+def hosted_zone_answers(world: World, stack: str, vpc_id: str, name: str, endpoint: Resource) -> Decision:
+    """Whether a private hosted zone of ``stack`` associated with ``vpc_id`` answers ``name`` with
+    ``endpoint`` (a CNAME to its DNS name, or an alias to it)."""
+    name = _fqdn(name)
+    zones = {}
+    for zone in _of_type(world, stack, "AWS::Route53::HostedZone"):
+        props = _props(world, zone)
+        vpcs = props.get("VPCs") or []
+        if isinstance(props.get("Name"), Unresolved) or any(
+            isinstance(vpc, Mapping) and isinstance(vpc.get("VPCId"), Unresolved) for vpc in vpcs
+        ):
+            return Decision(
+                Verdict.UNDECIDED,
+                f"the name or VPC of hosted zone {zone.logical_id} is not known before deployment",
+                (_source("hosted-zone", zone),),
+            )
+        if any(isinstance(vpc, Mapping) and vpc.get("VPCId") == vpc_id for vpc in props.get("VPCs") or []):
+            zone_name = _fqdn(props.get("Name"))
+            if name == zone_name or name.endswith("." + zone_name):
+                zones[zone.logical_id] = (zone_name, zone)
+    if not zones:
+        return Decision(Verdict.DENY, f"no private hosted zone associated with the VPC holds {name}")
+    zone_id, (zone_name, zone) = max(zones.items(), key=lambda item: len(item[1][0]))  # the closest zone answers
+    records = []
+    for record in _of_type(world, stack, "AWS::Route53::RecordSet"):
+        raw = record.properties
+        if repr(raw.get("HostedZoneId")).find(f"'{zone_id}'") < 0:
+            continue
+        props = _props(world, record)
+        records.append((_fqdn(props.get("Name")), raw, record))
+    exact = [r for r in records if r[0] == name]
+    wild = sorted(
+        (r for r in records if r[0].startswith("*.") and _record_matches(r[0], name)), key=lambda r: -len(r[0])
+    )
+    found = exact or wild
+    if not found:
+        return Decision(
+            Verdict.DENY, f"{zone_name} has no record for {name}", (_source("hosted-zone", zone, f"zone {zone_name}"),)
+        )
+    record_name, raw, record = found[0]
+    points = f"'{endpoint.logical_id}'" in repr(raw.get("ResourceRecords")) + repr(raw.get("AliasTarget"))
+    source = _source("hosted-zone", record, f"{raw.get('Type')} {record_name}")
+    if not points:
+        return Decision(
+            Verdict.DENY, f"{record_name} in {zone_name} does not point at {endpoint.logical_id}", (source,)
+        )
+    return Decision(
+        Verdict.ALLOW, f"{zone_name} answers {name} with {raw.get('Type')} {record_name} to the endpoint", (source,)
     )
 
 

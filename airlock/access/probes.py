@@ -26,6 +26,7 @@ from airlock.access.probes_common import (
 )
 from airlock.access.probes_events import partner_event_probes
 from airlock.access.probes_grants import monitoring_probes, prefix_probes, self_assume_probes
+from airlock.access.probes_network import NETWORK_PROBES
 from airlock.access.probes_perimeter import PERIMETER_PROBES
 from airlock.access.steps import Probe, Step, iam_step
 from airlock.access.view import IntegrationView, RegionView
@@ -311,6 +312,7 @@ PROBES: tuple[ProbeFunction, ...] = (
     guardrail_probes,
     webhook_probes,
     partner_event_probes,
+    *NETWORK_PROBES,
     *PERIMETER_PROBES,
 )
 

@@ -7,7 +7,7 @@ defaults without being asked, and exposes the resources it makes as attributes.
 from airlock.constructs.buffer import IntegrationBuffer
 from airlock.constructs.consumers import BufferConsumer, BufferProducer, allow_core_consumers, allow_core_producers
 from airlock.constructs.core_files import DropZoneReader, DropZoneWriter
-from airlock.constructs.dns_firewall import DnsFirewall
+from airlock.constructs.dns_firewall import DnsFirewall, vpc_internal_domains
 from airlock.constructs.drop_zone import DropZone, VendorNotificationTarget
 from airlock.constructs.egress import EgressLayout, FilteredEgress, egress_layout
 from airlock.constructs.events import PartnerEventDelivery
@@ -19,7 +19,8 @@ from airlock.constructs.network import (
     split_cidr,
 )
 from airlock.constructs.observability import IntegrationMonitoring
-from airlock.constructs.privatelink import ExposedService, VendorEndpoint, endpoint_security_group
+from airlock.constructs.privatelink import ExposedService, VendorEndpoint, endpoint_security_group, port_ranges
+from airlock.constructs.privatelink_dns import VendorHostedZone, ZoneRecord
 from airlock.constructs.service_endpoints import ServiceEndpoints, endpoint_policy
 from airlock.constructs.vendor_access import VendorAccessRole, VendorGrant
 from airlock.constructs.webhook import VendorWebhook
@@ -44,13 +45,17 @@ __all__ = [
     "VendorAccessRole",
     "VendorEndpoint",
     "VendorGrant",
+    "VendorHostedZone",
     "VendorNotificationTarget",
     "VendorWebhook",
+    "ZoneRecord",
     "allow_core_consumers",
     "allow_core_producers",
     "default_security_group_users",
     "egress_layout",
     "endpoint_policy",
     "endpoint_security_group",
+    "port_ranges",
     "split_cidr",
+    "vpc_internal_domains",
 ]

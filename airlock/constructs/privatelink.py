@@ -8,6 +8,7 @@ vendor's service through an interface endpoint that admits only declared ports a
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -31,6 +32,51 @@ def _check_ports(ports: Sequence[int]) -> list[int]:
         if not isinstance(port, int) or not 1 <= port <= 65535:
             raise ValueError(f"ports contains {port!r}; use TCP ports from 1 to 65535")
     return sorted(set(ports))
+
+
+PortSpec = int | str | tuple[int, int]
+_RANGE = re.compile(r"^(\d+)-(\d+)$")
+
+
+def port_ranges(ports: Sequence[PortSpec]) -> list[tuple[int, int]]:
+    """``ports`` as sorted, inclusive (first, last) pairs.
+
+    Each entry is a TCP port (``443``), a range written ``"8443-8451"`` or a ``(8443, 8451)``
+    pair. Raises for an empty list, a port outside 1..65535 (a range including 0, or beyond
+    65535), a reversed range, and entries that overlap.
+    """
+    if not ports:
+        raise ValueError("ports is empty; give the TCP ports to admit, e.g. [443] or ['8443-8451']")
+    out: list[tuple[int, int]] = []
+    for port in ports:
+        if isinstance(port, bool):
+            raise ValueError(f"ports contains {port!r}; use TCP ports from 1 to 65535")
+        if isinstance(port, int):
+            low, high = port, port
+        elif isinstance(port, str) and _RANGE.match(port):
+            low, high = (int(part) for part in port.split("-"))
+        elif isinstance(port, tuple) and len(port) == 2 and all(isinstance(p, int) for p in port):
+            low, high = port
+        else:
+            raise ValueError(f"ports contains {port!r}; write a port (443) or a range ('8443-8451' or (8443, 8451))")
+        if not 1 <= low <= 65535 or not 1 <= high <= 65535:
+            raise ValueError(f"ports contains {port!r}; TCP ports run from 1 to 65535")
+        if low > high:
+            raise ValueError(f"ports contains {port!r}, a reversed range; write the lower port first ({high}-{low})")
+        out.append((low, high))
+    out.sort()
+    for (_, last), (first, _) in itertools.pairwise(out):
+        if first <= last:
+            raise ValueError(f"ports {out} overlap at {first}; list each port once")
+    return out
+
+
+def _port_text(span: tuple[int, int]) -> str:
+    return str(span[0]) if span[0] == span[1] else f"{span[0]}-{span[1]}"
+
+
+def _ec2_port(span: tuple[int, int]) -> ec2.Port:
+    return ec2.Port.tcp(span[0]) if span[0] == span[1] else ec2.Port.tcp_range(span[0], span[1])
 
 
 def _check_sources(sources: Sequence[str], vpc_cidr: str | None = None) -> list[str]:
@@ -57,20 +103,28 @@ def _check_sources(sources: Sequence[str], vpc_cidr: str | None = None) -> list[
 
 
 def endpoint_security_group(
-    scope: Construct, id: str, *, vpc: ec2.IVpc, ports: Sequence[int], sources: Sequence[str], description: str
+    scope: Construct,
+    id: str,
+    *,
+    vpc: ec2.IVpc,
+    ports: Sequence[PortSpec],
+    sources: Sequence[str],
+    description: str,
 ) -> ec2.SecurityGroup:
     """A security group admitting only ``ports`` (TCP) from ``sources``, with no egress rule.
 
-    Raises for an empty port or source list, a token (other than the VPC's own CIDR),
-    ``0.0.0.0/0``, ``::/0`` or a public CIDR.
+    ``ports`` holds single ports and inclusive ranges (see :func:`port_ranges`); a range
+    becomes one rule from its first to its last port. Raises for an empty port or source list,
+    a bad or overlapping port range, a token (other than the VPC's own CIDR), ``0.0.0.0/0``,
+    ``::/0`` or a public CIDR.
     """
-    checked_ports = _check_ports(ports)
+    checked_ports = port_ranges(ports)
     checked_sources = _check_sources(sources, vpc.vpc_cidr_block)
     group = ec2.SecurityGroup(scope, id, vpc=vpc, description=description, allow_all_outbound=False)
     for source in checked_sources:
         peer = ec2.Peer.ipv6(source) if ":" in source and not cdk.Token.is_unresolved(source) else ec2.Peer.ipv4(source)
-        for port in checked_ports:
-            group.add_ingress_rule(peer, ec2.Port.tcp(port), f"{source} to {port}")
+        for span in checked_ports:
+            group.add_ingress_rule(peer, _ec2_port(span), f"{source} to {_port_text(span)}")
     return group
 
 
@@ -84,7 +138,9 @@ class VendorEndpoint(Construct):
 
     :param vpc: the VPC to place the endpoint in.
     :param service_name: the vendor's service, ``com.amazonaws.vpce.<region>.vpce-svc-<17 hex>``.
-    :param ports: TCP ports the endpoint admits.
+    :param ports: TCP ports the endpoint admits: ports (``443``) and inclusive ranges
+        (``"8443-8451"`` or ``(8443, 8451)``), as vendors document them (a database SaaS
+        admits ``"1024-65535"``). A range including 0, beyond 65535, reversed or overlapping raises.
     :param sources: private CIDRs that may connect; ``0.0.0.0/0`` and public blocks raise.
     :param subnets: where to place the endpoint's network interfaces, at most one per AZ; pick
         subnets in the AZs the vendor's service is offered in. Default: the VPC's isolated subnets.
@@ -99,7 +155,7 @@ class VendorEndpoint(Construct):
         *,
         vpc: ec2.IVpc,
         service_name: str,
-        ports: Sequence[int],
+        ports: Sequence[PortSpec],
         sources: Sequence[str],
         subnets: Sequence[ec2.ISubnet] | None = None,
         private_dns: bool = False,
@@ -115,7 +171,10 @@ class VendorEndpoint(Construct):
             raise ValueError("subnets is empty; give at least one subnet in an AZ the vendor's service is offered in")
         self.service_name = service_name
         self.private_dns = private_dns
-        self.ports = _check_ports(ports)
+        #: The admitted ports as inclusive (first, last) pairs, sorted.
+        self.port_ranges = port_ranges(ports)
+        #: The admitted ports as written in a spec: ``443`` for one port, ``"8443-8451"`` for a range.
+        self.ports: list[int | str] = [low if low == high else f"{low}-{high}" for low, high in self.port_ranges]
         self.security_group = endpoint_security_group(
             self,
             "SecurityGroup",
@@ -146,6 +205,20 @@ class VendorEndpoint(Construct):
     @property
     def endpoint_id(self) -> str:
         return self.resource.ref
+
+    def _dns_entry(self, part: int) -> str:
+        # DnsEntries lists "<hosted zone id>:<dns name>" pairs, the regional name first.
+        return cdk.Fn.select(part, cdk.Fn.split(":", cdk.Fn.select(0, self.resource.attr_dns_entries)))
+
+    @property
+    def regional_dns_name(self) -> str:
+        """The endpoint's regional DNS name (``vpce-....vpce-svc-....<region>.vpce.amazonaws.com``)."""
+        return self._dns_entry(1)
+
+    @property
+    def dns_hosted_zone_id(self) -> str:
+        """The Route 53 hosted zone that AWS answers the regional DNS name from (for alias records)."""
+        return self._dns_entry(0)
 
     def dns_names(self) -> list[str]:
         """The names clients resolve to reach the endpoint, for a DNS allow-list.

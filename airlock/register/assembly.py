@@ -29,6 +29,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "AWS::Route53Resolver::FirewallDomainList",
         "AWS::Route53Resolver::FirewallRuleGroup",
         "AWS::Route53Resolver::FirewallRuleGroupAssociation",
+        "AWS::Route53::HostedZone",
+        "AWS::Route53::RecordSet",
         "AWS::SQS::QueuePolicy",
         "AWS::S3::BucketPolicy",
         "AWS::SNS::TopicPolicy",

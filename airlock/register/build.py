@@ -18,6 +18,7 @@ from airlock.register.assembly import (
 )
 from airlock.register.filtering import allowed_domains, network_rules
 from airlock.register.guardrails import attachment, ou_chain
+from airlock.register.handback import hand_back
 from airlock.register.impact import az_ids_by_region, az_loss, region_loss
 from airlock.register.records import (
     AccessEntryRecord,
@@ -45,7 +46,7 @@ from airlock.register.records import (
     VendorRecord,
 )
 from airlock.register.reviews import review_state
-from airlock.register.webhooks import hand_back_records, webhook_records
+from airlock.register.webhooks import webhook_records, webhook_urls
 from airlock.spec import AccountLock, Integration, Organization, Spec
 from airlock.spec.events_checks import event_rule_name, source_region
 from airlock.spec.register_checks import flow_buffer
@@ -180,12 +181,12 @@ def _record(
             for f in integration.data_flows
         ],
         webhooks=webhook_records(integration),
-        hand_back=hand_back_records(integration, stacks),
         guardrails=[GuardrailRecord(**r) for r in sections["guardrails"]],
         perimeter=perimeter_record(spec.organization, integration),
         filtering=[ResourceRecord(**r) for r in sections["filtering"]],
         network_rules=network_rules(stacks, purposes),
         allowed_domains=allowed_domains(stacks, purposes),
+        hand_back=hand_back(stacks, webhook_urls(integration, stacks)),
         logging=[ResourceRecord(**r) for r in sections["logging"]],
         resilience=[ResourceRecord(**r) for r in sections["resilience"]],
         budget=(

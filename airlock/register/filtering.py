@@ -101,7 +101,9 @@ def allowed_domains(stacks: Iterable[StackTemplate], purposes: Purposes) -> list
                     if rule.get("Action") != "ALLOW" or listed not in resources:
                         continue
                     domains = resources[listed].get("Properties", {}).get("Domains") or []
-                    out.append(_domains(stack, lid, "dns", domains, purposes))
+                    trusted = rule.get("FirewallDomainRedirectionAction") == "TRUST_REDIRECTION_DOMAIN"
+                    record = _domains(stack, listed, "dns", domains, purposes)
+                    out.append(record.model_copy(update={"cname_targets": "trusted" if trusted else "inspected"}))
             elif resource["Type"] == "AWS::NetworkFirewall::RuleGroup":
                 source = properties.get("RuleGroup", {}).get("RulesSource", {}).get("RulesSourceList", {})
                 if source.get("GeneratedRulesType") == "ALLOWLIST":

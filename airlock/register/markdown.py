@@ -65,7 +65,15 @@ def filtering_lines(record: IntegrationRecord) -> list[str]:
     lines += ["Allowed domains (everything else is blocked):", ""]
     lines += table(
         ["filter", "kind", "domains", "logical id"],
-        [[d.purpose or d.logical_id, d.kind, ", ".join(d.domains), d.logical_id] for d in record.allowed_domains],
+        [
+            [
+                d.purpose or d.logical_id,
+                d.kind + (f" (CNAME targets {d.cname_targets})" if d.cname_targets else ""),
+                ", ".join(d.domains),
+                d.logical_id,
+            ]
+            for d in record.allowed_domains
+        ],
         empty="_no DNS or egress allow-list in the synthesized stacks_",
     )
     lines += ["Filtering resources (policies, security groups, firewalls; their types are in integrations.json):", ""]
@@ -104,6 +112,22 @@ def access_tables(record: IntegrationRecord) -> list[str]:
         empty="_no core consumers or producers_",
     )
     return lines
+
+
+def hand_back_lines(record: IntegrationRecord) -> list[str]:
+    lines = ["## What to hand back", ""]
+    if not record.hand_back:
+        return [*lines, "_nothing: no stack of this integration has an output for the vendor_", ""]
+    stacks = sorted({h.stack for h in record.hand_back})
+    lines += [
+        "After deployment, read these outputs (`aws cloudformation describe-stacks --stack-name "
+        f"{stacks[0]} --query 'Stacks[0].Outputs'`) and send them to the vendor; never the external ID.",
+        "",
+    ]
+    if any(h.value for h in record.hand_back):
+        rows = [[h.output, h.what, h.stack, h.value or "the output's value"] for h in record.hand_back]
+        return lines + table(["output", "what it is", "stack", "value"], rows)
+    return lines + table(["output", "what it is", "stack"], [[h.output, h.what, h.stack] for h in record.hand_back])
 
 
 def _grant_row(grant: GrantRecord) -> list[object]:
@@ -199,6 +223,7 @@ def integration_page(record: IntegrationRecord) -> str:
         empty="Endpoints: " + NONE,
     )
     lines += webhook_lines(record)
+    lines += hand_back_lines(record)
     lines += ["## Filtering", ""]
     lines += filtering_lines(record)
     lines += ["## Guardrails", ""]
@@ -332,7 +357,7 @@ def _vendor_accounts(accounts: list[str]) -> str:
 
 def webhook_lines(record: IntegrationRecord) -> list[str]:
     """The webhooks with their allow-lists, and what to hand back to the vendor; nothing without webhooks."""
-    if not record.webhooks and not record.hand_back:
+    if not record.webhooks:
         return []
     lines = ["## Webhooks", ""]
     lines += table(
@@ -356,9 +381,4 @@ def webhook_lines(record: IntegrationRecord) -> list[str]:
         "The vendor's signature header is not checked here: the consumer verifies it.",
         "",
     ]
-    lines += ["## What to hand back", ""]
-    lines += table(
-        ["what", "stack output", "stack", "value"],
-        [[h.what, h.output, h.stack, h.value] for h in record.hand_back],
-    )
     return lines

@@ -99,8 +99,28 @@ class DomainRuleRecord(Record):
         "Host allow-list."
     )
     domains: list[str]
+    cname_targets: Literal["inspected", "trusted"] | None = Field(
+        default=None,
+        description="DNS rules: 'inspected' (INSPECT_REDIRECTION_DOMAIN) when every name a CNAME leads to must be "
+        "on an allow-list itself, 'trusted' (TRUST_REDIRECTION_DOMAIN) when the first name decides; null for "
+        "egress allow-lists.",
+    )
     logical_id: str
     stack: str
+
+
+class HandBackRecord(Record):
+    """A stack output to hand to the vendor after deployment."""
+
+    output: str = Field(description="Output key in the stack (aws cloudformation describe-stacks).")
+    what: str = Field(description="What the value is and what the vendor does with it.")
+    stack: str
+    region: str
+    value: str | None = Field(
+        default=None,
+        description="The value's shape where AWS assigns part of it at deployment (a webhook's URL); null where "
+        "the output is all there is to read.",
+    )
 
 
 class PerimeterExceptionRecord(Record):
@@ -166,15 +186,6 @@ class WebhookRecord(Record):
     rate_limit: int
     burst_limit: int
     suspended: bool = Field(description="The kill switch is on: the web ACL allows nothing.")
-
-
-class HandBackRecord(Record):
-    """A value the vendor needs after deployment, and the stack output that holds it."""
-
-    what: str
-    output: str = Field(description="Name of the stack output.")
-    stack: str
-    value: str = Field(description="The value, or its shape where AWS assigns part of it at deployment.")
 
 
 class EventSourceRecord(Record):
@@ -326,9 +337,6 @@ class IntegrationRecord(Record):
     webhooks: list[WebhookRecord] = Field(
         default_factory=list, description="Webhook endpoints the vendor pushes to, with their allow-lists."
     )
-    hand_back: list[HandBackRecord] = Field(
-        default_factory=list, description="What to hand back to the vendor after deployment (stack outputs)."
-    )
     guardrails: list[GuardrailRecord]
     perimeter: PerimeterRecord
     filtering: list[ResourceRecord]
@@ -337,6 +345,11 @@ class IntegrationRecord(Record):
     )
     allowed_domains: list[DomainRuleRecord] = Field(
         default_factory=list, description="DNS and egress domain allow-lists of the integration's stacks."
+    )
+    hand_back: list[HandBackRecord] = Field(
+        default_factory=list,
+        description="Stack outputs to hand to the vendor after deployment: the vendor role's ARN, vendor endpoint "
+        "ids (for the vendor to accept the connection), endpoint-service names of exposed APIs.",
     )
     logging: list[ResourceRecord]
     resilience: list[ResourceRecord]

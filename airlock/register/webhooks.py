@@ -6,7 +6,7 @@ import re
 
 from airlock.constructs.webhook import MANAGED_RULE_GROUPS
 from airlock.register.assembly import StackTemplate
-from airlock.register.records import HandBackRecord, WebhookRecord
+from airlock.register.records import WebhookRecord
 from airlock.spec import Integration
 from airlock.spec.webhooks import webhook_api_name
 
@@ -39,22 +39,16 @@ def webhook_records(integration: Integration) -> list[WebhookRecord]:
     ]
 
 
-def hand_back_records(integration: Integration, stacks: list[StackTemplate]) -> list[HandBackRecord]:
-    """Each webhook's URL, per stack that holds its output (API Gateway assigns the API id on deployment)."""
-    out = []
+def webhook_urls(integration: Integration, stacks: list[StackTemplate]) -> dict[tuple[str, str], str]:
+    """(stack, output) -> the URL of each webhook whose output the stack holds (API Gateway assigns the
+    API id on deployment, so the URL is shown with ``{api-id}`` in its place)."""
+    out = {}
     for stack in stacks:
         outputs = stack.template.get("Outputs") or {}
         for webhook in integration.webhooks:
             name = output_name(webhook.name)
-            if name not in outputs:
-                continue
-            url = f"https://{{api-id}}.execute-api.{stack.region}.amazonaws.com/{STAGE}/{webhook.path}"
-            out.append(
-                HandBackRecord(
-                    what=f"webhook {webhook.name}: the URL to configure at the vendor (POST, JSON)",
-                    output=name,
-                    stack=stack.name,
-                    value=url,
+            if name in outputs:
+                out[(stack.name, name)] = (
+                    f"https://{{api-id}}.execute-api.{stack.region}.amazonaws.com/{STAGE}/{webhook.path}"
                 )
-            )
     return out

@@ -8,11 +8,12 @@ IDs against the integration's, API targets inside the VPC CIDR) live in
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 
 from airlock.spec.base import SpecModel
 from airlock.spec.types import LOG_RETENTION_DAYS, AzId, Cidr, Name
@@ -60,6 +61,17 @@ def _domain(value: Any) -> str:
     return value
 
 
+def _not_internal(value: str) -> str:
+    name = value.removeprefix(".")
+    if name == "arpa" or name.endswith((".arpa", "compute.internal", "ec2.internal")):
+        raise ValueError(
+            f"'{value}' is a reverse-lookup or EC2 internal domain; the VPC's own names (its EC2 host names and "
+            "the reverse lookups of its CIDR) resolve without listing them, and other reverse lookups stay "
+            "blocked (they leave the VPC for the internet's name servers): remove it"
+        )
+    return value
+
+
 def _domain_problem(value: str) -> str | None:
     name = value.removeprefix(".")
     labels = name.split(".")
@@ -90,6 +102,42 @@ def _port(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65535:
         raise ValueError(f"{value!r} is not a TCP port; use a number from 1 to 65535, e.g. 443")
     return value
+
+
+_PORT_RANGE = re.compile(r"^(\d{1,6})-(\d{1,6})$")
+
+
+def _port_or_range(value: Any) -> int | str:
+    """A TCP port (``443``) or an inclusive range written ``"from-to"`` (``"8443-8451"``)."""
+    if not isinstance(value, str):
+        return _port(value)
+    match = _PORT_RANGE.match(value)
+    if match is None:
+        raise ValueError(
+            f"{value!r} is not a TCP port or port range; write a port as a number (e.g. 443) or a range as "
+            "'from-to' with the lower port first (e.g. '8443-8451')"
+        )
+    low, high = int(match[1]), int(match[2])
+    first, last = min(low, high), max(low, high)
+    fixed_first, fixed_last = max(first, 1), min(last, 65535)
+    fix = f"'{fixed_first}-{fixed_last}'" if fixed_first < fixed_last else "a port from 1 to 65535 such as 443"
+    if first < 1:
+        raise ValueError(f"'{value}' includes port 0, which is no TCP port a client can connect to; write {fix}")
+    if last > 65535:
+        raise ValueError(f"'{value}' goes beyond 65535, the highest TCP port; write {fix}")
+    if low > high:
+        raise ValueError(f"'{value}' is reversed; write the lower port first: {fix}")
+    if low == high:
+        return low
+    return f"{low}-{high}"
+
+
+def port_bounds(port: int | str) -> tuple[int, int]:
+    """(first, last) port of a spec port or ``"from-to"`` range, both inclusive."""
+    if isinstance(port, int):
+        return port, port
+    low, high = port.split("-")
+    return int(low), int(high)
 
 
 def _private_source(value: Any) -> str:
@@ -136,7 +184,10 @@ def _bucket_arn(value: Any) -> str:
 
 EndpointServiceName = Annotated[str, BeforeValidator(_service_name)]
 Domain = Annotated[str, BeforeValidator(_domain)]
+#: A domain of the DNS allow-list: not the VPC's own names, which resolve without it, nor other reverse lookups.
+DnsDomain = Annotated[str, BeforeValidator(_domain), AfterValidator(_not_internal)]
 Port = Annotated[int, BeforeValidator(_port)]
+PortOrRange = Annotated[int | Annotated[str, Field(pattern=r"^\d{1,5}-\d{1,5}$")], BeforeValidator(_port_or_range)]
 PrivateSourceCidr = Annotated[str, BeforeValidator(_private_source)]
 IpAddress = Annotated[str, BeforeValidator(_ip)]
 PrincipalArn = Annotated[str, BeforeValidator(_principal)]
@@ -155,6 +206,85 @@ def _unique(value: list[Any], what: str) -> list[Any]:
     return value
 
 
+def _zone_name(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a zone name; write the vendor's domain, e.g. 'eu-central-1.vendor.example'")
+    fixed = value.strip(".").lower()
+    if value.startswith((".", "*")) or value.endswith("."):
+        raise ValueError(
+            f"'{value}' is not a zone name; write the domain itself, without a leading '.' or '*' or a trailing "
+            f"dot (e.g. '{fixed.lstrip('*.') or 'eu-central-1.vendor.example'}'); the records name what lies below it"
+        )
+    problem = _domain_problem(value)
+    if problem is not None and _domain_problem(value.lower()) is None:
+        raise ValueError(f"'{value}' is not a zone name; write it in lowercase: '{value.lower()}'")
+    if problem is not None:
+        raise ValueError(f"'{value}' is not a zone name; write the vendor's domain, e.g. 'eu-central-1.vendor.example'")
+    if value == "amazonaws.com" or value.endswith(".amazonaws.com"):
+        raise ValueError(
+            f"'{value}' is an AWS domain; a private hosted zone for it would answer AWS's own names in the VPC "
+            "(and hide the service endpoints); write the domain under which the vendor publishes its names"
+        )
+    return value
+
+
+_RECORD_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+
+
+def _record_name(value: Any) -> str:
+    """A record name relative to its zone: ``@`` (the zone itself), ``api``, ``*`` or ``*.use1-az1``."""
+    example = "'*' for every name below the zone, 'api' for one name, '@' for the zone itself"
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a record name; write it relative to the zone: {example}")
+    if value == "@":
+        return value
+    labels = value.split(".")
+    if labels[0] == "*":
+        labels = labels[1:]
+    elif "*" in value:
+        raise ValueError(
+            f"'{value}' has a '*' that is not the whole leftmost label; Route 53 treats only a leftmost '*' as a "
+            f"wildcard, so write e.g. '*.{'.'.join(label for label in labels if '*' not in label) or 'use1-az1'}' or "
+            "one name per record"
+        )
+    if value.endswith(".") or not all(map(_RECORD_LABEL.match, labels)):
+        raise ValueError(f"'{value}' is not a record name; write it relative to the zone in lowercase: {example}")
+    return value
+
+
+ZoneName = Annotated[str, BeforeValidator(_zone_name)]
+RecordName = Annotated[str, BeforeValidator(_record_name)]
+
+
+class HostedZoneRecord(SpecModel):
+    """A record of a vendor endpoint's private hosted zone; it answers with the endpoint's regional DNS name."""
+
+    name: RecordName = Field(
+        description="Name relative to the zone: '*' (every name below it), 'api', '*.use1-az1', or '@' (the zone)."
+    )
+    type: Literal["CNAME", "ALIAS"] = Field(
+        default="CNAME",
+        description="CNAME to the endpoint's regional DNS name (what most vendors document), or an alias A record "
+        "to the endpoint (needed at the zone apex '@', where DNS allows no CNAME).",
+    )
+
+
+class HostedZone(SpecModel):
+    """A Route 53 private hosted zone for names the vendor publishes under its own domain."""
+
+    name: ZoneName = Field(
+        description="The domain the vendor's clients connect to, e.g. 'eu-central-1.aws.private.confluent.cloud'."
+    )
+    records: list[HostedZoneRecord] = Field(
+        min_length=1, description="Records that point at the endpoint, e.g. [{name: '*'}] for every name below."
+    )
+
+    @field_validator("records")
+    @classmethod
+    def _unique_records(cls, value: list[HostedZoneRecord]) -> list[HostedZoneRecord]:
+        return _unique([record.name for record in value], "records") and value
+
+
 class VendorEndpoint(SpecModel):
     """An interface endpoint to an endpoint service the vendor offers (PrivateLink, consumer side)."""
 
@@ -166,11 +296,20 @@ class VendorEndpoint(SpecModel):
         min_length=1,
         description="AZ IDs the vendor's endpoint service is offered in; must overlap the integration's AZ IDs.",
     )
-    ports: list[Port] = Field(min_length=1, description="TCP ports the endpoint admits, e.g. [443].")
+    ports: list[PortOrRange] = Field(
+        min_length=1,
+        description="TCP ports the endpoint admits: single ports and inclusive 'from-to' ranges, "
+        "e.g. [443, '8443-8451'].",
+    )
     sources: list[PrivateSourceCidr] = Field(
         min_length=1, description="Private CIDRs that may connect to the endpoint (0.0.0.0/0 is refused)."
     )
     private_dns: bool = Field(default=False, description="Enable the vendor's private DNS name in the VPC.")
+    hosted_zone: HostedZone | None = Field(
+        default=None,
+        description="A private hosted zone in the VPC whose records point at this endpoint, for vendors that "
+        "publish names under their own domain and ask you to host them (needs private_dns: false).",
+    )
 
     @field_validator("az_ids")
     @classmethod
@@ -179,8 +318,22 @@ class VendorEndpoint(SpecModel):
 
     @field_validator("ports")
     @classmethod
-    def _unique_ports(cls, value: list[int]) -> list[int]:
-        return _unique(value, "ports")
+    def _unique_ports(cls, value: list[int | str]) -> list[int | str]:
+        _unique(value, "ports")
+        spans = sorted((port_bounds(port), port) for port in value)
+        for ((_, last), first_port), ((first, _), second_port) in itertools.pairwise(spans):
+            if first <= last:
+                raise ValueError(
+                    f"ports {first_port!r} and {second_port!r} overlap; list each port once, e.g. as one range "
+                    f"'{spans[0][0][0]}-{max(bounds[1] for bounds, _ in spans)}' or as ports that do not overlap"
+                    if isinstance(first_port, str) or isinstance(second_port, str)
+                    else f"ports {first_port!r} and {second_port!r} overlap; list each port once"
+                )
+        return value
+
+    def port_ranges(self) -> list[tuple[int, int]]:
+        """The declared ports as (first, last) pairs, in the order written."""
+        return [port_bounds(port) for port in self.ports]
 
 
 class ExposedApi(SpecModel):
@@ -219,7 +372,7 @@ class Egress(SpecModel):
 class Dns(SpecModel):
     """Route 53 Resolver DNS Firewall: these names resolve, every other query is blocked."""
 
-    allowed_domains: list[Domain] = Field(
+    allowed_domains: list[DnsDomain] = Field(
         default_factory=list,
         description="Domains the VPC may resolve besides egress domains and AWS service endpoints.",
     )
@@ -330,13 +483,18 @@ __all__ = [
     "MIN_SUBNET_PREFIX",
     "Cidr",
     "Dns",
+    "DnsDomain",
     "Domain",
     "Egress",
     "EndpointServiceName",
     "ExposedApi",
+    "HostedZone",
+    "HostedZoneRecord",
     "Network",
+    "PortOrRange",
     "ServiceEndpointName",
     "VendorEndpoint",
+    "port_bounds",
     "subnet_blocks",
     "subnet_layout",
 ]

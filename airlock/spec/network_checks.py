@@ -56,6 +56,48 @@ def _vendor_endpoints(_org: Organization | None, index: int, integration: Integr
     return issues
 
 
+def _hosted_zones(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
+    """A vendor endpoint's hosted zone: not beside private DNS, no CNAME at the apex, one zone per name and VPC."""
+    issues: list[SpecIssue] = []
+    first: dict[tuple[str, str], int] = {}
+    for position, endpoint in enumerate(integration.network.vendor_endpoints):
+        zone = endpoint.hosted_zone
+        if zone is None:
+            continue
+        where = (*_base(index), "vendor_endpoints", position, "hosted_zone")
+        if endpoint.private_dns:
+            issues.append(
+                SpecIssue(
+                    where,
+                    f"a hosted zone for '{zone.name}' and private_dns: true both answer names for this endpoint; with "
+                    "private DNS AWS serves the service's own private DNS name from a zone it manages, and vendors "
+                    "that publish names for you to host (Confluent, MongoDB Atlas) document private DNS as off: set "
+                    "private_dns: false, or remove hosted_zone if the vendor's service has a private DNS name",
+                )
+            )
+        for record_position, record in enumerate(zone.records):
+            if record.name == "@" and record.type == "CNAME":
+                issues.append(
+                    SpecIssue(
+                        (*where, "records", record_position, "type"),
+                        f"a CNAME at the apex of '{zone.name}' ('@') is not allowed: DNS forbids a CNAME beside the "
+                        "zone's SOA and NS records; write type: ALIAS (an alias A record to the endpoint)",
+                    )
+                )
+        key = (endpoint.service_name.split(".")[3], zone.name)
+        if key in first:
+            issues.append(
+                SpecIssue(
+                    (*where, "name"),
+                    f"'{zone.name}' is already the hosted zone of vendor_endpoints[{first[key]}] in {key[0]}; a VPC "
+                    "can be associated with one private hosted zone of a name only: put every record of that "
+                    "domain in one hosted_zone",
+                )
+            )
+        first.setdefault(key, position)
+    return issues
+
+
 def _unique_endpoint_names(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
     return _unique_names(_base(index), "vendor_endpoints", [e.name for e in integration.network.vendor_endpoints])
 
@@ -191,6 +233,7 @@ def _unique_names(base: Loc, field: str, names: list[str]) -> list[SpecIssue]:
 #: The network's checks of one integration (run by :func:`airlock.spec.checks.cross_checks`).
 INTEGRATION_CHECKS: tuple[Callable[[Organization | None, int, Integration], Iterable[SpecIssue]], ...] = (
     _vendor_endpoints,
+    _hosted_zones,
     _unique_endpoint_names,
     _unique_api_names,
     _api_targets,

@@ -8,10 +8,11 @@ import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 
 from airlock.compliance import acknowledge
-from airlock.constructs.dns_firewall import DnsFirewall
+from airlock.constructs.dns_firewall import DnsFirewall, vpc_internal_domains
 from airlock.constructs.egress import FilteredEgress, egress_layout
 from airlock.constructs.network import IsolatedVpc
 from airlock.constructs.privatelink import ExposedService, VendorEndpoint
+from airlock.constructs.privatelink_dns import VendorHostedZone, ZoneRecord
 from airlock.constructs.service_endpoints import ServiceEndpoints, service_endpoint_name
 from airlock.spec import Integration, Organization
 from airlock.spec.network import VendorEndpoint as VendorEndpointSpec
@@ -38,6 +39,7 @@ class IntegrationNetwork:
 
     vpc: IsolatedVpc
     vendor_endpoints: dict[str, VendorEndpoint] = field(default_factory=dict)
+    hosted_zones: dict[str, VendorHostedZone] = field(default_factory=dict)
     exposed_apis: dict[str, ExposedService] = field(default_factory=dict)
     service_endpoints: ServiceEndpoints | None = None
     egress: FilteredEgress | None = None
@@ -102,6 +104,7 @@ def build_network(stack: cdk.Stack, *, organization: Organization, integration: 
             subnets=subnets,
             private_dns=endpoint.private_dns,
         )
+        _add_hosted_zone(built, endpoint)
 
     vendor_roots = [f"arn:aws:iam::{account}:root" for account in integration.vendor.account_ids]
     for api in spec.exposed_apis:
@@ -151,9 +154,61 @@ def build_network(stack: cdk.Stack, *, organization: Organization, integration: 
         allowed += spec.egress.allowed_domains
     if built.service_endpoints is not None:
         allowed += built.service_endpoints.dns_names()
-    for vendor_endpoint in built.vendor_endpoints.values():
-        allowed += vendor_endpoint.dns_names()
     built.dns_firewall = DnsFirewall(
-        vpc, "DnsFirewall", vpc=vpc.vpc, allowed_domains=allowed, log_retention=retention, key=vpc.key
+        vpc,
+        "DnsFirewall",
+        vpc=vpc.vpc,
+        allowed_domains=allowed,
+        trusted_domains=trusted_dns_names(built, region, spec.cidr),
+        log_retention=retention,
+        key=vpc.key,
     )
+    add_hand_back_outputs(stack, built)
     return built
+
+
+def _add_hosted_zone(built: IntegrationNetwork, spec: VendorEndpointSpec) -> None:
+    if spec.hosted_zone is None:
+        return
+    endpoint = built.vendor_endpoints[spec.name]
+    built.hosted_zones[spec.name] = VendorHostedZone(
+        endpoint,
+        "HostedZone",
+        vpc=built.vpc.vpc,
+        endpoint=endpoint,
+        zone_name=spec.hosted_zone.name,
+        records=[ZoneRecord(record.name, record.type) for record in spec.hosted_zone.records],
+    )
+
+
+def trusted_dns_names(built: IntegrationNetwork, region: str, cidr: str) -> list[str]:
+    """Names the DNS Firewall resolves with their CNAME targets trusted: names the stack itself
+    generated (vendor endpoints' own names, their hosted zones' records) and the VPC's own names
+    (EC2 host names, reverse lookups of the VPC's CIDR); see docs/network.md."""
+    names: list[str] = []
+    for name, endpoint in built.vendor_endpoints.items():
+        names += endpoint.dns_names()
+        if name in built.hosted_zones:
+            names += built.hosted_zones[name].dns_names()
+    return names + vpc_internal_domains(region, cidr)
+
+
+def add_hand_back_outputs(stack: cdk.Stack, built: IntegrationNetwork) -> None:
+    """Stack outputs a vendor asks for to accept a PrivateLink connection: the id of each vendor
+    endpoint (``<name>VendorEndpointId``) and the service name of each exposed API
+    (``<name>EndpointServiceName``); CloudFormation drops the ``-`` of a name from the output's key."""
+    for name, endpoint in built.vendor_endpoints.items():
+        cdk.CfnOutput(
+            stack,
+            f"{name}VendorEndpointId",
+            value=endpoint.endpoint_id,
+            description=f"Hand this to the vendor: the id of the endpoint {name} to {endpoint.service_name}, "
+            "for the vendor to accept the connection",
+        )
+    for name, service in built.exposed_apis.items():
+        cdk.CfnOutput(
+            stack,
+            f"{name}EndpointServiceName",
+            value=service.service_name,
+            description=f"Hand this to the vendor: the endpoint service of the API {name}, to create its endpoint",
+        )

@@ -33,5 +33,11 @@ def add_webhooks(
             suspended=integration.state == "suspended",
         )
         out[webhook.name] = built
-        cdk.CfnOutput(stack, f"{webhook.name}WebhookUrl", value=built.url)
+        cdk.CfnOutput(
+            stack,
+            f"{webhook.name}WebhookUrl",
+            value=built.url,
+            description=f"Hand this to the vendor: the URL of webhook {webhook.name}, to configure at the vendor "
+            "(POST, JSON)",
+        )
     return out

@@ -47,6 +47,26 @@ def _filtered_egress(stack: cdk.Stack) -> Construct:
     )
 
 
+def _hosted_zone(stack: cdk.Stack) -> Construct:
+    vpc = _vpc(stack).vpc
+    endpoint = library.VendorEndpoint(
+        stack,
+        "Endpoint",
+        vpc=vpc,
+        service_name="com.amazonaws.vpce.eu-central-1.vpce-svc-0123456789abcdef0",
+        ports=[443, 9092],
+        sources=["10.40.0.0/24"],
+    )
+    return library.VendorHostedZone(
+        stack,
+        "Zone",
+        vpc=vpc,
+        endpoint=endpoint,
+        zone_name="eu-central-1.aws.private.vendor.example",
+        records=[library.ZoneRecord("*"), library.ZoneRecord("@", "ALIAS")],
+    )
+
+
 def _monitoring(stack: cdk.Stack) -> Construct:
     buffer = library.IntegrationBuffer(stack, "Orders", queue_name="orders")
     return library.IntegrationMonitoring(
@@ -125,6 +145,7 @@ BUILDERS: dict[str, Callable[[cdk.Stack], Construct]] = {
         ports=[443],
         sources=["10.40.0.0/24"],
     ),
+    "VendorHostedZone": lambda stack: _hosted_zone(stack),
     "ExposedService": lambda stack: library.ExposedService(
         stack,
         "Api",

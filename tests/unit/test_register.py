@@ -431,8 +431,10 @@ def test_filtering_shows_domains_ports_and_ranges_not_type_names(crm_page, recor
     rule = "| PrivateLink endpoint to the vendor's nimbus-api: security group | ingress | tcp | 443 | 10.20.0.0/22 |"
     assert rule in filtering
     assert "| egress | tcp | 443 | 10.20.0.10/32, 10.20.1.10/32 |" in filtering  # order-status targets
-    (dns,) = records["crm"]["allowed_domains"]
+    dns, trusted = records["crm"]["allowed_domains"]
     assert dns["kind"] == "dns" and "*.nimbus-crm.example" in dns["domains"] and "*" not in dns["domains"]
+    assert dns["cname_targets"] == "inspected" and trusted["cname_targets"] == "trusted"
+    assert "*.eu-central-1.compute.internal" in trusted["domains"] and "*" not in trusted["domains"]
     events = {d["kind"]: d["domains"] for d in records["events"]["allowed_domains"]}
     assert events["egress"] == ["ingest.pulsewire.example", ".updates.pulsewire.example"]
     assert (

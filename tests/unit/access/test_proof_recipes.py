@@ -21,6 +21,9 @@ PATTERNS = {
     "segment-s3-destination",
     "github-webhooks",
     "salesforce-event-relay",
+    "confluent-privatelink",
+    "mongodb-atlas-privatelink",
+    "databricks-backend-privatelink",
 }
 
 
@@ -47,6 +50,7 @@ def test_each_recipe_passes_airlock_check_with_the_proof(recipe_check, name):
     assert report["passed"] is True, report["findings"]
     assert report["findings"] == []
     assert "Access" in report["packs"] and "cfn-lint" in report["packs"]
+    assert {"AwsSolutions", "Airlock", "NIST.800.53.R5"} <= set(report["packs"])
 
 
 @pytest.mark.parametrize("name", sorted(PATTERNS))
