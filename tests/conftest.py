@@ -119,13 +119,21 @@ def _once_across_workers(root: Path, name: str, compute: Callable[[Path], None])
     return out
 
 
+def _run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder this test run's workers share: under xdist each worker's base temp sits in the
+    run's own folder; without xdist the base temp is that folder (its parent would be shared by
+    every run of the machine, and would hand one run another's results)."""
+    basetemp = tmp_path_factory.getbasetemp()
+    return basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+
+
 @pytest.fixture(scope="session")
 def recipe_check(tmp_path_factory) -> Callable[[str], RecipeCheck]:
     """``airlock check`` (every pack, cfn-lint and the access proof) of a recipe, run once per test run."""
     from airlock.compliance.check import run_check
     from airlock.compliance.progress import Progress
 
-    root = tmp_path_factory.getbasetemp().parent
+    root = _run_root(tmp_path_factory)
     cache: dict[str, RecipeCheck] = {}
 
     def check(name: str) -> RecipeCheck:
