@@ -23,7 +23,7 @@ from airlock.constructs.guardrails.perimeter import QuarantineResourcePolicy
 from airlock.spec import Integration, Organization, SpecError, SpecIssue
 from airlock.spec.organization_checks import sub_ou, walk_ous
 from airlock.stacks.bootstrap_template import BootstrapTemplateNotFound, cdk_bootstrap_template
-from airlock.stacks.guardrail_plan import ScpPlan, plan_scps
+from airlock.stacks.guardrail_plan import ScpPlan, has_egress, plan_scps
 from airlock.stacks.perimeter_plan import RCP_NAME_PREFIX, RcpPlan, plan_rcps
 from airlock.stacks.tags import TAG_POLICY_KEYS, TAG_POLICY_VALUES, apply_tags, integration_tags
 
@@ -250,9 +250,7 @@ class OrganizationStack(cdk.Stack):
                 type="DECLARATIVE_POLICY_EC2",
                 description="saas-airlock EC2 baseline: VPC Block Public Access bidirectional, IMDSv2 required, "
                 "no public AMI or snapshot sharing, serial console off",
-                content=ec2_declarative_document(
-                    exclusions_allowed=any(i.network.egress is not None for i in integrations)
-                ),
+                content=ec2_declarative_document(exclusions_allowed=any(has_egress(i) for i in integrations)),
                 target_ids=[self.ou.attr_id],
             )
         #: The tag policy of the dedicated OU (None when the spec opts out).

@@ -125,7 +125,8 @@ def _no_attachment(
         if stack is None or not vpcs:
             return []
         declared: set[str] = set()
-        egress = ctx.integration is not None and ctx.integration.network.egress is not None
+        network = ctx.integration.network if ctx.integration is not None else None
+        egress = network is not None and network.egress is not None
         if egress_type is not None and egress:
             declared = set(stack.physical_ids(egress_type))
         found = [(resource_id, vpc_id) for resource_id, vpc_id in find(ctx, vpcs) if resource_id not in declared]

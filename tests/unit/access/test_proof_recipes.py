@@ -19,6 +19,7 @@ PATTERNS = {
     "databricks-credential-role",
     "fivetran-s3-connector",
     "segment-s3-destination",
+    "datadog-agent-marketplace",
 }
 
 
@@ -190,3 +191,31 @@ def test_datadog_reads_exactly_the_monitoring_actions_the_register_shows(recipe_
     scoped = {a.action: a.resource for a in result.allowed if a.resource != "*" and a.role is not None}
     assert scoped["budgets:ViewBudget"] == "arn:aws:budgets::250000000005:budget/airlock-telemetry"
     assert scoped["cloudwatch:DescribeAlarms"].startswith("arn:aws:cloudwatch:eu-central-1:250000000005:alarm:")
+
+
+def test_the_datadog_agent_pulls_from_the_marketplace_registry_and_reaches_no_other_account(recipe_proof):
+    proof = recipe_proof("datadog-agent-marketplace")
+    flows = {flow.name: flow for flow in proof.flows}
+    for service in ("ecr.api", "ecr.dkr"):
+        flow = flows[f"vendor resources of 709825985650 through the {service} endpoint (us-east-1)"]
+        assert flow.passed
+        request = flow.steps[-1]
+        assert request.detail["resource"].startswith("arn:aws:ecr:us-east-1:709825985650:repository/")
+        assert "OrganizationPrincipalsToDeclaredVendorResources" in {s.sid for s in request.decision.deciding}
+    assert flows["ECR image layers through the s3 endpoint (us-east-1)"].passed
+    assert flows["service endpoint kinesis-firehose (us-east-1)"].passed
+    dns = [
+        s.detail["query"]
+        for s in flows["vendor resources of 709825985650 through the ecr.dkr endpoint (us-east-1)"].steps
+        if s.kind == "dns"
+    ]
+    assert dns == ["709825985650.dkr.ecr.us-east-1.amazonaws.com"]
+    probes = {p.name: p for p in proof.probes}
+    for name in (
+        "reach a resource of outside account 999999999999 through the ecr.dkr endpoint",
+        "reach a resource of outside account 999999999999 through the s3 endpoint",
+        "reach vendor account 709825985650 through the s3 endpoint it is not admitted to",
+        "reach vendor account 709825985650 through the kinesis-firehose endpoint it is not admitted to",
+        "write into ECR's image-layer bucket",
+    ):
+        assert probes[name].passed, name
