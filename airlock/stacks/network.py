@@ -12,7 +12,7 @@ from airlock.constructs.dns_firewall import DnsFirewall
 from airlock.constructs.egress import FilteredEgress, egress_layout
 from airlock.constructs.network import IsolatedVpc
 from airlock.constructs.privatelink import ExposedService, VendorEndpoint
-from airlock.constructs.service_endpoints import ServiceEndpoints, service_endpoint_name
+from airlock.constructs.service_endpoints import GATEWAY_SERVICES, ServiceEndpoints, service_endpoint_name
 from airlock.spec import Integration, Organization
 from airlock.spec.network import VendorEndpoint as VendorEndpointSpec
 from airlock.spec.regions import region_of_az_id
@@ -57,6 +57,15 @@ def endpoint_service_names(integration: Integration, region: str) -> list[str]:
     services = integration.network.service_endpoints if integration.network is not None else []
     names += [service_endpoint_name(region, service) for service in dict.fromkeys(services)]
     return names
+
+
+def endpoint_types(integration: Integration, region: str) -> list[str]:
+    """The endpoint type (``Interface`` or ``Gateway``) of each of :func:`endpoint_service_names`,
+    in the same order (``s3`` and ``s3-interface`` share a service name and differ only here)."""
+    types = ["Interface" for _ in vendor_endpoints_in(integration, region)]
+    services = integration.network.service_endpoints if integration.network is not None else []
+    types += ["Gateway" if service in GATEWAY_SERVICES else "Interface" for service in dict.fromkeys(services)]
+    return types
 
 
 def vendor_resource_accounts(integration: Integration) -> dict[str, list[str]]:

@@ -24,5 +24,7 @@ def test_cdk_synth_writes_each_recipes_stacks_and_a_passing_report(tmp_path, nam
     assert "airlock-organization.template.json" in templates and len(templates) >= 2
     report = json.loads((tmp_path / "out" / "validation-report.json").read_text())
     conclusions = {plugin["pluginName"]: plugin["conclusion"] for plugin in report["pluginReports"]}
-    assert {"AwsSolutions", "NIST.800.53.R5"} <= set(conclusions)
+    # CDK lists a plugin only when it has a finding, acknowledged or not: a recipe without a buffer
+    # or a role (datadog-agent-marketplace) has no AwsSolutions entry. Every recipe selects NIST.
+    assert "NIST.800.53.R5" in conclusions
     assert set(conclusions.values()) == {"success"}, conclusions

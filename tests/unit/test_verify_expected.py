@@ -12,7 +12,7 @@ import aws_cdk as cdk
 import pytest
 
 from airlock.constructs.guardrails import GuardrailPolicies, ScpQuota, pack
-from airlock.spec import AccountLock
+from airlock.spec import AccountLock, validate
 from airlock.stacks.guardrail_plan import plan_scps
 from airlock.verify import DEDICATED_OU, Expectations, ExpectedEndpoint, ExpectedPolicy, expectations_for, sub_ou_key
 from airlock.verify.checks import endpoints, scp
@@ -287,3 +287,54 @@ def test_the_expected_vendor_roles_carry_the_shared_external_id_and_self_assumpt
         assert role.principals == {"arn:aws:iam::414351767826:role/unity-catalog-prod-UCMasterRole-14S5ZJVKOTYTL"}
     fivetran = expectations_for(load(RECIPES["fivetran-s3-connector"]), AccountLock()).vendor_roles["elt"]
     assert fivetran.principals == {"834469178297"} and fivetran.self_assume is False
+
+
+def test_the_s3_gateway_and_interface_endpoints_are_expected_and_checked_by_type(stubs):
+    from tests.specs import spec_data
+
+    spec = validate(
+        spec_data(
+            **{
+                "integrations.0.network": {
+                    "cidr": "10.20.0.0/22",
+                    "az_ids": ["euc1-az1", "euc1-az2"],
+                    "service_endpoints": ["s3", "s3-interface"],
+                }
+            }
+        )
+    )
+    wanted = expectations_for(spec, AccountLock()).endpoints[("crm", "eu-central-1")]
+    assert [(e.service_name, e.endpoint_type) for e in wanted] == [
+        ("com.amazonaws.eu-central-1.s3", "Gateway"),
+        ("com.amazonaws.eu-central-1.s3", "Interface"),
+    ]
+    # only the gateway is deployed: the interface endpoint is missing, not hidden by the gateway
+    s3 = "com.amazonaws.eu-central-1.s3"
+    stubs("ec2").add_response(
+        "describe_vpc_endpoints",
+        {
+            "VpcEndpoints": [
+                {"VpcEndpointId": "vpce-g", "VpcId": "vpc-1", "State": "available", "ServiceName": s3,
+                 "VpcEndpointType": "Gateway", "Groups": []},
+            ]
+        },
+    )  # fmt: skip
+    stack = network_stack()
+    stack.resources["EndpointGroup"] = ("AWS::EC2::SecurityGroup", "sg-1")
+    stack.template["Resources"]["Gateway"] = {
+        "Type": "AWS::EC2::VPCEndpoint",
+        "Properties": {"ServiceName": s3, "VpcEndpointType": "Gateway"},
+    }
+    stack.template["Resources"]["Interface"] = {
+        "Type": "AWS::EC2::VPCEndpoint",
+        "Properties": {
+            "ServiceName": s3,
+            "VpcEndpointType": "Interface",
+            "SecurityGroupIds": [{"Fn::GetAtt": ["EndpointGroup", "GroupId"]}],
+        },
+    }
+    expectations = Expectations(endpoints={("crm", REGION): wanted})
+    ctx = stubs.context(integration="crm", region=REGION, expectations=expectations)
+    gateway, interface = endpoints.expected_endpoints(with_stack(ctx, stack))
+    assert (gateway.status.value, gateway.resource) == ("ok", "vpce-g")
+    assert interface.status.value == "missing"
