@@ -340,3 +340,60 @@ def test_the_register_shows_each_vendor_account_with_its_services_and_reason():
     assert payroll.vendor_resources == []
     text = integration_page(crm)
     assert f"| {VENDOR} | ecr.api, ecr.dkr | the vendor's agent image lives there |" in text
+
+
+# -- the proof ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def endpoint_proof(tmp_path_factory):
+    """A spec with every new endpoint and a vendor stream account, synthesized and proven."""
+    from airlock.access.proof import prove
+    from airlock.synth import synth_app
+
+    spec = validate(
+        spec_data(
+            **{
+                "integrations.0.network": network(
+                    service_endpoints=["s3", "s3-interface", "kinesis-streams", "kinesis-firehose", "events"],
+                    vendor_resources=[
+                        vendor_entry(account_id="444455556666", services=["kinesis-streams", "s3-interface"])
+                    ],
+                ),
+                "integrations.1.account": {"adopt": "220000000002"},
+            }
+        )
+    )
+    outdir = tmp_path_factory.mktemp("endpoints") / "cdk.out"
+    _, passed = synth_app(spec, outdir)
+    assert passed
+    return prove(outdir, spec, names=["crm"])
+
+
+def test_the_proof_follows_every_new_endpoint(endpoint_proof):
+    flows = {flow.name: flow for flow in endpoint_proof.flows}
+    for service in ("s3", "s3-interface", "kinesis-streams", "kinesis-firehose", "events"):
+        flow = flows[f"service endpoint {service} (eu-central-1)"]
+        assert flow.passed, (service, flow.broken())
+    kinesis = flows["service endpoint kinesis-streams (eu-central-1)"]
+    assert kinesis.steps[0].detail["query"] == "210000000001.data-kinesis.eu-central-1.amazonaws.com"
+    assert [s.kind for s in flows["service endpoint s3 (eu-central-1)"].steps] == ["dns", "iam"]  # a gateway
+    assert "network" in {s.kind for s in flows["service endpoint s3-interface (eu-central-1)"].steps}
+
+
+def test_the_proof_reaches_the_vendor_stream_and_bucket_and_nothing_else(endpoint_proof):
+    flows = {flow.name: flow for flow in endpoint_proof.flows}
+    for service in ("kinesis-streams", "s3-interface"):
+        flow = flows[f"vendor resources of 444455556666 through the {service} endpoint (eu-central-1)"]
+        assert flow.passed, flow.broken()
+    stream = flows["vendor resources of 444455556666 through the kinesis-streams endpoint (eu-central-1)"]
+    assert stream.steps[0].detail["query"] == "444455556666.data-kinesis.eu-central-1.amazonaws.com"
+    probes = {p.name: p for p in endpoint_proof.probes}
+    for name in (
+        "reach a resource of outside account 999999999999 through the kinesis-streams endpoint",
+        "reach a resource of outside account 999999999999 through the s3-interface endpoint",
+        "reach vendor account 444455556666 through the s3 endpoint it is not admitted to",
+        "reach vendor account 444455556666 through the kinesis-firehose endpoint it is not admitted to",
+    ):
+        assert probes[name].passed, name
+    assert endpoint_proof.failures() == []
