@@ -357,7 +357,7 @@ def endpoint_proof(tmp_path_factory):
                 "integrations.0.network": network(
                     service_endpoints=["s3", "s3-interface", "kinesis-streams", "kinesis-firehose", "events"],
                     vendor_resources=[
-                        vendor_entry(account_id="444455556666", services=["kinesis-streams", "s3-interface"])
+                        vendor_entry(account_id="444455556666", services=["kinesis-streams", "s3", "s3-interface"])
                     ],
                 ),
                 "integrations.1.account": {"adopt": "220000000002"},
@@ -383,7 +383,7 @@ def test_the_proof_follows_every_new_endpoint(endpoint_proof):
 
 def test_the_proof_reaches_the_vendor_stream_and_bucket_and_nothing_else(endpoint_proof):
     flows = {flow.name: flow for flow in endpoint_proof.flows}
-    for service in ("kinesis-streams", "s3-interface"):
+    for service in ("kinesis-streams", "s3", "s3-interface"):
         flow = flows[f"vendor resources of 444455556666 through the {service} endpoint (eu-central-1)"]
         assert flow.passed, flow.broken()
     stream = flows["vendor resources of 444455556666 through the kinesis-streams endpoint (eu-central-1)"]
@@ -392,8 +392,11 @@ def test_the_proof_reaches_the_vendor_stream_and_bucket_and_nothing_else(endpoin
     for name in (
         "reach a resource of outside account 999999999999 through the kinesis-streams endpoint",
         "reach a resource of outside account 999999999999 through the s3-interface endpoint",
-        "reach vendor account 444455556666 through the s3 endpoint it is not admitted to",
+        "reach vendor account 444455556666 through the events endpoint it is not admitted to",
         "reach vendor account 444455556666 through the kinesis-firehose endpoint it is not admitted to",
     ):
         assert probes[name].passed, name
+    bucket = flows["vendor resources of 444455556666 through the s3 endpoint (eu-central-1)"].steps[-1]
+    assert bucket.detail["resource"] == "arn:aws:s3:::airlock-proof-444455556666/airlock-proof.csv"
+    assert bucket.detail["context"]["aws:resourceaccount"] == ["444455556666"]
     assert endpoint_proof.failures() == []
