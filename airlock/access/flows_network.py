@@ -233,7 +233,11 @@ def service_endpoint_flows(view: IntegrationView, region: RegionView, index: int
                     identity=[WORKLOAD_IDENTITY],
                     extra={
                         # Every resource of these requests is the account's own; an S3 ARN names
-                        # no account, the request context carries the bucket owner's.
+                        # no account, the request context carries the bucket owner's. Requests on
+                        # "*" (cloudwatch:PutMetricData) carry it too: the data perimeter guidance
+                        # for CloudWatch lists no exception to an endpoint policy fencing on the
+                        # resource's organization (aws-samples/data-perimeter-policy-examples,
+                        # service_specific_guidance/cloudwatch-specific-guidance.md).
                         "aws:ResourceAccount": region.account,
                         "aws:SourceIp": None,
                         "aws:VpcSourceIp": first_address(sources[0]),
