@@ -279,7 +279,8 @@ def render_architectures(architectures: Sequence[dict[str, Any]]) -> list[str]:
     lines = ["deployment architecture (by AZ ID):"]
     for architecture in architectures:
         for region in architecture["regions"]:
-            lines.append(f"  {architecture['integration']} in {region['region']}: {', '.join(region['az_ids'])}")
+            placed = ", ".join(region["az_ids"]) or "no network (nothing placed in an AZ)"
+            lines.append(f"  {architecture['integration']} in {region['region']}: {placed}")
             for zone in region["zones"]:
                 parts = []
                 if zone["endpoints"]:

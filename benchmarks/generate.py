@@ -55,12 +55,14 @@ def integration_data(
     drop_zone: bool = False,
     access: bool = True,
     created: bool = False,
+    network: bool = True,
 ) -> dict[str, Any]:
     """One valid integration numbered ``index`` (0-based), unique in every spec that numbers it so.
 
     With ``access`` (and a buffer) the vendor sends to the first buffer (and puts files into the
     drop zone), a core role consumes it, and an inbound data flow says so: the access proof
-    then has real flows, probes and effective access to check at every size.
+    then has real flows, probes and effective access to check at every size. Without
+    ``network`` the integration has no VPC (a role-only or event-only vendor).
     """
     if not 0 <= index < MAX_INTEGRATIONS:
         raise ValueError(f"index {index} is out of range; generate at most {MAX_INTEGRATIONS} integrations")
@@ -79,15 +81,13 @@ def integration_data(
             else {"adopt": f"3{index:011d}"}
         ),
         "regions": list(regions),
-        "network": {
-            "cidr": _cidr(index),
-            "az_ids": [az for region in regions for az in az_ids(region)],
-        },
         "buffers": [
             {"name": f"buffer-{number}", "fifo": number % 2 == 1, "consumer_timeout_seconds": 30 + number}
             for number in range(buffers)
         ],
     }
+    if network:
+        data["network"] = {"cidr": _cidr(index), "az_ids": [az for region in regions for az in az_ids(region)]}
     if drop_zone:
         data["drop_zone"] = {
             "prefixes": [f"drop/{name}/"],
@@ -126,6 +126,7 @@ def generate_spec(
     buffers: int | None = None,
     drop_zone_every: int = 4,
     created_every: int = 0,
+    without_network_every: int = 0,
 ) -> dict[str, Any]:
     """A valid spec (plain data) with ``count`` integrations.
 
@@ -135,6 +136,7 @@ def generate_spec(
     :param drop_zone_every: every n-th integration gets a drop zone (0 = none).
     :param created_every: every n-th integration's account is created by the organization
         layer instead of adopted (0 = none); :func:`write_spec` records their ids in the lock file.
+    :param without_network_every: every n-th integration has no network (0 = none).
     """
     if count > MAX_INTEGRATIONS:
         raise ValueError(f"count {count} is above {MAX_INTEGRATIONS}; the CIDR pool holds no more integrations")
@@ -149,6 +151,7 @@ def generate_spec(
                 buffers=(index % 3) + 1 if buffers is None else buffers,
                 drop_zone=drop_zone_every > 0 and index % drop_zone_every == 0,
                 created=created_every > 0 and index % created_every == 0,
+                network=not (without_network_every > 0 and index % without_network_every == 0),
             )
         )
     return {

@@ -31,6 +31,7 @@ from airlock.access.flows_core import (
     core_object_steps,
     core_writes,
 )
+from airlock.access.flows_endpoints import endpoint_flows
 from airlock.access.flows_events import event_flows, partner_event_steps, vendor_notification_steps
 from airlock.access.flows_network import network_flows
 from airlock.access.flows_webhook import webhook_flows, webhook_steps
@@ -313,6 +314,7 @@ def integration_flows(world: World, integration: Integration, index: int) -> lis
     flows = list(access_flows(view, index))
     for region in view.regions:
         flows += network_flows(view, region, index)
+        flows += endpoint_flows(view, region, index)
         for position, flow in enumerate(integration.data_flows):
             suffix = f" ({region.region})" if len(view.regions) > 1 else ""
             flows.append(

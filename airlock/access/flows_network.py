@@ -18,6 +18,7 @@ import functools
 import ipaddress
 from collections.abc import Iterator
 
+from airlock.access.endpoint_services import service_dns_name, service_endpoint
 from airlock.access.model import Decision, Principal, Source, Verdict
 from airlock.access.network import (
     dns_rules,
@@ -33,7 +34,7 @@ from airlock.access.steps import Flow, Step, fixed_step, iam_step, missing_step
 from airlock.access.view import IntegrationView, RegionView, first_address
 from airlock.access.world import Endpoint
 from airlock.spec.errors import format_path
-from airlock.spec.network import HostedZone, port_bounds
+from airlock.spec.network import HostedZone, Network, port_bounds
 
 #: A workload of the intermediate account whose own policies allow everything: what reaches a
 #: resource through an endpoint then depends only on the endpoint, resource and SCP layers.
@@ -58,6 +59,12 @@ ACCOUNT_TRUST = parse_policy(
     },
     Source("trust", name="a role of the account that trusts the account's principals"),
 )
+
+
+def _network(view: IntegrationView) -> Network:
+    network = view.integration.network
+    assert network is not None  # network_flows builds flows only for an integration with a network
+    return network
 
 
 def _given(decision: Decision) -> Decision:
@@ -156,7 +163,7 @@ def endpoint_dns_name(endpoint: Endpoint, region: str) -> str:
 
 
 def vendor_endpoint_flows(view: IntegrationView, region: RegionView, index: int) -> Iterator[Flow]:
-    for position, spec in enumerate(view.integration.network.vendor_endpoints):
+    for position, spec in enumerate(_network(view).vendor_endpoints):
         if spec.service_name.split(".")[3] != region.region:
             continue
         endpoint = region.endpoint_to(spec.service_name)
@@ -178,7 +185,7 @@ def vendor_endpoint_flows(view: IntegrationView, region: RegionView, index: int)
 
 def exposed_api_flows(view: IntegrationView, region: RegionView, index: int) -> Iterator[Flow]:
     world = view.world
-    for position, api in enumerate(view.integration.network.exposed_apis):
+    for position, api in enumerate(_network(view).exposed_apis):
         origin = _origin(index, "exposed_apis", position)
         permissions = [
             (key, allowed) for key, allowed in world.endpoint_service_principals.items() if key[0] == region.stack
@@ -214,6 +221,11 @@ SERVICE_REQUESTS: dict[str, tuple[str, str]] = {
     "ssm": ("ssm:GetParameter", "parameter"),
     "events": ("events:PutEvents", "event-bus"),
     "execute-api": ("execute-api:Invoke", "api"),
+    "s3-interface": ("s3:GetObject", "AWS::S3::Bucket"),
+    "kinesis-streams": ("kinesis:PutRecord", "stream"),
+    "kinesis-firehose": ("firehose:PutRecord", "deliverystream"),
+    "ecr.api": ("ecr:DescribeImages", "repository"),
+    "ecr.dkr": ("ecr:BatchGetImage", "repository"),
 }
 
 
@@ -226,26 +238,33 @@ def _service_resource(region: RegionView, kind: str) -> str | None:
         "event-bus": f"arn:aws:events:{name}:{account}:event-bus/default",
         "api": f"arn:aws:execute-api:{name}:{account}:airlockproof/prod/GET/",
         "role": f"arn:aws:iam::{account}:role/airlock-proof-workload-role",
+        "stream": f"arn:aws:kinesis:{name}:{account}:stream/airlock-proof",
+        "deliverystream": f"arn:aws:firehose:{name}:{account}:deliverystream/airlock-proof",
+        "repository": f"arn:aws:ecr:{name}:{account}:repository/airlock-proof",
     }
     if kind in synthetic:
         return synthetic[kind]
     resource = next((r for r in region.resources(kind) if r.arn), None)
+    if resource is None and kind == "AWS::S3::Bucket":
+        # No bucket in the stack (no drop zone): a bucket of the account the workload may create.
+        return f"arn:aws:s3:::airlock-proof-{account}/airlock-proof.csv"
     if resource is None or resource.arn is None:
         return None
     return f"{resource.arn}/airlock-proof.csv" if kind == "AWS::S3::Bucket" else resource.arn
 
 
 def service_endpoint_flows(view: IntegrationView, region: RegionView, index: int) -> Iterator[Flow]:
-    network = view.integration.network
+    network = _network(view)
     sources = list(network.service_endpoint_sources) or [network.cidr]
     for position, service in enumerate(dict.fromkeys(network.service_endpoints)):
         origin = _origin(index, "service_endpoints", position)
         flow_name = f"service endpoint {service} ({region.region})"
-        endpoint = region.endpoint_to(f"com.amazonaws.{region.region}.{service}")
+        endpoint = service_endpoint(region, service)
         if endpoint is None:
             yield Flow(view.integration.name, flow_name, origin, (missing_step(flow_name, f"no {service} endpoint"),))
             continue
-        steps = [dns_step(view, region, f"{service}.{region.region}.amazonaws.com", f"the {service} endpoint")]
+        name = service_dns_name(service, region.region, region.account)
+        steps = [dns_step(view, region, name, f"the {service} endpoint")]
         if endpoint.kind == "Interface":
             steps += connect_steps(view, region, endpoint, sources, [443])
         action, kind = SERVICE_REQUESTS.get(service, (f"{service}:*", "*"))
@@ -265,6 +284,13 @@ def service_endpoint_flows(view: IntegrationView, region: RegionView, index: int
                     endpoint=endpoint,
                     identity=[WORKLOAD_IDENTITY],
                     extra={
+                        # Every resource of these requests is the account's own; an S3 ARN names
+                        # no account, the request context carries the bucket owner's. Requests on
+                        # "*" (cloudwatch:PutMetricData) carry it too: the data perimeter guidance
+                        # for CloudWatch lists no exception to an endpoint policy fencing on the
+                        # resource's organization (aws-samples/data-perimeter-policy-examples,
+                        # service_specific_guidance/cloudwatch-specific-guidance.md).
+                        "aws:ResourceAccount": region.account,
                         "aws:SourceIp": None,
                         "aws:VpcSourceIp": first_address(sources[0]),
                         "aws:SourceVpc": region.vpc_id(),
@@ -281,7 +307,7 @@ def _names(domain: str) -> list[str]:
 
 
 def dns_flows(view: IntegrationView, region: RegionView, index: int) -> Iterator[Flow]:
-    for position, domain in enumerate(view.integration.network.dns.allowed_domains):
+    for position, domain in enumerate(_network(view).dns.allowed_domains):
         steps = tuple(dns_step(view, region, name, "on the DNS allow-list") for name in _names(domain))
         yield Flow(
             view.integration.name,
@@ -293,7 +319,7 @@ def dns_flows(view: IntegrationView, region: RegionView, index: int) -> Iterator
 
 def internal_name_flows(view: IntegrationView, region: RegionView, index: int) -> Iterator[Flow]:
     """The VPC's own names resolve: an EC2 host name and a reverse lookup of a VPC address."""
-    address = str(ipaddress.ip_network(view.integration.network.cidr).network_address + 10)
+    address = str(ipaddress.ip_network(_network(view).cidr).network_address + 10)
     host = f"ip-{address.replace('.', '-')}." + (
         "ec2.internal" if region.region == "us-east-1" else f"{region.region}.compute.internal"
     )
@@ -306,7 +332,7 @@ def internal_name_flows(view: IntegrationView, region: RegionView, index: int) -
 
 
 def egress_flows(view: IntegrationView, region: RegionView, index: int) -> Iterator[Flow]:
-    egress = view.integration.network.egress
+    egress = _network(view).egress
     if egress is None or region.stack is None:
         return
     stack = region.stack
@@ -357,7 +383,7 @@ def route_step(view: IntegrationView, region: RegionView) -> Step:
 
 
 def network_flows(view: IntegrationView, region: RegionView, index: int) -> list[Flow]:
-    if region.stack is None:
+    if region.stack is None or view.integration.network is None:
         return []
     flows: list[Flow] = []
     for builder in (

@@ -14,6 +14,7 @@ from typing import Any
 
 from airlock import grants
 from airlock.access.chains import assume_steps, fas_context, session_of
+from airlock.access.flows_endpoints import ENDPOINT_PROBES
 from airlock.access.flows_webhook import webhook_probes
 from airlock.access.model import Policy, Principal
 from airlock.access.probes_common import (
@@ -279,7 +280,7 @@ def guardrail_probes(view: IntegrationView, region: RegionView) -> Iterator[Prob
             "attach a transit gateway",
         ),
     ]
-    if view.integration.network.egress is None:
+    if view.integration.network is None or view.integration.network.egress is None:
         cases.append(("ec2:CreateInternetGateway", "*", "create an internet gateway without declared egress"))
         cases.append(
             (
@@ -314,6 +315,7 @@ PROBES: tuple[ProbeFunction, ...] = (
     partner_event_probes,
     *NETWORK_PROBES,
     *PERIMETER_PROBES,
+    *ENDPOINT_PROBES,
 )
 
 

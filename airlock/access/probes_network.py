@@ -35,6 +35,8 @@ def undeclared_ports(ports: list[int | str]) -> list[int]:
 
 
 def vendor_endpoint_port_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
+    if view.integration.network is None:  # no VPC: nothing to connect from or to resolve in
+        return
     for spec in view.integration.network.vendor_endpoints:
         if spec.service_name.split(".")[3] != region.region:
             continue
@@ -62,6 +64,8 @@ def vendor_endpoint_port_probes(view: IntegrationView, region: RegionView) -> It
 
 
 def dns_probes(view: IntegrationView, region: RegionView) -> Iterator[Probe]:
+    if view.integration.network is None:
+        return
     yield probe(
         view,
         f"resolve {UNLISTED_NAME}",

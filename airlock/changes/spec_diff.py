@@ -80,6 +80,12 @@ RULES: tuple[Rule, ...] = (
         "PrivateLink endpoint or exposed API",
     ),
     Rule(r"integrations\.\*\.network\.service_endpoints", "endpoints", "never", "AWS service endpoints"),
+    Rule(
+        r"integrations\.\*\.network\.vendor_resources",
+        "endpoints",
+        "added",
+        "vendor accounts the service endpoints admit",
+    ),
     Rule(r"organization\.allowed_regions", "regions", "added", "allowed regions"),
     Rule(r"integrations\.\*\.regions", "regions", "never", "regions"),
     Rule(r".*(retention.*|expire_after_days)", "retention", "never", "retention"),

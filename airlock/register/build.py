@@ -44,6 +44,7 @@ from airlock.register.records import (
     StackRecord,
     VendorNotificationRecord,
     VendorRecord,
+    VendorResourcesRecord,
 )
 from airlock.register.reviews import review_state
 from airlock.register.webhooks import webhook_records, webhook_urls
@@ -135,11 +136,15 @@ def _record(
         regions=list(integration.regions),
         home_region=home_region(integration),
         az_ids=az_ids_by_region(integration),
-        network_cidr=integration.network.cidr,
+        network_cidr=integration.network.cidr if integration.network is not None else None,
         stacks=[
             StackRecord(name=s.name, account=s.account, region=s.region, resources=len(s.resources)) for s in stacks
         ],
         endpoints=[EndpointRecord(**r) for r in sections["endpoints"]],
+        vendor_resources=[
+            VendorResourcesRecord(account_id=v.account_id, services=list(v.services), reason=v.reason)
+            for v in (integration.network.vendor_resources if integration.network is not None else ())
+        ],
         roles=[RoleRecord(**r) for r in sections["roles"]],
         buffers=[_buffer(integration, b) for b in integration.buffers],
         drop_zone=(

@@ -7,10 +7,8 @@ from airlock.spec.regions import region_of_az_id
 
 
 def az_ids_by_region(integration: Integration) -> dict[str, list[str]]:
-    return {
-        region: [az for az in integration.network.az_ids if region_of_az_id(az) == region]
-        for region in integration.regions
-    }
+    az_ids = integration.network.az_ids if integration.network is not None else []
+    return {region: [az for az in az_ids if region_of_az_id(az) == region] for region in integration.regions}
 
 
 def az_loss(integration: Integration) -> list[str]:

@@ -155,7 +155,7 @@ def integration_page(record: IntegrationRecord) -> str:
             ["cost centre", record.cost_centre],
             ["contract", record.contract],
             ["regions", ", ".join(record.regions) + f" (home: {record.home_region})"],
-            ["network", record.network_cidr],
+            ["network", record.network_cidr or "none (no VPC: the vendor only assumes a role or delivers events)"],
             ["review", review_text(record)],
             [
                 "budget",
@@ -222,6 +222,11 @@ def integration_page(record: IntegrationRecord) -> str:
         [[named(e), e.logical_id, e.endpoint_type or e.type, e.service, e.stack] for e in record.endpoints],
         empty="Endpoints: " + NONE,
     )
+    if record.vendor_resources:
+        lines += table(
+            ["vendor resource account", "through the endpoints", "reason"],
+            [[v.account_id, ", ".join(v.services), v.reason] for v in record.vendor_resources],
+        )
     lines += webhook_lines(record)
     lines += hand_back_lines(record)
     lines += ["## Filtering", ""]

@@ -69,6 +69,12 @@ class EndpointRecord(ResourceRecord):
     endpoint_type: str | None
 
 
+class VendorResourcesRecord(Record):
+    account_id: str = Field(description="A vendor-owned account whose resources the service endpoints admit.")
+    services: list[str] = Field(description="The service endpoints that admit it (network.vendor_resources).")
+    reason: str
+
+
 class GuardrailRecord(ResourceRecord):
     policy_type: str | None
     description: str | None
@@ -322,9 +328,14 @@ class IntegrationRecord(Record):
     regions: list[str]
     home_region: str
     az_ids: dict[str, list[str]]
-    network_cidr: str
+    network_cidr: str | None = Field(description="CIDR of the integration's VPC; null when it has no network.")
     stacks: list[StackRecord]
     endpoints: list[EndpointRecord]
+    vendor_resources: list[VendorResourcesRecord] = Field(
+        default_factory=list,
+        description="Vendor accounts the AWS service endpoints admit besides the intermediate account, each with "
+        "its services and reason.",
+    )
     roles: list[RoleRecord]
     buffers: list[BufferRecord]
     drop_zone: DropZoneRecord | None

@@ -36,7 +36,7 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
-from airlock.spec import buffer_checks, events_checks, network_checks, webhook_checks
+from airlock.spec import buffer_checks, endpoint_checks, events_checks, network_checks, webhook_checks
 from airlock.spec.access_checks import access_checks
 from airlock.spec.errors import Loc, SpecIssue
 from airlock.spec.isolation_checks import isolation_checks
@@ -148,7 +148,7 @@ def _unique_accounts(_org: Organization | None, integrations: Indexed) -> list[S
 def _cidrs_disjoint(_org: Organization | None, integrations: Indexed) -> list[SpecIssue]:
     """Each CIDR that overlaps an earlier integration's, naming that one; a sweep over the
     CIDRs sorted by address compares only blocks that can overlap (n log n, not n squared)."""
-    networks = [(i, it.name, ipaddress.IPv4Network(it.network.cidr)) for i, it in integrations]
+    networks = [(i, it.name, ipaddress.IPv4Network(it.network.cidr)) for i, it in integrations if it.network]
     order = sorted(range(len(networks)), key=lambda p: int(networks[p][2].network_address))
     pairs: list[tuple[int, int]] = []
     active: list[int] = []  # positions whose block may still reach the next start
@@ -172,7 +172,9 @@ def _cidrs_disjoint(_org: Organization | None, integrations: Indexed) -> list[Sp
 
 
 def _az_ids_in_regions(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
-    issues = []
+    issues: list[SpecIssue] = []
+    if integration.network is None:
+        return issues
     for position, az_id in enumerate(integration.network.az_ids):
         region = region_of_az_id(az_id)
         if region not in integration.regions:
@@ -187,6 +189,8 @@ def _az_ids_in_regions(_org: Organization | None, index: int, integration: Integ
 
 
 def _per_region(integration: Integration) -> dict[str, list[str]]:
+    if integration.network is None:
+        return {}
     return {
         region: [az for az in integration.network.az_ids if region_of_az_id(az) == region]
         for region in integration.regions
@@ -206,6 +210,8 @@ def _two_az_ids_per_region(_org: Organization | None, index: int, integration: I
 
 
 def _cidr_fits_the_subnets(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
+    if integration.network is None:
+        return []
     most = max((len(az_ids) for az_ids in _per_region(integration).values()), default=0)
     prefix = integration.network.subnet_prefix(most)
     if not most or prefix <= MIN_SUBNET_PREFIX:
@@ -312,6 +318,7 @@ INTEGRATION_CHECKS: tuple[IntegrationCheck, ...] = (
     _alarms_reach_someone,
     _register,
     *network_checks.INTEGRATION_CHECKS,
+    *endpoint_checks.INTEGRATION_CHECKS,
     *buffer_checks.INTEGRATION_CHECKS,
     *webhook_checks.INTEGRATION_CHECKS,
     *events_checks.INTEGRATION_CHECKS,

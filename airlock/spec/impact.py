@@ -62,6 +62,13 @@ def deployment_architecture(integration: Integration) -> DeploymentArchitecture:
     network = integration.network
     regions = []
     for region in integration.regions:
+        if network is None:  # no VPC: nothing of the integration is placed in an AZ
+            regions.append(
+                RegionArchitecture(
+                    region=region, az_ids=(), zones=(), if_one_az_fails=_az_loss(integration, region, ())
+                )
+            )
+            continue
         az_ids = tuple(az for az in network.az_ids if region_of_az_id(az) == region)
         subnets, _ = subnet_layout(network.cidr, len(az_ids), egress=network.egress is not None)
         vendor = [e for e in network.vendor_endpoints if e.service_name.split(".")[3] == region]
@@ -96,6 +103,9 @@ def deployment_architecture(integration: Integration) -> DeploymentArchitecture:
 def _az_loss(integration: Integration, region: str, az_ids: tuple[str, ...]) -> tuple[str, ...]:
     network = integration.network
     effects = []
+    if network is None:
+        regional = _regional_effect(len(integration.buffers), integration.drop_zone is not None)
+        return (regional or "nothing: the integration has no network and no regional resource to lose",)
     for endpoint in network.vendor_endpoints:
         if endpoint.service_name.split(".")[3] != region:
             continue

@@ -57,6 +57,7 @@ def isolation_checks(
         issues.extend(_bootstrap_trust(org, intermediates, vendors))
     for index, integration in integrations:
         issues.extend(_exposed_api_principals(org, index, integration, intermediates))
+        issues.extend(_vendor_resource_accounts(org, index, integration, intermediates))
     return issues
 
 
@@ -181,7 +182,7 @@ def _exposed_api_principals(
         own.setdefault(intermediate.account, f"the intermediate account of {intermediate.label}")
     vendors = list(integration.vendor.account_ids)
     issues = []
-    for position, api in enumerate(integration.network.exposed_apis):
+    for position, api in enumerate(integration.network.exposed_apis if integration.network else ()):
         for slot, principal in enumerate(api.allowed_principals):
             match = _PRINCIPAL_ACCOUNT.match(principal)
             account = match.group(1) if match else ""
@@ -200,4 +201,34 @@ def _exposed_api_principals(
                     "add the account there or correct the principal"
                 )
             issues.append(SpecIssue(loc, message))
+    return issues
+
+
+def _vendor_resource_accounts(
+    org: Organization | None, index: int, integration: Integration, intermediates: Sequence[_Intermediate]
+) -> list[SpecIssue]:
+    """A vendor resource account is never one of the organisation's own: the management account, a
+    core account or an intermediate account (the endpoints reach their own account already)."""
+    if integration.network is None:
+        return []
+    own: dict[str, str] = {}
+    if org is not None:
+        own[org.management_account_id] = "the organization's management account (organization.management_account_id)"
+        for position, account in enumerate(org.access.core_account_ids):
+            own.setdefault(account, f"a core account (organization.access.core_account_ids[{position}])")
+    for intermediate in intermediates:
+        own.setdefault(intermediate.account, f"the intermediate account of {intermediate.label}")
+    issues = []
+    for position, entry in enumerate(integration.network.vendor_resources):
+        if entry.account_id not in own:
+            continue
+        issues.append(
+            SpecIssue(
+                ("integrations", index, "network", "vendor_resources", position, "account_id"),
+                f"'{entry.account_id}' is {own[entry.account_id]}, not a vendor's; vendor_resources admits a "
+                "vendor-owned account to the service endpoints, and opening them to the organisation's other "
+                "accounts would let data leave the airlock past its buffers: remove the entry (core accounts "
+                "consume through buffers)",
+            )
+        )
     return issues

@@ -237,7 +237,12 @@ class Integration(SpecModel):
     vendor: Vendor = Field(description="The SaaS provider: its name and the AWS accounts it calls from.")
     account: Account = Field(description="The intermediate account: adopt an existing one or create one.")
     regions: list[Region] = Field(min_length=1, description="Regions to deploy the integration to.")
-    network: Network = Field(description="The isolated VPC of the intermediate account and its filtering.")
+    network: Network | None = Field(
+        default=None,
+        description="The isolated VPC of the intermediate account and its filtering. Default: none, for an "
+        "integration whose vendor only assumes a role or delivers events (no VPC, flow logs, DNS Firewall or "
+        "rejected-traffic alarm that nothing would use).",
+    )
     buffers: list[Buffer] = Field(default_factory=list, description="SQS buffers of the integration.")
     drop_zone: DropZone | None = Field(default=None, description="S3 drop zone for file integrations.")
     webhooks: list[Webhook] = Field(

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 
 from airlock.spec.base import SpecModel
-from airlock.spec.types import LOG_RETENTION_DAYS, AzId, Cidr, Name
+from airlock.spec.types import LOG_RETENTION_DAYS, AccountId, AzId, Cidr, Name
 
 #: Smallest subnet the network builder places (/28 is the smallest AWS allows).
 MIN_SUBNET_PREFIX = 28
@@ -193,9 +193,26 @@ IpAddress = Annotated[str, BeforeValidator(_ip)]
 PrincipalArn = Annotated[str, BeforeValidator(_principal)]
 BucketArn = Annotated[str, BeforeValidator(_bucket_arn)]
 
-#: AWS services an integration may reach through a VPC endpoint (s3 is a gateway endpoint).
+#: AWS services an integration may reach through a VPC endpoint (s3 is a gateway endpoint,
+#: s3-interface the interface endpoint of the same service; kinesis-streams is Kinesis Data
+#: Streams, kinesis-firehose Amazon Data Firehose; ecr.api and ecr.dkr the two ECR endpoints).
 ServiceEndpointName = Literal[
-    "sqs", "sns", "kms", "logs", "monitoring", "sts", "s3", "secretsmanager", "ssm", "events", "execute-api"
+    "sqs",
+    "sns",
+    "kms",
+    "logs",
+    "monitoring",
+    "sts",
+    "s3",
+    "s3-interface",
+    "secretsmanager",
+    "ssm",
+    "events",
+    "execute-api",
+    "kinesis-streams",
+    "kinesis-firehose",
+    "ecr.api",
+    "ecr.dkr",
 ]
 
 
@@ -383,6 +400,32 @@ class Dns(SpecModel):
         return _unique(value, "domains")
 
 
+class VendorResources(SpecModel):
+    """A vendor account whose resources the AWS service endpoints admit, for the listed services only.
+
+    Every endpoint policy admits the organisation's principals to the intermediate account's
+    own resources; a vendor that hands over a bucket, stream or registry in its own account is
+    admitted here, explicitly and with the reason (shown in the register).
+    """
+
+    account_id: AccountId = Field(description="The vendor's AWS account that owns the resources.")
+    services: list[ServiceEndpointName] = Field(
+        min_length=1,
+        description="Service endpoints (of network.service_endpoints) that may reach this account's resources.",
+    )
+    reason: str = Field(
+        min_length=20,
+        max_length=512,
+        description="Why the workload reaches the vendor's resources (e.g. 'the vendor's agent image is pulled from "
+        "its ECR registry: <link>'); shown in the register.",
+    )
+
+    @field_validator("services")
+    @classmethod
+    def _unique_services(cls, value: list[str]) -> list[str]:
+        return _unique(value, "services")
+
+
 class Network(SpecModel):
     """The intermediate account's VPC, placed by AZ ID, and every path into and out of it."""
 
@@ -408,6 +451,11 @@ class Network(SpecModel):
     )
     service_endpoints: list[ServiceEndpointName] = Field(
         default_factory=list, description="AWS services reached through VPC endpoints restricted to the organization."
+    )
+    vendor_resources: list[VendorResources] = Field(
+        default_factory=list,
+        description="Vendor accounts whose resources the service endpoints admit, per service, each with the reason. "
+        "Default: none; the endpoints reach the intermediate account's own resources only.",
     )
     service_endpoint_sources: list[PrivateSourceCidr] = Field(
         default_factory=list,
@@ -494,6 +542,7 @@ __all__ = [
     "PortOrRange",
     "ServiceEndpointName",
     "VendorEndpoint",
+    "VendorResources",
     "port_bounds",
     "subnet_blocks",
     "subnet_layout",

@@ -21,6 +21,8 @@ def _base(index: int) -> Loc:
 def _vendor_endpoints(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
     network = integration.network
     issues: list[SpecIssue] = []
+    if network is None:
+        return issues
     own = set(network.az_ids)
     for position, endpoint in enumerate(network.vendor_endpoints):
         where = (*_base(index), "vendor_endpoints", position)
@@ -60,7 +62,7 @@ def _hosted_zones(_org: Organization | None, index: int, integration: Integratio
     """A vendor endpoint's hosted zone: not beside private DNS, no CNAME at the apex, one zone per name and VPC."""
     issues: list[SpecIssue] = []
     first: dict[tuple[str, str], int] = {}
-    for position, endpoint in enumerate(integration.network.vendor_endpoints):
+    for position, endpoint in enumerate(integration.network.vendor_endpoints if integration.network else ()):
         zone = endpoint.hosted_zone
         if zone is None:
             continue
@@ -99,11 +101,13 @@ def _hosted_zones(_org: Organization | None, index: int, integration: Integratio
 
 
 def _unique_endpoint_names(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
-    return _unique_names(_base(index), "vendor_endpoints", [e.name for e in integration.network.vendor_endpoints])
+    names = [e.name for e in integration.network.vendor_endpoints] if integration.network else []
+    return _unique_names(_base(index), "vendor_endpoints", names)
 
 
 def _unique_api_names(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
-    return _unique_names(_base(index), "exposed_apis", [a.name for a in integration.network.exposed_apis])
+    network = integration.network
+    return _unique_names(_base(index), "exposed_apis", [a.name for a in network.exposed_apis] if network else [])
 
 
 #: AWS reserves the first four addresses and the last one of every subnet (VPC user guide,
@@ -128,6 +132,8 @@ def _reserved_use(address: ipaddress.IPv4Address, subnet: ipaddress.IPv4Network)
 
 def _api_targets(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
     network = integration.network
+    if network is None:
+        return []
     vpc = ipaddress.IPv4Network(network.cidr)
     per_region = Counter(region_of_az_id(az) for az in network.az_ids)
     subnets = {subnet for count in per_region.values() for subnet in subnet_blocks(network.cidr, count, network.egress)}
@@ -163,7 +169,7 @@ def _service_endpoints_need_the_organization_id(
     org: Organization | None, index: int, integration: Integration
 ) -> list[SpecIssue]:
     network = integration.network
-    if not network.service_endpoints or (org is not None and org.organization_id is not None):
+    if network is None or not network.service_endpoints or (org is not None and org.organization_id is not None):
         return []
     return [
         SpecIssue(
@@ -176,6 +182,8 @@ def _service_endpoints_need_the_organization_id(
 
 def _az_names(_org: Organization | None, index: int, integration: Integration) -> list[SpecIssue]:
     network = integration.network
+    if network is None:
+        return []
     base = _base(index)
     own = set(network.az_ids)
     issues = []

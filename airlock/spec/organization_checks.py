@@ -160,7 +160,7 @@ def _integration_placement(
             )
             return issues
         chain = ous[integration.ou]
-    if integration.network.egress is not None:
+    if integration.network is not None and integration.network.egress is not None:
         inherited = set(org.guardrails.ou)
         for end in range(2, len(chain) + 1):
             found = sub_ou(org, chain[:end])

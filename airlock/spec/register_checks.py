@@ -49,6 +49,14 @@ def register_checks(index: int, integration: Integration) -> list[SpecIssue]:
             issues.extend(_webhook_flow(flow, base, integration))
         if flow.via == "event-source":
             issues += _event_source_flow(base, integration, flow.buffer)
+        if flow.via == "privatelink" and integration.network is None:
+            issues.append(
+                SpecIssue(
+                    (*base, "via"),
+                    "'privatelink' but the integration has no network, so no endpoint to cross; add a network "
+                    "block with vendor_endpoints or exposed_apis, or choose 'role' or 'drop-zone'",
+                )
+            )
     return issues
 
 

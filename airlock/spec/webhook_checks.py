@@ -54,8 +54,8 @@ def _vendor_accounts_where_needed(_org: Organization | None, index: int, integra
         what
         for what, declared in (
             ("an access block", integration.access is not None),
-            ("vendor endpoints", bool(integration.network.vendor_endpoints)),
-            ("exposed APIs", bool(integration.network.exposed_apis)),
+            ("vendor endpoints", integration.network is not None and bool(integration.network.vendor_endpoints)),
+            ("exposed APIs", integration.network is not None and bool(integration.network.exposed_apis)),
         )
         if declared
     ]

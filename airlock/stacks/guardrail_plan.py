@@ -83,6 +83,11 @@ class ScpPlan:
         return {t.integration: t for t in self.targets if t.integration is not None}
 
 
+def has_egress(integration: Integration) -> bool:
+    """Whether the integration declares filtered egress (an integration without a network has none)."""
+    return integration.network is not None and integration.network.egress is not None
+
+
 def guardrail_context(organization: Organization, *, filtered_egress: bool = False) -> GuardrailContext:
     """What the guardrail statements of a target depend on, from the spec."""
     return GuardrailContext(
@@ -156,7 +161,7 @@ def plan_scps(organization: Organization, integrations: Sequence[Integration]) -
         if names:
             externals = [e.name for e in settings.external_scps if integration.name in e.integrations]
             # The stack deploys an internet gateway exactly when egress is declared.
-            context = guardrail_context(org, filtered_egress=integration.network.egress is not None)
+            context = guardrail_context(org, filtered_egress=has_egress(integration))
             add(
                 f"integration-{integration.name}",
                 (),

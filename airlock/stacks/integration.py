@@ -94,9 +94,14 @@ class IntegrationStack(cdk.Stack):
         apply_tags(self, integration_tags(organization, integration))
         declare_mandatory_tags(self, MANDATORY_TAG_KEYS)
 
-        #: Everything of the network half; ``self.network`` is its isolated VPC.
-        self.networking = build_network(self, organization=organization, integration=integration)
-        self.network = self.networking.vpc
+        #: Everything of the network half; ``self.network`` is its isolated VPC. Both are None
+        #: for an integration without a network (a role-only or event-only vendor).
+        self.networking = (
+            build_network(self, organization=organization, integration=integration)
+            if integration.network is not None
+            else None
+        )
+        self.network = self.networking.vpc if self.networking is not None else None
 
         self.buffers: dict[str, IntegrationBuffer] = {}
         buffers_scope = Construct(self, "Buffers")
@@ -178,7 +183,7 @@ class IntegrationStack(cdk.Stack):
                 for position, source in enumerate(integration.event_sources)
                 if source.name in self.event_sources
             },
-            flow_log_group=self.network.flow_log_group,
+            flow_log_group=self.network.flow_log_group if self.network is not None else None,
             subscribers=alarm_subscribers(observability, organization.observability),
             age_of_oldest_message_threshold=cdk.Duration.seconds(observability.age_of_oldest_message_seconds),
             rejected_flows_threshold=observability.rejected_flows_threshold,
@@ -192,7 +197,8 @@ class IntegrationStack(cdk.Stack):
         self.template_options.metadata = {
             ARCHITECTURE_METADATA: deployment_architecture(integration).to_dict(),
         }
-        cdk.CfnOutput(self, "VpcId", value=self.network.vpc_id)
+        if self.network is not None:
+            cdk.CfnOutput(self, "VpcId", value=self.network.vpc_id)
         for name, built in self.buffers.items():
             cdk.CfnOutput(self, f"{name}QueueUrl", value=built.queue.queue_url)
         if self.drop_zone is not None:

@@ -13,7 +13,7 @@ from airlock.constructs.egress import FilteredEgress, egress_layout
 from airlock.constructs.network import IsolatedVpc
 from airlock.constructs.privatelink import ExposedService, VendorEndpoint
 from airlock.constructs.privatelink_dns import VendorHostedZone, ZoneRecord
-from airlock.constructs.service_endpoints import ServiceEndpoints, service_endpoint_name
+from airlock.constructs.service_endpoints import GATEWAY_SERVICES, ServiceEndpoints, service_endpoint_name
 from airlock.spec import Integration, Organization
 from airlock.spec.network import VendorEndpoint as VendorEndpointSpec
 from airlock.spec.regions import region_of_az_id
@@ -48,22 +48,42 @@ class IntegrationNetwork:
 
 def vendor_endpoints_in(integration: Integration, region: str) -> list[VendorEndpointSpec]:
     """The vendor endpoints of ``integration`` that belong in ``region`` (the region of their service name)."""
-    return [e for e in integration.network.vendor_endpoints if e.service_name.split(".")[3] == region]
+    network = integration.network
+    return [e for e in network.vendor_endpoints if e.service_name.split(".")[3] == region] if network else []
 
 
 def endpoint_service_names(integration: Integration, region: str) -> list[str]:
     """The service names of the VPC endpoints :func:`build_network` creates in ``region``: the
     vendor's PrivateLink endpoints of that region, then one per AWS service endpoint."""
     names = [endpoint.service_name for endpoint in vendor_endpoints_in(integration, region)]
-    names += [
-        service_endpoint_name(region, service) for service in dict.fromkeys(integration.network.service_endpoints)
-    ]
+    services = integration.network.service_endpoints if integration.network is not None else []
+    names += [service_endpoint_name(region, service) for service in dict.fromkeys(services)]
     return names
 
 
+def endpoint_types(integration: Integration, region: str) -> list[str]:
+    """The endpoint type (``Interface`` or ``Gateway``) of each of :func:`endpoint_service_names`,
+    in the same order (``s3`` and ``s3-interface`` share a service name and differ only here)."""
+    types = ["Interface" for _ in vendor_endpoints_in(integration, region)]
+    services = integration.network.service_endpoints if integration.network is not None else []
+    types += ["Gateway" if service in GATEWAY_SERVICES else "Interface" for service in dict.fromkeys(services)]
+    return types
+
+
+def vendor_resource_accounts(integration: Integration) -> dict[str, list[str]]:
+    """Service -> the vendor accounts ``network.vendor_resources`` admits to that service's endpoint."""
+    out: dict[str, list[str]] = {}
+    for entry in integration.network.vendor_resources if integration.network is not None else ():
+        for service in entry.services:
+            out.setdefault(service, []).append(entry.account_id)
+    return out
+
+
 def build_network(stack: cdk.Stack, *, organization: Organization, integration: Integration) -> IntegrationNetwork:
-    """Build the integration's network in ``stack`` (one region) from the spec."""
+    """Build the integration's network in ``stack`` (one region) from the spec (which has one)."""
     spec = integration.network
+    if spec is None:
+        raise ValueError(f"integration {integration.name} has no network to build")
     region = stack.region
     retention = log_retention(spec.flow_log_retention_days)
     az_ids = [az for az in spec.az_ids if region_of_az_id(az) == region]
@@ -126,6 +146,7 @@ def build_network(stack: cdk.Stack, *, organization: Organization, integration: 
             vpc=vpc.vpc,
             services=spec.service_endpoints,
             principal_org_id=organization.organization_id,
+            vendor_resource_accounts=vendor_resource_accounts(integration) or None,
             sources=spec.service_endpoint_sources or None,
         )
 

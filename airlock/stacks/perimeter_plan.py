@@ -26,7 +26,7 @@ from airlock.constructs.guardrails.perimeter import (
     quarantine_rcp_document,
 )
 from airlock.spec import Integration, Organization, SpecError, SpecIssue
-from airlock.stacks.guardrail_plan import PlannedScp
+from airlock.stacks.guardrail_plan import PlannedScp, has_egress
 from airlock.stacks.tags import TAG_POLICY_KEYS, TAG_POLICY_VALUES
 
 #: RCP names: ``airlock-rcp-integration-<name>-<n>``.
@@ -135,7 +135,7 @@ def plan_ou_policies(organization: Organization, integrations: Sequence[Integrat
                 EC2_POLICY_NAME,
                 "saas-airlock EC2 baseline: VPC Block Public Access bidirectional, IMDSv2 required, "
                 "no public AMI or snapshot sharing, serial console off",
-                ec2_declarative_document(exclusions_allowed=any(i.network.egress is not None for i in integrations)),
+                ec2_declarative_document(exclusions_allowed=any(has_egress(i) for i in integrations)),
             )
         )
     if organization.perimeter.tag_policy:

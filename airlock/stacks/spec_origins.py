@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 from airlock.compliance.origins import mark
 
 if TYPE_CHECKING:
+    from airlock.spec.network import Network
     from airlock.stacks.integration import IntegrationStack
+    from airlock.stacks.network import IntegrationNetwork
 
 
 def mark_integration(stack: IntegrationStack) -> None:
@@ -21,6 +23,13 @@ def mark_integration(stack: IntegrationStack) -> None:
     network = integration.network
     built = stack.networking
     mark(stack, "", purpose=f"integration {name}", integration=name)
+    if network is not None and built is not None:
+        _mark_network(stack, network, built)
+    _mark_rest(stack)
+
+
+def _mark_network(stack: IntegrationStack, network: Network, built: IntegrationNetwork) -> None:
+    name = stack.integration.name
     mark(built.vpc, "network", purpose="isolated network", integration=name)
     for position, endpoint in enumerate(network.vendor_endpoints):
         if endpoint.name in built.vendor_endpoints:
@@ -44,6 +53,11 @@ def mark_integration(stack: IntegrationStack) -> None:
         mark(built.egress, "network.egress", purpose="filtered egress", integration=name)
     if built.dns_firewall is not None:
         mark(built.dns_firewall, "network.dns", purpose="DNS Firewall", integration=name)
+
+
+def _mark_rest(stack: IntegrationStack) -> None:
+    integration = stack.integration
+    name = integration.name
     for position, buffer in enumerate(integration.buffers):
         if buffer.name in stack.buffers:
             mark(stack.buffers[buffer.name], f"buffers[{position}]", purpose=f"buffer {buffer.name}", integration=name)

@@ -93,6 +93,8 @@ class ExpectedEndpoint:
     service_name: str
     security_groups: frozenset[str] = frozenset()
     security_groups_from_stack: bool = False
+    #: ``Interface`` or ``Gateway``; None matches either (S3 has both under one service name).
+    endpoint_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ def expectations_for(spec: Spec, lock: AccountLock) -> Expectations:
     """
     del lock
     from airlock.stacks.guardrail_plan import plan_scps
-    from airlock.stacks.network import endpoint_service_names
+    from airlock.stacks.network import endpoint_service_names, endpoint_types
     from airlock.stacks.perimeter_plan import plan_ou_policies, plan_rcps
 
     plan = plan_scps(spec.organization, spec.integrations)
@@ -199,8 +201,10 @@ def expectations_for(spec: Spec, lock: AccountLock) -> Expectations:
             externals[key] = frozenset(target.externals)
     endpoints = {
         (integration.name, region): [
-            ExpectedEndpoint(name, security_groups_from_stack=True)
-            for name in endpoint_service_names(integration, region)
+            ExpectedEndpoint(name, security_groups_from_stack=True, endpoint_type=kind)
+            for name, kind in zip(
+                endpoint_service_names(integration, region), endpoint_types(integration, region), strict=True
+            )
         ]
         for integration in spec.integrations
         for region in integration.regions

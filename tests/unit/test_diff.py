@@ -219,3 +219,25 @@ def test_a_webhook_and_a_wider_allow_list_widen():
     assert found["webhook source ranges: 20.201.28.0/24 added"] is True
     assert found["required webhook headers: X-Hub-Signature-256 removed"] is True
     assert found["public webhook endpoint status added"] is True
+
+
+def test_a_vendor_resource_account_widens_and_removing_a_network_does_not():
+    def mutate(data):
+        crm = data["integrations"][0]
+        crm["network"]["service_endpoints"].append("s3")
+        crm["network"]["vendor_resources"] = [
+            {"account_id": "709825985650", "services": ["s3"], "reason": "the vendor's export bucket is there"}
+        ]
+
+    changes, _ = changed(mutate)
+    widening = [c.detail for c in changes if c.widens]
+    assert any(d.startswith("vendor accounts the service endpoints admit:") and "709825985650" in d for d in widening)
+
+    def drop(data):
+        crm = data["integrations"][0]
+        del crm["network"]
+        crm["data_flows"] = [flow for flow in crm.get("data_flows", []) if flow["via"] != "privatelink"]
+
+    changes, _ = changed(drop)
+    assert [c for c in changes if c.integration == "crm"]
+    assert not [c for c in changes if c.widens and c.integration == "crm"]

@@ -875,3 +875,14 @@ def test_verify_mirrors_the_vendor_role_name_of_the_stacks():
     spec = validate(spec_data())
     for integration in spec.integrations:
         assert mirrored(integration) == vendor_role_name(integration, integration.regions[0])
+
+
+def test_an_integration_without_a_network_expects_no_flow_log_but_one_with_a_network_does(stubs):
+    from airlock.verify.discovery import DeployedStack
+    from tests.specs import DELETE
+
+    bare = DeployedStack(name="airlock-crm-eu-central-1", status="CREATE_COMPLETE")
+    spec = make_spec(**{"integrations.0.network": DELETE})
+    ctx = with_stack(stubs.context(spec, integration="crm", region=REGION), bare)
+    assert network.flow_logs(ctx) == []
+    assert statuses(network.flow_logs(crm(stubs, bare))) == [("AV-FLOWLOG-1", "missing")]

@@ -12,7 +12,7 @@ import aws_cdk as cdk
 import pytest
 
 from airlock.constructs.guardrails import GuardrailPolicies, ScpQuota, pack
-from airlock.spec import AccountLock
+from airlock.spec import AccountLock, validate
 from airlock.stacks.guardrail_plan import plan_scps
 from airlock.verify import DEDICATED_OU, Expectations, ExpectedEndpoint, ExpectedPolicy, expectations_for, sub_ou_key
 from airlock.verify.checks import endpoints, scp
@@ -315,3 +315,54 @@ def test_an_opted_out_policy_type_is_not_expected():
         spec_data(**{"organization.perimeter": {"ec2_declarative_policy": False, "opt_out": {"reason": reason}}})
     )
     assert set(expectations_for(spec, make_lock()).ou_policies) == {"TAG_POLICY"}
+
+
+def test_the_s3_gateway_and_interface_endpoints_are_expected_and_checked_by_type(stubs):
+    from tests.specs import spec_data
+
+    spec = validate(
+        spec_data(
+            **{
+                "integrations.0.network": {
+                    "cidr": "10.20.0.0/22",
+                    "az_ids": ["euc1-az1", "euc1-az2"],
+                    "service_endpoints": ["s3", "s3-interface"],
+                }
+            }
+        )
+    )
+    wanted = expectations_for(spec, AccountLock()).endpoints[("crm", "eu-central-1")]
+    assert [(e.service_name, e.endpoint_type) for e in wanted] == [
+        ("com.amazonaws.eu-central-1.s3", "Gateway"),
+        ("com.amazonaws.eu-central-1.s3", "Interface"),
+    ]
+    # only the gateway is deployed: the interface endpoint is missing, not hidden by the gateway
+    s3 = "com.amazonaws.eu-central-1.s3"
+    stubs("ec2").add_response(
+        "describe_vpc_endpoints",
+        {
+            "VpcEndpoints": [
+                {"VpcEndpointId": "vpce-g", "VpcId": "vpc-1", "State": "available", "ServiceName": s3,
+                 "VpcEndpointType": "Gateway", "Groups": []},
+            ]
+        },
+    )  # fmt: skip
+    stack = network_stack()
+    stack.resources["EndpointGroup"] = ("AWS::EC2::SecurityGroup", "sg-1")
+    stack.template["Resources"]["Gateway"] = {
+        "Type": "AWS::EC2::VPCEndpoint",
+        "Properties": {"ServiceName": s3, "VpcEndpointType": "Gateway"},
+    }
+    stack.template["Resources"]["Interface"] = {
+        "Type": "AWS::EC2::VPCEndpoint",
+        "Properties": {
+            "ServiceName": s3,
+            "VpcEndpointType": "Interface",
+            "SecurityGroupIds": [{"Fn::GetAtt": ["EndpointGroup", "GroupId"]}],
+        },
+    }
+    expectations = Expectations(endpoints={("crm", REGION): wanted})
+    ctx = stubs.context(integration="crm", region=REGION, expectations=expectations)
+    gateway, interface = endpoints.expected_endpoints(with_stack(ctx, stack))
+    assert (gateway.status.value, gateway.resource) == ("ok", "vpce-g")
+    assert interface.status.value == "missing"

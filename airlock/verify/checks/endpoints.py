@@ -85,13 +85,14 @@ def _group_id(stack: DeployedStack, value: Any) -> str | None:
     return stack.resolve(value)
 
 
-def _stack_groups(stack: DeployedStack, service_name: str) -> set[str] | None:
-    """The security groups the deployed template gives its endpoint for ``service_name``
-    (None when it declares no such endpoint)."""
+def _stack_groups(stack: DeployedStack, service_name: str, endpoint_type: str | None = None) -> set[str] | None:
+    """The security groups the deployed template gives its endpoint for ``service_name`` (of
+    ``endpoint_type`` when given; None when it declares no such endpoint)."""
     declared = [
-        body.get("Properties", {})
+        props
         for body in stack.template_resources("AWS::EC2::VPCEndpoint").values()
-        if body.get("Properties", {}).get("ServiceName") == service_name
+        if (props := body.get("Properties", {})).get("ServiceName") == service_name
+        and endpoint_type in (None, props.get("VpcEndpointType", endpoint_type))
     ]
     if not declared:
         return None
@@ -105,7 +106,7 @@ def _stack_groups(stack: DeployedStack, service_name: str) -> set[str] | None:
 
 def _wanted_groups(stack: DeployedStack, want: ExpectedEndpoint) -> set[str] | None:
     if want.security_groups_from_stack:
-        return _stack_groups(stack, want.service_name)
+        return _stack_groups(stack, want.service_name, want.endpoint_type)
     return {group if group.startswith("sg-") else (stack.physical_id(group) or group) for group in want.security_groups}
 
 
@@ -124,7 +125,11 @@ def expected_endpoints(ctx: Context) -> list[Finding]:
         live.setdefault(str(endpoint.get("ServiceName")), []).append(endpoint)
     findings = []
     for want in expected:
-        candidates = live.get(want.service_name, [])
+        candidates = [
+            e
+            for e in live.get(want.service_name, [])
+            if want.endpoint_type in (None, e.get("VpcEndpointType", want.endpoint_type))
+        ]
         if not candidates:
             findings.append(
                 ctx.missing(

@@ -32,7 +32,8 @@ def log_groups(ctx: Context) -> list[Finding]:
     }
     findings = []
     for name in stack.physical_ids(LOG_GROUP):
-        expected = ctx.integration.network.flow_log_retention_days if name in flow_groups else declared.get(name)
+        network = ctx.integration.network
+        expected = network.flow_log_retention_days if network and name in flow_groups else declared.get(name)
         groups = ctx.account().items("logs", ctx.region, "describe_log_groups", "logGroups", logGroupNamePrefix=name)
         group = next((g for g in groups if g.get("logGroupName") == name), None)
         if group is None:

@@ -59,6 +59,8 @@ def flow_logs(ctx: Context) -> list[Finding]:
     if stack is None:
         return []
     if not vpcs:
+        if ctx.integration is not None and ctx.integration.network is None:
+            return []  # no network declared: no VPC, no flow log to expect
         return [ctx.missing("AV-FLOWLOG-1", stack.name, "the stack has no VPC; redeploy it")]
     expected = expected_flow_logs(stack)
     live = _ec2(ctx, "describe_flow_logs", "FlowLogs", Filters=[{"Name": "resource-id", "Values": vpcs}])
@@ -125,7 +127,8 @@ def _no_attachment(
         if stack is None or not vpcs:
             return []
         declared: set[str] = set()
-        egress = ctx.integration is not None and ctx.integration.network.egress is not None
+        network = ctx.integration.network if ctx.integration is not None else None
+        egress = network is not None and network.egress is not None
         if egress_type is not None and egress:
             declared = set(stack.physical_ids(egress_type))
         found = [(resource_id, vpc_id) for resource_id, vpc_id in find(ctx, vpcs) if resource_id not in declared]

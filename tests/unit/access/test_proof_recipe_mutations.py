@@ -234,3 +234,50 @@ def test_a_missing_vendor_notification_breaks_snowflakes_auto_ingest(failures):
 
     found = failures("snowflake-storage-integration", "airlock-warehouse-eu-central-1", edit)
     assert any(rule == RULE_FLOW and "is not configured for" in m for rule, m in found), found
+
+
+def _endpoint_policies(template: Template) -> dict[str, list[dict]]:
+    return {
+        logical: resource["Properties"]["PolicyDocument"]["Statement"]
+        for logical, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::EC2::VPCEndpoint"
+    }
+
+
+def test_dropping_the_vendor_statement_breaks_the_pull_from_the_marketplace_registry(failures):
+    def edit(template: Template) -> None:
+        for statements in _endpoint_policies(template).values():
+            statements[:] = [s for s in statements if s.get("Sid") != "OrganizationPrincipalsToDeclaredVendorResources"]
+
+    found = failures("datadog-agent-marketplace", "airlock-dd-agent-us-east-1", edit)
+    assert any(
+        rule == RULE_FLOW
+        and "vendor resources of 709825985650 through the ecr.dkr endpoint" in m
+        and "ecr:BatchGetImage" in m
+        for rule, m in found
+    ), found
+
+
+def test_widening_the_vendor_statement_to_any_account_is_caught_by_the_outside_account_probes(failures):
+    def edit(template: Template) -> None:
+        for statements in _endpoint_policies(template).values():
+            for statement in statements:
+                if statement.get("Sid") == "OrganizationPrincipalsToDeclaredVendorResources":
+                    del statement["Condition"]["StringEquals"]["aws:ResourceAccount"]
+
+    found = failures("datadog-agent-marketplace", "airlock-dd-agent-us-east-1", edit)
+    assert any(
+        rule == RULE_PROBE and "reach a resource of outside account 999999999999 through the ecr.dkr endpoint" in m
+        for rule, m in found
+    ), found
+
+
+def test_a_condition_on_the_layer_statement_breaks_the_layer_download(failures):
+    def edit(template: Template) -> None:
+        for statements in _endpoint_policies(template).values():
+            for statement in statements:
+                if statement.get("Sid") == "ReadAwsOwnedObjects":
+                    statement["Condition"] = {"StringEquals": {"aws:PrincipalOrgID": "o-c0nt0s0fr8"}}
+
+    found = failures("datadog-agent-marketplace", "airlock-dd-agent-us-east-1", edit)
+    assert any(rule == RULE_FLOW and "ECR image layers through the s3 endpoint" in m for rule, m in found), found

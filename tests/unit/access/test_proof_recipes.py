@@ -24,6 +24,7 @@ PATTERNS = {
     "confluent-privatelink",
     "mongodb-atlas-privatelink",
     "databricks-backend-privatelink",
+    "datadog-agent-marketplace",
 }
 
 
@@ -276,3 +277,31 @@ def test_snowflake_hears_of_each_load_file_on_its_own_queue_and_the_core_of_each
     # The core writes load files, S3 tells Snowflake's queue, Snowflake reads them.
     outbound = [s.detail.get("action") for s in next(f for f in proof.flows if f.name == "data flow orders-load").steps]
     assert outbound.index("s3:PutObject") < outbound.index("sqs:SendMessage") < outbound.index("s3:GetObject")
+
+
+def test_the_datadog_agent_pulls_from_the_marketplace_registry_and_reaches_no_other_account(recipe_proof):
+    proof = recipe_proof("datadog-agent-marketplace")
+    flows = {flow.name: flow for flow in proof.flows}
+    for service in ("ecr.api", "ecr.dkr"):
+        flow = flows[f"vendor resources of 709825985650 through the {service} endpoint (us-east-1)"]
+        assert flow.passed
+        request = flow.steps[-1]
+        assert request.detail["resource"].startswith("arn:aws:ecr:us-east-1:709825985650:repository/")
+        assert "OrganizationPrincipalsToDeclaredVendorResources" in {s.sid for s in request.decision.deciding}
+    assert flows["ECR image layers through the s3 endpoint (us-east-1)"].passed
+    assert flows["service endpoint kinesis-firehose (us-east-1)"].passed
+    dns = [
+        s.detail["query"]
+        for s in flows["vendor resources of 709825985650 through the ecr.dkr endpoint (us-east-1)"].steps
+        if s.kind == "dns"
+    ]
+    assert dns == ["709825985650.dkr.ecr.us-east-1.amazonaws.com"]
+    probes = {p.name: p for p in proof.probes}
+    for name in (
+        "reach a resource of outside account 999999999999 through the ecr.dkr endpoint",
+        "reach a resource of outside account 999999999999 through the s3 endpoint",
+        "reach vendor account 709825985650 through the s3 endpoint it is not admitted to",
+        "reach vendor account 709825985650 through the kinesis-firehose endpoint it is not admitted to",
+        "write into ECR's image-layer bucket",
+    ):
+        assert probes[name].passed, name
