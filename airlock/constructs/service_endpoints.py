@@ -55,34 +55,22 @@ def endpoint_policy(
     """
     if aws_owned_objects and not source_vpc:
         raise ValueError("aws_owned_objects needs source_vpc: the VPC whose requests may read them")
-    statements = [
-        iam.PolicyStatement(
-            sid="OrganizationPrincipalsToOwnResourcesOnly",
+
+    def organization_principals_to(sid: str, accounts: Sequence[str]) -> iam.PolicyStatement:
+        return iam.PolicyStatement(
+            sid=sid,
             principals=[iam.AnyPrincipal()],
             actions=["*"],
             resources=["*"],
             conditions={
-                "StringEquals": {
-                    "aws:PrincipalOrgID": principal_org_id,
-                    "aws:ResourceAccount": list(resource_accounts),
-                }
+                "StringEquals": {"aws:PrincipalOrgID": principal_org_id, "aws:ResourceAccount": list(accounts)}
             },
         )
-    ]
+
+    statements = [organization_principals_to("OrganizationPrincipalsToOwnResourcesOnly", resource_accounts)]
     if vendor_accounts:
         statements.append(
-            iam.PolicyStatement(
-                sid="OrganizationPrincipalsToDeclaredVendorResources",
-                principals=[iam.AnyPrincipal()],
-                actions=["*"],
-                resources=["*"],
-                conditions={
-                    "StringEquals": {
-                        "aws:PrincipalOrgID": principal_org_id,
-                        "aws:ResourceAccount": list(vendor_accounts),
-                    }
-                },
-            )
+            organization_principals_to("OrganizationPrincipalsToDeclaredVendorResources", vendor_accounts)
         )
     if aws_owned_objects:
         statements.append(
