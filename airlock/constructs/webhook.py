@@ -45,6 +45,8 @@ SECURITY_POLICY = "TLS_1_2"
 MANAGED_RULE_GROUPS: tuple[str, ...] = ("AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesKnownBadInputsRuleSet")
 #: Name of the web ACL rule that allows the source ranges (the proof and the register read it).
 ALLOW_RULE = "AllowVendorSourceRanges"
+#: The stage a webhook API deploys unless told otherwise (part of its URL).
+DEFAULT_STAGE = "prod"
 _LOGGING_SCOPE = "ApiGatewayLogging"
 
 
@@ -149,7 +151,7 @@ class VendorWebhook(Construct):
         throttling_rate_limit: int = 10,
         throttling_burst_limit: int = 20,
         api_name: str | None = None,
-        stage_name: str = "prod",
+        stage_name: str = DEFAULT_STAGE,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         log_key: kms.IKey | None = None,
         suspended: bool = False,

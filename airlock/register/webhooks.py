@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-from airlock.constructs.webhook import MANAGED_RULE_GROUPS
+from airlock.constructs.webhook import DEFAULT_STAGE, MANAGED_RULE_GROUPS
 from airlock.register.assembly import StackTemplate
 from airlock.register.records import WebhookRecord
 from airlock.spec import Integration
 from airlock.spec.webhooks import webhook_api_name
 
 #: The stage every webhook API deploys (VendorWebhook's default).
-STAGE = "prod"
+STAGE = DEFAULT_STAGE
 
 
 def output_name(webhook: str) -> str:
